@@ -1,0 +1,1 @@
+"""boxoffice: a ticket booking platform built for the on-sale minute."""

@@ -1,0 +1,153 @@
+"""Booking HTTP routes: book a hold, follow it, cancel it, list tickets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from boxoffice.booking.domain import Status
+from boxoffice.booking.service import BookingService
+from boxoffice.kernel.web import CurrentUser, IdempotencyKey
+
+router = APIRouter(tags=["booking"])
+
+
+def service(request: Request) -> BookingService:
+    svc: BookingService = request.app.state.services["booking"]
+    return svc
+
+
+class PaymentIn(BaseModel):
+    method: Literal["card"] = "card"
+    token: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Test cards: tok_success, tok_decline, tok_timeout, tok_slow",
+    )
+
+
+class BookingIn(BaseModel):
+    hold_id: str = Field(min_length=1, max_length=64)
+    payment: PaymentIn
+
+
+class BookingAccepted(BaseModel):
+    booking_id: uuid.UUID
+    status: Status
+
+
+class LineOut(BaseModel):
+    seat_id: int | None
+    area_id: int | None
+    label: str
+    category: str
+    quantity: int
+    unit_price: int
+
+
+class TicketOut(BaseModel):
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    show_id: uuid.UUID
+    seat_id: int | None
+    area_id: int | None
+    label: str
+    code: str
+    status: str
+    issued_at: datetime
+
+
+class StepOut(BaseModel):
+    step: str
+    detail: str
+    at: datetime
+
+
+class BookingSummary(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    show_id: uuid.UUID
+    show_title: str
+    show_starts_at: datetime
+    hold_id: str
+    status: Status
+    reason: str | None
+    currency: str
+    total: int
+    payment_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BookingOut(BookingSummary):
+    lines: list[LineOut]
+    tickets: list[TicketOut]
+    steps: list[StepOut]
+
+
+class MyTicket(TicketOut):
+    show_title: str
+    show_starts_at: datetime
+
+
+class CancelIn(BaseModel):
+    reason: Annotated[str, Field(max_length=500)] = "Cancelled by the customer."
+
+
+@router.post("/bookings", status_code=202, response_model=BookingAccepted)
+async def create_booking(
+    body: BookingIn, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey
+) -> Any:
+    status, answer = await service(request).create(
+        user, body.hold_id, body.payment.method, body.payment.token, idempotency_key
+    )
+    return JSONResponse(answer, status_code=status)
+
+
+@router.get("/bookings/{booking_id}", response_model=BookingOut)
+async def get_booking(booking_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
+    return await service(request).get(user, booking_id)
+
+
+@router.get("/bookings", response_model=list[BookingSummary])
+async def list_bookings(
+    user: CurrentUser,
+    request: Request,
+    all: Annotated[bool, Query(description="Admins: everyone's bookings")] = False,
+    status: Status | None = None,
+    show_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await service(request).list(
+        user,
+        everyone=all,
+        status=status,
+        show_id=show_id,
+        user_id=user_id,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
+async def cancel_booking(
+    booking_id: uuid.UUID, user: CurrentUser, request: Request, body: CancelIn | None = None
+) -> dict[str, Any]:
+    return await service(request).cancel(user, booking_id, (body or CancelIn()).reason)
+
+
+@router.get("/tickets", response_model=list[MyTicket])
+async def my_tickets(
+    user: CurrentUser,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await service(request).tickets(user, limit, offset)

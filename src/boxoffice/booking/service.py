@@ -1,0 +1,381 @@
+"""Booking use cases and the booking saga: hold → booking → payment → tickets, or compensation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from boxoffice.booking.contract import (
+    BookingCancelled,
+    BookingConfirmed,
+    BookingCreated,
+    BookingFailed,
+)
+from boxoffice.booking.domain import Status, UnknownBooking, can_cancel, ticket_code
+from boxoffice.booking.store import bookings, lines, messaging, saga_steps, tickets
+from boxoffice.inventory.contract import InventoryClient
+from boxoffice.kernel.auth import Principal
+from boxoffice.kernel.db import new_id, utcnow
+from boxoffice.kernel.events import Envelope
+from boxoffice.kernel.idempotency import IdempotentCall
+from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
+
+
+class BookingService:
+    def __init__(
+        self,
+        store: ServiceStore,
+        inventory: InventoryClient,
+        *,
+        payment_timeout: float,
+        ticket_secret: bytes,
+    ) -> None:
+        self.store = store
+        self.inventory = inventory
+        self.payment_timeout = payment_timeout
+        self.ticket_secret = ticket_secret
+
+    # -- commands -----------------------------------------------------------------------
+
+    async def create(
+        self, user: Principal, hold_id: str, method: str, token: str, idempotency_key: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        booking_id = new_id()
+        async with self.store.uow() as uow:
+            call = None
+            if idempotency_key:
+                call = IdempotentCall(
+                    uow,
+                    messaging.idempotency,
+                    "bookings.create",
+                    str(user.user_id),
+                    idempotency_key,
+                    {"hold_id": hold_id, "method": method, "token": token},
+                )
+                replay = await call.replay()
+                if replay is not None:
+                    return replay
+            # The hold now lasts as long as the payment may take, and serves only this booking.
+            hold = await self.inventory.attach_hold(
+                hold_id, user.user_id, booking_id, self.payment_timeout + 60
+            )
+            now = utcnow()
+            await uow.execute(
+                sa.insert(bookings).values(
+                    id=booking_id,
+                    user_id=user.user_id,
+                    show_id=hold.show_id,
+                    hold_id=hold_id,
+                    show_title=hold.show_title,
+                    show_starts_at=hold.show_starts_at,
+                    status=Status.PENDING,
+                    currency=hold.currency,
+                    total=hold.total,
+                    deadline=now + timedelta(seconds=self.payment_timeout),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await uow.execute(
+                sa.insert(lines),
+                [
+                    *(
+                        {
+                            "booking_id": booking_id,
+                            "seat_id": s.seat_id,
+                            "label": s.label,
+                            "category": s.category,
+                            "quantity": 1,
+                            "unit_price": s.price,
+                        }
+                        for s in hold.seats
+                    ),
+                    *(
+                        {
+                            "booking_id": booking_id,
+                            "area_id": a.area_id,
+                            "label": a.name,
+                            "category": a.category,
+                            "quantity": a.quantity,
+                            "unit_price": a.price,
+                        }
+                        for a in hold.areas
+                    ),
+                ],
+            )
+            await self._step(uow, booking_id, "created", f"hold {hold_id}")
+            await self._step(
+                uow, booking_id, "payment_requested", f"{hold.total} {hold.currency} by {method}"
+            )
+            uow.emit(
+                BookingCreated(
+                    booking_id=str(booking_id),
+                    user_id=str(user.user_id),
+                    show_id=str(hold.show_id),
+                    hold_id=hold_id,
+                    amount=hold.total,
+                    currency=hold.currency,
+                    payment_method=method,
+                    payment_token=token,
+                )
+            )
+            answer = {"booking_id": str(booking_id), "status": Status.PENDING.value}
+            if call is not None:
+                await call.remember(202, answer)
+        return 202, answer
+
+    async def cancel(self, user: Principal, booking_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        async with self.store.uow() as uow:
+            row = await self._locked(uow, booking_id)
+            if row is None or (row.user_id != user.user_id and not user.is_admin):
+                raise UnknownBooking(f"No booking {booking_id}.")
+            can_cancel(Status(row.status), row.show_starts_at <= datetime.now(UTC))
+            await self._cancel(uow, row, reason)
+        return await self.get(user, booking_id)
+
+    async def _cancel(self, uow: UnitOfWork, row: Any, reason: str) -> None:
+        await self._set(uow, row.id, Status.CANCELLED, reason)
+        await uow.execute(
+            sa.update(tickets).where(tickets.c.booking_id == row.id).values(status="void")
+        )
+        uow.emit(
+            BookingCancelled(
+                booking_id=str(row.id),
+                user_id=str(row.user_id),
+                show_id=str(row.show_id),
+                hold_id=row.hold_id,
+                reason=reason,
+            )
+        )
+
+    # -- the saga (event handlers) ------------------------------------------------------
+
+    async def on_payment_completed(self, uow: UnitOfWork, event: Envelope) -> None:
+        row = await self._locked(uow, uuid.UUID(event.payload["booking_id"]))
+        if row is None:
+            return
+        payment_id = uuid.UUID(event.payload["payment_id"])
+        if row.status != Status.PENDING:
+            # The saga already gave up; the payment service refunds a late capture itself.
+            await self._step(uow, row.id, "late_payment_ignored", str(payment_id))
+            return
+        await uow.execute(
+            sa.update(bookings).where(bookings.c.id == row.id).values(payment_id=payment_id)
+        )
+        await self._step(uow, row.id, "payment_captured", str(payment_id))
+        if not await self.inventory.sell_hold(row.hold_id, row.id):
+            await self._fail(
+                uow,
+                row,
+                Status.EXPIRED,
+                "Your seats were released before the payment completed; the payment is refunded.",
+            )
+            return
+        await self._step(uow, row.id, "seats_sold")
+        if not await self._issue_tickets(uow, row):
+            await self._fail(
+                uow, row, Status.FAILED, "A seat was sold to someone else; the payment is refunded."
+            )
+            return
+        await self._set(uow, row.id, Status.CONFIRMED, None)
+        count = (
+            await uow.execute(sa.select(sa.func.count()).where(tickets.c.booking_id == row.id))
+        ).scalar_one()
+        uow.emit(
+            BookingConfirmed(
+                booking_id=str(row.id),
+                user_id=str(row.user_id),
+                show_id=str(row.show_id),
+                show_title=row.show_title,
+                amount=row.total,
+                currency=row.currency,
+                tickets=count,
+            )
+        )
+
+    async def _issue_tickets(self, uow: UnitOfWork, row: Any) -> bool:
+        booked = (await uow.execute(sa.select(lines).where(lines.c.booking_id == row.id))).all()
+        values = []
+        for line in booked:
+            for n in range(line.quantity):
+                ticket_id = new_id()
+                place = f"seat:{line.seat_id}" if line.seat_id else f"area:{line.area_id}:{n}"
+                values.append(
+                    {
+                        "id": ticket_id,
+                        "booking_id": row.id,
+                        "user_id": row.user_id,
+                        "show_id": row.show_id,
+                        "seat_id": line.seat_id,
+                        "area_id": line.area_id,
+                        "label": line.label if line.seat_id else f"{line.label} #{n + 1}",
+                        "code": ticket_code(self.ticket_secret, ticket_id, row.show_id, place),
+                        "status": "valid",
+                        "issued_at": utcnow(),
+                    }
+                )
+        try:
+            async with uow.conn.begin_nested():
+                await uow.execute(sa.insert(tickets), values)
+        except IntegrityError:
+            return False
+        await self._step(uow, row.id, "tickets_issued", str(len(values)))
+        return True
+
+    async def on_payment_failed(self, uow: UnitOfWork, event: Envelope) -> None:
+        row = await self._locked(uow, uuid.UUID(event.payload["booking_id"]))
+        if row is None or row.status != Status.PENDING:
+            return
+        await self._fail(uow, row, Status.FAILED, f"Payment failed: {event.payload['reason']}")
+
+    async def on_show_cancelled(self, uow: UnitOfWork, event: Envelope) -> None:
+        show_id = uuid.UUID(event.payload["show_id"])
+        rows = (
+            await uow.execute(
+                sa.select(bookings)
+                .where(
+                    bookings.c.show_id == show_id,
+                    bookings.c.status.in_([Status.PENDING, Status.CONFIRMED]),
+                )
+                .with_for_update()
+            )
+        ).all()
+        for row in rows:
+            await self._cancel(uow, row, f"The show was cancelled: {event.payload['reason']}")
+
+    async def expire_overdue(self, limit: int = 100) -> int:
+        """Fail bookings whose payment did not answer in time; one replica takes each."""
+        async with self.store.uow() as uow:
+            rows = (
+                await uow.execute(
+                    sa.select(bookings)
+                    .where(bookings.c.status == Status.PENDING, bookings.c.deadline < utcnow())
+                    .order_by(bookings.c.deadline)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for row in rows:
+                await self._fail(
+                    uow,
+                    row,
+                    Status.FAILED,
+                    f"The payment did not complete within {self.payment_timeout:g} "
+                    "seconds; nothing was charged or it is refunded.",
+                )
+        return len(rows)
+
+    async def _fail(self, uow: UnitOfWork, row: Any, status: Status, reason: str) -> None:
+        await self._set(uow, row.id, status, reason)
+        uow.emit(
+            BookingFailed(
+                booking_id=str(row.id),
+                user_id=str(row.user_id),
+                show_id=str(row.show_id),
+                hold_id=row.hold_id,
+                status=status.value,
+                reason=reason,
+            )
+        )
+
+    async def _set(
+        self, uow: UnitOfWork, booking_id: uuid.UUID, status: Status, reason: str | None
+    ) -> None:
+        await uow.execute(
+            sa.update(bookings)
+            .where(bookings.c.id == booking_id)
+            .values(status=status, reason=reason, updated_at=utcnow())
+        )
+        await self._step(uow, booking_id, status.value.lower(), reason or "")
+
+    async def _step(
+        self, uow: UnitOfWork, booking_id: uuid.UUID, step: str, detail: str = ""
+    ) -> None:
+        await uow.execute(
+            sa.insert(saga_steps).values(
+                booking_id=booking_id, step=step, detail=detail, at=utcnow()
+            )
+        )
+
+    @staticmethod
+    async def _locked(uow: UnitOfWork, booking_id: uuid.UUID) -> Any:
+        return (
+            await uow.execute(
+                sa.select(bookings).where(bookings.c.id == booking_id).with_for_update()
+            )
+        ).first()
+
+    # -- queries ------------------------------------------------------------------------
+
+    async def get(self, user: Principal, booking_id: uuid.UUID) -> dict[str, Any]:
+        async with self.store.engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(bookings).where(bookings.c.id == booking_id))
+            ).first()
+            if row is None or (row.user_id != user.user_id and not user.is_admin):
+                raise UnknownBooking(f"No booking {booking_id}.")
+            booked = (
+                await conn.execute(
+                    sa.select(lines).where(lines.c.booking_id == booking_id).order_by(lines.c.id)
+                )
+            ).all()
+            issued = (
+                await conn.execute(
+                    sa.select(tickets)
+                    .where(tickets.c.booking_id == booking_id)
+                    .order_by(tickets.c.label)
+                )
+            ).all()
+            steps = (
+                await conn.execute(
+                    sa.select(saga_steps)
+                    .where(saga_steps.c.booking_id == booking_id)
+                    .order_by(saga_steps.c.id)
+                )
+            ).all()
+        return {
+            **row._mapping,
+            "lines": [dict(r._mapping) for r in booked],
+            "tickets": [dict(t._mapping) for t in issued],
+            "steps": [dict(s._mapping) for s in steps],
+        }
+
+    async def list(
+        self,
+        user: Principal,
+        *,
+        everyone: bool,
+        status: str | None,
+        show_id: uuid.UUID | None,
+        user_id: uuid.UUID | None,
+        limit: int,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        query = sa.select(bookings).order_by(bookings.c.created_at.desc(), bookings.c.id)
+        if not (everyone and user.is_admin):
+            query = query.where(bookings.c.user_id == user.user_id)
+        elif user_id:
+            query = query.where(bookings.c.user_id == user_id)
+        if status:
+            query = query.where(bookings.c.status == status)
+        if show_id:
+            query = query.where(bookings.c.show_id == show_id)
+        async with self.store.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+        return [dict(r._mapping) for r in rows]
+
+    async def tickets(self, user: Principal, limit: int, offset: int) -> list[dict[str, Any]]:
+        query = (
+            sa.select(tickets, bookings.c.show_title, bookings.c.show_starts_at)
+            .join(bookings, bookings.c.id == tickets.c.booking_id)
+            .where(tickets.c.user_id == user.user_id)
+            .order_by(bookings.c.show_starts_at, tickets.c.label)
+            .limit(limit)
+            .offset(offset)
+        )
+        async with self.store.engine.connect() as conn:
+            return [dict(r._mapping) for r in (await conn.execute(query)).all()]

@@ -1,0 +1,292 @@
+"""The composition root: wires adapters into services and services into one ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from boxoffice.booking import api as booking_api
+from boxoffice.booking import handlers as booking_handlers
+from boxoffice.booking import store as booking_store
+from boxoffice.booking.service import BookingService
+from boxoffice.catalog import api as catalog_api
+from boxoffice.catalog import store as catalog_store
+from boxoffice.catalog.service import CatalogService
+from boxoffice.identity import api as identity_api
+from boxoffice.identity import store as identity_store
+from boxoffice.identity.service import IdentityService
+from boxoffice.inventory import api as inventory_api
+from boxoffice.inventory import handlers as inventory_handlers
+from boxoffice.inventory import store as inventory_store
+from boxoffice.inventory.holdstore import HoldStore
+from boxoffice.inventory.live import SeatFeed
+from boxoffice.inventory.service import InventoryService
+from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
+from boxoffice.kernel.bus import NatsBus
+from boxoffice.kernel.config import Settings
+from boxoffice.kernel.db import make_engine
+from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
+from boxoffice.kernel.problems import install_problem_handlers
+from boxoffice.notification import api as notification_api
+from boxoffice.notification import handlers as notification_handlers
+from boxoffice.notification import store as notification_store
+from boxoffice.notification.service import NotificationService
+from boxoffice.payment import api as payment_api
+from boxoffice.payment import handlers as payment_handlers
+from boxoffice.payment import store as payment_store
+from boxoffice.payment.provider import MockCardProvider
+from boxoffice.payment.service import PaymentService
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent / "gateway" / "web"
+
+ALL_SERVICES = ("identity", "catalog", "inventory", "booking", "payment", "notification")
+
+ROUTERS: dict[str, APIRouter] = {
+    "identity": identity_api.router,
+    "catalog": catalog_api.router,
+    "inventory": inventory_api.router,
+    "booking": booking_api.router,
+    "payment": payment_api.router,
+    "notification": notification_api.router,
+}
+
+MESSAGING = {
+    "identity": identity_store.messaging,
+    "catalog": catalog_store.messaging,
+    "inventory": inventory_store.messaging,
+    "booking": booking_store.messaging,
+    "payment": payment_store.messaging,
+    "notification": notification_store.messaging,
+}
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[Any]], name: str) -> None:
+    while True:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("periodic job %s failed", name)
+        await asyncio.sleep(seconds)
+
+
+class Runtime:
+    """Everything one process runs: connections, services, consumers, relays, sweepers."""
+
+    def __init__(self, settings: Settings, services: Sequence[str] = ALL_SERVICES) -> None:
+        self.settings = settings
+        self.names = tuple(services)
+        self.services: dict[str, Any] = {}
+        self.consumers: list[Consumer] = []
+        self.stores: dict[str, ServiceStore] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.engine: AsyncEngine | None = None
+        self.redis: Redis | None = None
+        self.bus: NatsBus | None = None
+        self.seat_feed: SeatFeed | None = None
+
+    def _keys(self) -> tuple[bytes, bytes]:
+        s = self.settings
+        private = s.jwt_private_key_file or s.keys_dir / "jwt-ed25519.pem"
+        public = s.jwt_public_key_file or s.keys_dir / "jwt-ed25519.pub.pem"
+        if s.jwt_private_key_file is None:
+            ensure_keypair(private, public)
+        return private.read_bytes(), public.read_bytes()
+
+    def _ticket_secret(self) -> bytes:
+        if self.settings.ticket_signing_secret:
+            return self.settings.ticket_signing_secret.encode()
+        path = self.settings.keys_dir / "ticket-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    async def start(self, *, background: bool = True) -> None:
+        s = self.settings
+        private_pem, public_pem = self._keys()
+        self.issuer = TokenIssuer(private_pem, public_pem, s.jwt_issuer, s.access_token_ttl_seconds)
+        self.verifier: TokenVerifier = self.issuer
+        self.engine = engine = make_engine(s.database_url, pool_size=s.db_pool_size)
+        self.redis = Redis.from_url(s.redis_url, decode_responses=True)
+        self.bus = NatsBus(s.nats_url, stream=s.event_stream, prefix=s.event_subject_prefix)
+        await self.bus.connect()
+        self.stores = {name: ServiceStore(engine, MESSAGING[name]) for name in self.names}
+        self._build_services()
+        if s.admin_email and s.admin_password and "identity" in self.services:
+            await self.services["identity"].ensure_user(
+                s.admin_email, s.admin_password, "Administrator", ["admin"]
+            )
+        if background:
+            await self._start_background()
+
+    def _build_services(self) -> None:
+        s, st = self.settings, self.stores
+        assert self.redis is not None
+        catalog = CatalogService(st["catalog"]) if "catalog" in st else None
+        if "identity" in st:
+            self.services["identity"] = IdentityService(
+                st["identity"], self.issuer, s.refresh_token_ttl_seconds
+            )
+        if catalog is not None:
+            self.services["catalog"] = catalog
+        if "inventory" in st:
+            assert catalog is not None, "the all-in-one shape calls the catalog in process"
+            self.services["inventory"] = InventoryService(
+                st["inventory"], HoldStore(self.redis), catalog, s.hold_ttl_seconds
+            )
+            self.seat_feed = SeatFeed(self.redis)
+        if "booking" in st:
+            self.services["booking"] = BookingService(
+                st["booking"],
+                self.services["inventory"],
+                payment_timeout=s.payment_timeout_seconds,
+                ticket_secret=self._ticket_secret(),
+            )
+        if "payment" in st:
+            self.services["payment"] = PaymentService(
+                st["payment"],
+                MockCardProvider(s.payment_slow_seconds),
+                provider_timeout=s.payment_timeout_seconds + 30,
+            )
+        if "notification" in st:
+            self.services["notification"] = NotificationService(st["notification"])
+
+    def event_tables(self) -> dict[str, tuple[ServiceStore, dict[str, EventHandler]]]:
+        tables: dict[str, tuple[ServiceStore, dict[str, EventHandler]]] = {}
+        modules = {
+            "inventory": inventory_handlers,
+            "booking": booking_handlers,
+            "payment": payment_handlers,
+            "notification": notification_handlers,
+        }
+        for name, module in modules.items():
+            if name in self.services:
+                for consumer, handlers in module.event_handlers(self.services[name]).items():
+                    tables[consumer] = (self.stores[name], handlers)
+        return tables
+
+    async def _start_background(self) -> None:
+        s = self.settings
+        assert self.bus is not None
+        for name, (store, handlers) in self.event_tables().items():
+            consumer = Consumer(
+                store,
+                name,
+                handlers,
+                max_deliveries=s.consumer_max_deliveries,
+                backoff=s.consumer_backoff_seconds,
+            )
+            self.consumers.append(consumer)
+            await consumer.start(self.bus)
+        tasks = [OutboxRelay(store, self.bus).run() for store in self.stores.values()]
+        if "inventory" in self.services:
+            assert self.seat_feed is not None
+            tasks.append(self.seat_feed.run())
+            tasks.append(_every(s.hold_sweep_seconds, self.services["inventory"].sweep, "holds"))
+        if "booking" in self.services:
+            tasks.append(
+                _every(
+                    s.saga_sweep_seconds, self.services["booking"].expire_overdue, "saga-timeouts"
+                )
+            )
+        if "payment" in self.services:
+            await self.services["payment"].resume()
+        self._tasks = [asyncio.create_task(t) for t in tasks]
+
+    async def ready(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        for name, probe in (
+            ("postgres", self._ping_db),
+            ("redis", self._ping_redis),
+            ("nats", self._ping_nats),
+        ):
+            try:
+                await asyncio.wait_for(probe(), 2.0)
+                checks[name] = "ok"
+            except Exception as exc:
+                checks[name] = f"down: {type(exc).__name__}"
+        return checks
+
+    async def _ping_db(self) -> None:
+        assert self.engine is not None
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def _ping_redis(self) -> None:
+        assert self.redis is not None
+        await self.redis.ping()
+
+    async def _ping_nats(self) -> None:
+        assert self.bus is not None
+        await self.bus.ping()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if "payment" in self.services:
+            await self.services["payment"].stop()
+        if self.bus is not None:
+            await self.bus.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+
+def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(background=background)
+        app.state.services = runtime.services
+        app.state.verifier = runtime.verifier
+        app.state.seat_feed = runtime.seat_feed
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="boxoffice",
+        version="1.0.0",
+        description="Ticket booking: browse shows, hold seats, book and pay. "
+        "Errors are RFC 9457 problem documents (application/problem+json).",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    for name in runtime.names:
+        app.include_router(ROUTERS[name], prefix="/api/v1")
+
+    @app.get("/health/live", tags=["health"])
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["health"])
+    async def ready(request: Request) -> JSONResponse:
+        checks = await runtime.ready()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    if WEB_DIR.is_dir():  # the web UI, served last so every route above wins
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    return app

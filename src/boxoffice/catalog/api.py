@@ -1,0 +1,309 @@
+"""Catalog HTTP routes: venues, halls, events, shows (organizers write, everyone reads)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from boxoffice.catalog.service import CatalogService
+from boxoffice.kernel.web import OptionalUser, Organizer
+
+router = APIRouter(tags=["catalog"])
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Category = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\- ]+$")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def service(request: Request) -> CatalogService:
+    svc: CatalogService = request.app.state.services["catalog"]
+    return svc
+
+
+class VenueIn(BaseModel):
+    name: Name
+    city: Name
+    address: Annotated[str, Field(max_length=500)] = ""
+
+
+class VenueOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    city: str
+    address: str
+    created_at: datetime
+
+
+class HallSummary(BaseModel):
+    id: uuid.UUID
+    name: str
+    seat_count: int
+
+
+class VenueDetail(VenueOut):
+    halls: list[HallSummary]
+
+
+class SeatIn(BaseModel):
+    label: Annotated[str, Field(min_length=1, max_length=10)]
+    category: Category
+    x: float | None = Field(default=None, ge=-1e6, le=1e6)
+    y: float | None = Field(default=None, ge=-1e6, le=1e6)
+    blocked: bool = False
+
+
+class RowIn(BaseModel):
+    label: Annotated[str, Field(min_length=1, max_length=10)]
+    seats: list[SeatIn] = Field(min_length=1, max_length=1000)
+
+
+class SectionIn(BaseModel):
+    name: Name
+    rows: list[RowIn] = Field(min_length=1, max_length=500)
+
+
+class GridIn(BaseModel):
+    """A convenience layout: rows A, B, C… each with seats 1..seats_per_row."""
+
+    rows: int = Field(ge=1, le=500)
+    seats_per_row: int = Field(ge=1, le=500)
+    section: Name = "Stalls"
+    category: Category = "standard"
+    row_categories: dict[str, Category] = Field(
+        default_factory=dict, description="Category per row label, e.g. {'A': 'premium'}"
+    )
+
+
+class AreaIn(BaseModel):
+    name: Name
+    category: Category
+    capacity: int = Field(ge=1, le=1_000_000)
+
+
+class HallIn(BaseModel):
+    name: Name
+    sections: list[SectionIn] = Field(default_factory=list, max_length=100)
+    grid: GridIn | None = None
+    ga_areas: list[AreaIn] = Field(default_factory=list, max_length=100)
+
+
+class SeatOut(BaseModel):
+    id: int
+    section: str
+    row: str
+    label: str
+    category: str
+    x: float
+    y: float
+    blocked: bool
+
+
+class AreaOut(BaseModel):
+    id: int
+    name: str
+    category: str
+    capacity: int
+
+
+class HallOut(BaseModel):
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    name: str
+    seats: list[SeatOut]
+    ga_areas: list[AreaOut]
+
+
+class EventIn(BaseModel):
+    title: Name
+    description: Annotated[str, Field(max_length=10_000)] = ""
+    category: Category
+    duration_minutes: int = Field(ge=1, le=24 * 60)
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class EventOut(EventIn):
+    id: uuid.UUID
+    created_at: datetime
+
+
+Prices = dict[Category, Annotated[int, Field(ge=0, le=100_000_000)]]
+
+
+class ShowIn(BaseModel):
+    event_id: uuid.UUID
+    hall_id: uuid.UUID
+    starts_at: AwareDatetime
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    prices: Prices = Field(description="Price per seat category in minor units (cents).")
+    sales_start: AwareDatetime
+    sales_end: AwareDatetime
+    max_per_booking: int = Field(default=10, ge=1, le=100)
+
+
+class ShowPatch(BaseModel):
+    starts_at: AwareDatetime | None = None
+    prices: Prices | None = None
+    sales_start: AwareDatetime | None = None
+    sales_end: AwareDatetime | None = None
+    max_per_booking: int | None = Field(default=None, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def not_empty(self) -> ShowPatch:
+        if not self.model_fields_set:
+            raise ValueError("Nothing to change.")
+        return self
+
+
+class ShowOut(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    hall_id: uuid.UUID
+    venue_id: uuid.UUID
+    title: str
+    category: str
+    tags: list[str]
+    duration_minutes: int
+    venue_name: str
+    hall_name: str
+    city: str
+    starts_at: datetime
+    currency: str
+    prices: dict[str, int]
+    sales_start: datetime
+    sales_end: datetime
+    max_per_booking: int
+    status: str
+
+
+class ShowPage(BaseModel):
+    items: list[ShowOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class CancelIn(BaseModel):
+    reason: Annotated[str, Field(max_length=500)] = "Cancelled by the organizer."
+
+
+@router.post("/venues", status_code=201, response_model=VenueOut)
+async def create_venue(body: VenueIn, user: Organizer, request: Request) -> dict[str, Any]:
+    return await service(request).create_venue(user, body.name, body.city, body.address)
+
+
+@router.get("/venues", response_model=list[VenueOut])
+async def list_venues(
+    request: Request,
+    city: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    return await service(request).list_venues(city, limit, offset)
+
+
+@router.get("/venues/{venue_id}", response_model=VenueDetail)
+async def get_venue(venue_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    return await service(request).get_venue(venue_id)
+
+
+@router.post("/venues/{venue_id}/halls", status_code=201, response_model=HallOut)
+async def create_hall(
+    venue_id: uuid.UUID, body: HallIn, user: Organizer, request: Request
+) -> dict[str, Any]:
+    return await service(request).create_hall(
+        user,
+        venue_id,
+        body.name,
+        [s.model_dump() for s in body.sections],
+        body.grid.model_dump() if body.grid else None,
+        [a.model_dump() for a in body.ga_areas],
+    )
+
+
+@router.get("/halls/{hall_id}", response_model=HallOut)
+async def get_hall(hall_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    return await service(request).get_hall(hall_id)
+
+
+@router.post("/events", status_code=201, response_model=EventOut)
+async def create_event(body: EventIn, user: Organizer, request: Request) -> dict[str, Any]:
+    return await service(request).create_event(user, body.model_dump())
+
+
+@router.get("/events", response_model=list[EventOut])
+async def list_events(
+    request: Request,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    return await service(request).list_events(category, q, limit, offset)
+
+
+@router.get("/events/{event_id}", response_model=EventOut)
+async def get_event(event_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    return await service(request).get_event(event_id)
+
+
+@router.post("/shows", status_code=201, response_model=ShowOut)
+async def create_show(body: ShowIn, user: Organizer, request: Request) -> dict[str, Any]:
+    return await service(request).create_show(user, body.model_dump())
+
+
+@router.get("/shows", response_model=ShowPage)
+async def browse_shows(
+    request: Request,
+    user: OptionalUser,
+    city: Annotated[str | None, Query(max_length=200)] = None,
+    event_id: uuid.UUID | None = None,
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: AwareDatetime | None = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    mine: Annotated[bool, Query(description="Organizers: my shows in every status")] = False,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    owner = user if mine and user is not None and user.has("organizer", "admin") else None
+    items, total = await service(request).browse(
+        city=city,
+        event_id=event_id,
+        start=from_,
+        end=to,
+        category=category,
+        mine=owner,
+        limit=limit,
+        offset=offset,
+    )
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/shows/{show_id}", response_model=ShowOut)
+async def get_show(show_id: uuid.UUID, user: OptionalUser, request: Request) -> dict[str, Any]:
+    return await service(request).get_show(show_id, user)
+
+
+@router.patch("/shows/{show_id}", response_model=ShowOut)
+async def update_show(
+    show_id: uuid.UUID, body: ShowPatch, user: Organizer, request: Request
+) -> dict[str, Any]:
+    return await service(request).update_show(user, show_id, body.model_dump(exclude_unset=True))
+
+
+@router.post("/shows/{show_id}/publish", response_model=ShowOut)
+async def publish_show(show_id: uuid.UUID, user: Organizer, request: Request) -> dict[str, Any]:
+    return await service(request).publish(user, show_id)
+
+
+@router.post("/shows/{show_id}/cancel", response_model=ShowOut)
+async def cancel_show(
+    show_id: uuid.UUID, user: Organizer, request: Request, body: CancelIn | None = None
+) -> dict[str, Any]:
+    return await service(request).cancel(user, show_id, (body or CancelIn()).reason)

@@ -1,0 +1,147 @@
+"""The boxoffice command: up | migrate | seed-demo | create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from typing import Any
+
+import uvicorn
+
+from boxoffice.bootstrap import Runtime, create_app
+from boxoffice.kernel.config import Settings
+from boxoffice.kernel.embedded import EmbeddedInfra
+from boxoffice.kernel.migrate import upgrade
+
+log = logging.getLogger("boxoffice")
+
+
+def _settings_with_infra(stack: ExitStack) -> Settings:
+    """Settings whose empty server URLs are filled by embedded servers under var/."""
+    settings = Settings()
+    missing = {
+        "postgres": not settings.database_url,
+        "redis": not settings.redis_url,
+        "nats": not settings.nats_url,
+    }
+    if any(missing.values()):
+        infra = EmbeddedInfra(settings.var_dir.resolve(), **missing)
+        urls = infra.start()
+        stack.callback(infra.stop)
+        settings = settings.model_copy(
+            update={
+                "database_url": settings.database_url or urls.database_url,
+                "redis_url": settings.redis_url or urls.redis_url,
+                "nats_url": settings.nats_url or urls.nats_url,
+            }
+        )
+        log.info(
+            "embedded servers under %s: %s",
+            settings.var_dir,
+            ", ".join(name for name, started in missing.items() if started),
+        )
+    return settings
+
+
+async def _with_runtime(settings: Settings, job: Callable[[Runtime], Awaitable[Any]]) -> Any:
+    runtime = Runtime(settings)
+    await runtime.start(background=False)
+    try:
+        return await job(runtime)
+    finally:
+        await runtime.stop()
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        settings = _settings_with_infra(stack)
+        upgrade(settings.database_url)
+        if args.demo:
+            from boxoffice.demo import seed
+
+            lines = asyncio.run(_with_runtime(settings, seed))
+            sys.stderr.write("Demo users (email / password):\n" + "\n".join(lines) + "\n")
+        app = create_app(Runtime(settings))
+        host, port = args.host or settings.host, args.port or settings.port
+        sys.stderr.write(f"boxoffice is up: http://{host}:{port}  (API docs: /docs)\n")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            access_log=args.access_log,
+            loop="uvloop",
+            http="httptools",
+            timeout_graceful_shutdown=10,
+        )
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        upgrade(_settings_with_infra(stack).database_url)
+    return 0
+
+
+def cmd_seed_demo(_: argparse.Namespace) -> int:
+    from boxoffice.demo import seed
+
+    with ExitStack() as stack:
+        settings = _settings_with_infra(stack)
+        upgrade(settings.database_url)
+        lines = asyncio.run(_with_runtime(settings, seed))
+    sys.stderr.write("Demo users (email / password):\n" + "\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    async def create(runtime: Runtime) -> bool:
+        created: bool = await runtime.services["identity"].ensure_user(
+            args.email, args.password, args.name, ["admin"]
+        )
+        return created
+
+    with ExitStack() as stack:
+        settings = _settings_with_infra(stack)
+        upgrade(settings.database_url)
+        created = asyncio.run(_with_runtime(settings, create))
+    sys.stderr.write(f"admin {args.email} {'created' if created else 'already exists'}\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="boxoffice", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run the whole system in one process (all-in-one)")
+    up.add_argument("--host", default=None)
+    up.add_argument("--port", type=int, default=None)
+    up.add_argument("--demo", action="store_true", help="create demo data first (idempotent)")
+    up.add_argument("--access-log", action="store_true")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("migrate", help="apply every service's migrations").set_defaults(
+        func=cmd_migrate
+    )
+    sub.add_parser("seed-demo", help="create demo users, venue and shows").set_defaults(
+        func=cmd_seed_demo
+    )
+    admin = sub.add_parser("create-admin", help="create an admin user")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", default="Administrator")
+    admin.set_defaults(func=cmd_create_admin)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("BOXOFFICE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

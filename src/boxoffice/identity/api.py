@@ -1,0 +1,109 @@
+"""Identity HTTP routes: /auth/*, /users/me, /admin/users."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, EmailStr, Field
+
+from boxoffice.identity.service import IdentityService
+from boxoffice.kernel.web import Admin, CurrentUser
+
+router = APIRouter(tags=["identity"])
+
+Role = Literal["customer", "organizer", "staff", "admin"]
+
+
+def service(request: Request) -> IdentityService:
+    svc: IdentityService = request.app.state.services["identity"]
+    return svc
+
+
+class RegisterIn(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=128)
+    name: str = Field(min_length=1, max_length=120)
+
+
+class LoginIn(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    roles: list[str]
+    created_at: datetime
+
+
+class AdminUserIn(RegisterIn):
+    roles: list[Role] = Field(default_factory=lambda: ["customer"], min_length=1)
+
+
+class RolesIn(BaseModel):
+    roles: list[Role] = Field(min_length=1)
+
+
+@router.post("/auth/register", status_code=201, response_model=UserOut)
+async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
+    return await service(request).register(body.email, body.password, body.name)
+
+
+@router.post("/auth/login", response_model=TokensOut)
+async def login(body: LoginIn, request: Request) -> dict[str, Any]:
+    return await service(request).login(body.email, body.password)
+
+
+@router.post("/auth/refresh", response_model=TokensOut)
+async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
+    return await service(request).refresh(body.refresh_token)
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(body: RefreshIn, request: Request) -> None:
+    await service(request).logout(body.refresh_token)
+
+
+@router.get("/users/me", response_model=UserOut)
+async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
+    return await service(request).get(user.user_id)
+
+
+@router.get("/admin/users", response_model=list[UserOut])
+async def list_users(
+    _: Admin,
+    request: Request,
+    email: Annotated[str | None, Query(max_length=200)] = None,
+    role: Role | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await service(request).list(email=email, role=role, limit=limit, offset=offset)
+
+
+@router.post("/admin/users", status_code=201, response_model=UserOut)
+async def create_user(body: AdminUserIn, _: Admin, request: Request) -> dict[str, Any]:
+    return await service(request).register(body.email, body.password, body.name, list(body.roles))
+
+
+@router.patch("/admin/users/{user_id}", response_model=UserOut)
+async def set_roles(
+    user_id: uuid.UUID, body: RolesIn, _: Admin, request: Request
+) -> dict[str, Any]:
+    return await service(request).set_roles(user_id, list(body.roles))

@@ -1,0 +1,180 @@
+"""Inventory HTTP routes: seat maps, the live seat stream, holds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from boxoffice.inventory.domain import make_hold_request
+from boxoffice.inventory.live import SeatFeed
+from boxoffice.inventory.service import InventoryService
+from boxoffice.kernel.web import CurrentUser, IdempotencyKey
+
+router = APIRouter(tags=["inventory"])
+
+HoldId = Annotated[str, Field(max_length=64)]
+
+
+def service(request: Request) -> InventoryService:
+    svc: InventoryService = request.app.state.services["inventory"]
+    return svc
+
+
+class GaIn(BaseModel):
+    area_id: int = Field(ge=1, le=2**62)
+    quantity: int = Field(ge=1, le=100)
+
+
+class HoldIn(BaseModel):
+    seat_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
+        default_factory=list, max_length=100
+    )
+    ga: list[GaIn] = Field(default_factory=list, max_length=20)
+
+
+class GaOut(BaseModel):
+    area_id: int
+    quantity: int
+
+
+class HoldCreated(BaseModel):
+    hold_id: str
+    show_id: uuid.UUID
+    seat_ids: list[int]
+    ga: list[GaOut]
+    expires_at: datetime
+
+
+class HeldSeatOut(BaseModel):
+    seat_id: int
+    label: str
+    section: str
+    row: str
+    category: str
+    price: int
+
+
+class HeldPlacesOut(BaseModel):
+    area_id: int
+    name: str
+    category: str
+    quantity: int
+    price: int
+
+
+class HoldOut(BaseModel):
+    hold_id: str
+    show_id: uuid.UUID
+    state: str
+    seat_ids: list[int]
+    seats: list[HeldSeatOut]
+    ga: list[HeldPlacesOut]
+    expires_at: datetime
+    currency: str
+    total: int
+    booking_id: uuid.UUID | None
+
+
+SEAT_MAP_EXAMPLE = {
+    "show_id": "…",
+    "version": 12,
+    "status": "published",
+    "currency": "EUR",
+    "max_per_booking": 8,
+    "seats": [
+        {
+            "id": 1,
+            "label": "A1",
+            "section": "Stalls",
+            "row": "A",
+            "category": "premium",
+            "price": 5500,
+            "x": 0,
+            "y": 0,
+            "state": "available",
+        }
+    ],
+    "ga_areas": [
+        {
+            "id": 1,
+            "name": "Standing",
+            "category": "standing",
+            "price": 2500,
+            "capacity": 200,
+            "available": 180,
+        }
+    ],
+}
+
+
+@router.get(
+    "/shows/{show_id}/seats",
+    responses={
+        200: {
+            "content": {"application/json": {"example": SEAT_MAP_EXAMPLE}},
+            "description": "Every seat with its state; `ETag` is the map's version.",
+        },
+        304: {"description": "Not modified since the version in If-None-Match."},
+    },
+)
+async def seat_map(
+    show_id: uuid.UUID, request: Request, if_none_match: Annotated[str | None, Header()] = None
+) -> Response:
+    svc = service(request)
+    if if_none_match is not None:
+        version = await svc.seat_map_version(show_id)
+        if version and if_none_match.strip('W/"') == str(version):
+            return Response(status_code=304, headers={"ETag": f'"{version}"'})
+    version, body = await svc.seat_map(show_id)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"ETag": f'"{version}"', "Cache-Control": "no-cache"},
+    )
+
+
+@router.get(
+    "/shows/{show_id}/seats/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-sent events: `seats` with state changes.",
+        }
+    },
+)
+async def seat_stream(show_id: uuid.UUID, request: Request) -> StreamingResponse:
+    await service(request).show(show_id)  # 404 for unknown shows
+    feed: SeatFeed = request.app.state.seat_feed
+    return StreamingResponse(
+        feed.follow(show_id.hex),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/shows/{show_id}/holds", status_code=201, response_model=HoldCreated)
+async def place_hold(
+    show_id: uuid.UUID,
+    body: HoldIn,
+    user: CurrentUser,
+    request: Request,
+    idempotency_key: IdempotencyKey,
+) -> Any:
+    hold = make_hold_request(body.seat_ids, [(g.area_id, g.quantity) for g in body.ga])
+    return await service(request).place_hold(user, show_id, hold, idempotency_key)
+
+
+@router.get("/holds/{hold_id}", response_model=HoldOut)
+async def get_hold(hold_id: str, user: CurrentUser, request: Request) -> dict[str, Any]:
+    return await service(request).get_hold(user, hold_id)
+
+
+@router.delete("/holds/{hold_id}", status_code=204)
+async def release_hold(hold_id: str, user: CurrentUser, request: Request) -> None:
+    await service(request).release_hold(user, hold_id)

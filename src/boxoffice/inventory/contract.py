@@ -1,0 +1,75 @@
+"""What other services may know of inventory: hold views, the client port and its events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from boxoffice.kernel.events import Event
+
+
+@dataclass(frozen=True)
+class HeldSeat:
+    seat_id: int
+    label: str
+    section: str
+    row: str
+    category: str
+    price: int
+
+
+@dataclass(frozen=True)
+class HeldPlaces:
+    area_id: int
+    name: str
+    category: str
+    quantity: int
+    price: int
+
+
+@dataclass(frozen=True)
+class HoldView:
+    hold_id: str
+    show_id: uuid.UUID
+    user_id: uuid.UUID
+    expires_at: datetime
+    currency: str
+    seats: list[HeldSeat]
+    areas: list[HeldPlaces]
+    show_title: str
+    show_starts_at: datetime
+    booking_id: uuid.UUID | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(s.price for s in self.seats) + sum(a.price * a.quantity for a in self.areas)
+
+
+class InventoryClient(Protocol):
+    async def attach_hold(
+        self, hold_id: str, user_id: uuid.UUID, booking_id: uuid.UUID, extend_seconds: float
+    ) -> HoldView:
+        """Tie a live hold to a booking and keep it alive while the payment runs."""
+        ...
+
+    async def sell_hold(self, hold_id: str, booking_id: uuid.UUID) -> bool:
+        """Turn the booking's hold into sold places; False if the hold was lost."""
+        ...
+
+
+@dataclass(frozen=True)
+class SeatsSold(Event):
+    type = "inventory.seats.sold"
+    show_id: str
+    booking_id: str
+    seat_ids: list[int]
+
+
+@dataclass(frozen=True)
+class SeatsReleased(Event):
+    type = "inventory.seats.released"
+    show_id: str
+    booking_id: str
+    seat_ids: list[int]

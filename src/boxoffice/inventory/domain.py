@@ -1,0 +1,97 @@
+"""Inventory rules: what a hold request may ask for and how hold-store answers read."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from boxoffice.kernel.errors import Conflict, Forbidden, InvalidRequest, NotFound
+
+HOLD_ID = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{16})$")
+
+
+class UnknownShow(NotFound):
+    title = "Unknown show"
+
+
+class UnknownHold(NotFound):
+    title = "Unknown hold"
+
+
+class NotOnSale(Conflict):
+    title = "Not on sale"
+
+
+class SeatsTaken(Conflict):
+    title = "Seats taken"
+
+
+class SoldOut(Conflict):
+    title = "Not enough places left"
+
+
+class HoldInUse(Conflict):
+    title = "Hold in use"
+
+
+class HoldExpired(Conflict):
+    title = "Hold expired"
+
+
+class TooManySeats(InvalidRequest):
+    title = "Too many seats"
+
+
+class UnknownSeats(InvalidRequest):
+    title = "Unknown seats"
+
+
+class NotYourHold(Forbidden):
+    title = "Not your hold"
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    seat_ids: tuple[int, ...]
+    ga: tuple[tuple[int, int], ...]  # (area_id, quantity)
+
+    @property
+    def count(self) -> int:
+        return len(self.seat_ids) + sum(q for _, q in self.ga)
+
+
+def make_hold_request(seat_ids: list[int], ga: list[tuple[int, int]]) -> HoldRequest:
+    if len(set(seat_ids)) != len(seat_ids):
+        raise InvalidRequest("Each seat may be asked for once.")
+    areas: dict[int, int] = {}
+    for area, qty in ga:
+        areas[area] = areas.get(area, 0) + qty
+    request = HoldRequest(tuple(seat_ids), tuple(sorted(areas.items())))
+    if request.count == 0:
+        raise InvalidRequest("Ask for at least one seat or general-admission place.")
+    return request
+
+
+def new_hold_id(show_id: uuid.UUID) -> str:
+    """Hold ids carry their show, so a hold is found in its show's keys with no lookup."""
+    return f"{show_id.hex}.{uuid.uuid4().hex[:16]}"
+
+
+def show_of_hold(hold_id: str) -> uuid.UUID:
+    match = HOLD_ID.match(hold_id)
+    if match is None:
+        raise UnknownHold(f"No hold {hold_id}.")
+    return uuid.UUID(match.group(1))
+
+
+def ga_csv(ga: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
+    return ",".join(f"{area}:{qty}" for area, qty in ga)
+
+
+def parse_ga_csv(text: str) -> list[tuple[int, int]]:
+    out = []
+    for pair in filter(None, text.split(",")):
+        area, qty = pair.split(":")
+        out.append((int(area), int(qty)))
+    return out

@@ -1,0 +1,190 @@
+-- boxoffice hold store: every key of a show shares the hash tag {s:<show>} so one script
+-- touches one slot. Seat values in <p>st: "0" available, "B" blocked, "S" sold,
+-- "H<hold_id>" held while <p>exp scores that hold in the future.
+-- Holds live in <p>h:<hold_id> (fields user, seats, ga, booking, state, expires).
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function split(s)
+  local out = {}
+  if s == nil or s == false or s == '' then return out end
+  for item in string.gmatch(s, '[^,]+') do out[#out + 1] = item end
+  return out
+end
+
+-- Release one hold's seats and GA places; returns the freed seat ids.
+local function free_hold(p, hold_id)
+  local hk = p .. 'h:' .. hold_id
+  local h = redis.call('HMGET', hk, 'seats', 'ga', 'state')
+  local freed = {}
+  if h[3] == 'sold' then
+    redis.call('ZREM', p .. 'exp', hold_id)
+    return freed
+  end
+  local marker = 'H' .. hold_id
+  for _, seat in ipairs(split(h[1])) do
+    if redis.call('HGET', p .. 'st', seat) == marker then
+      redis.call('HSET', p .. 'st', seat, '0')
+      freed[#freed + 1] = seat
+    end
+  end
+  for _, pair in ipairs(split(h[2])) do
+    local area, qty = string.match(pair, '([^:]+):([^:]+)')
+    redis.call('HINCRBY', p .. 'gau', area, -tonumber(qty))
+  end
+  redis.call('DEL', hk)
+  redis.call('ZREM', p .. 'exp', hold_id)
+  return freed
+end
+
+local function announce(p, show, kind, seats, ver)
+  redis.call('PUBLISH', 'seats:' .. show,
+    cjson.encode({show = show, version = ver, state = kind, seats = seats}))
+end
+
+-- Purge holds whose time is up (at most `limit`); returns freed seat ids.
+local function purge(p, now, limit)
+  local expired = redis.call('ZRANGE', p .. 'exp', '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  local freed = {}
+  for _, hold_id in ipairs(expired) do
+    for _, seat in ipairs(free_hold(p, hold_id)) do freed[#freed + 1] = seat end
+  end
+  return freed, #expired
+end
+
+local op = ARGV[1]
+local p = ARGV[2]      -- key prefix "{s:<show>}:"
+local show = ARGV[3]
+local now = now_ms()
+
+if op == 'hold' then
+  -- ARGV: 4 hold_id, 5 user, 6 ttl_ms, 7 seat csv, 8 ga csv (area:qty), 9 idem key or ''
+  local meta = redis.call('HMGET', p .. 'meta', 'loaded', 'status', 'sales_start', 'sales_end', 'max')
+  if meta[1] ~= '1' then return {'unloaded'} end
+  if meta[2] ~= 'published' then return {'closed', meta[2]} end
+  if now < tonumber(meta[3]) or now > tonumber(meta[4]) then return {'not_on_sale', meta[3], meta[4]} end
+  if ARGV[9] ~= '' then
+    local previous = redis.call('GET', ARGV[9])
+    if previous then return {'repeat', previous} end
+  end
+  local seats = split(ARGV[7])
+  local ga = {}
+  local count = #seats
+  for _, pair in ipairs(split(ARGV[8])) do
+    local area, qty = string.match(pair, '([^:]+):([^:]+)')
+    ga[#ga + 1] = {area, tonumber(qty)}
+    count = count + tonumber(qty)
+  end
+  if count > tonumber(meta[5]) then return {'too_many', meta[5]} end
+  local freed = purge(p, now, 50)
+  local ver
+  if #freed > 0 then
+    ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
+    announce(p, show, 'available', freed, ver)
+  end
+  local unknown, taken = {}, {}
+  for _, seat in ipairs(seats) do
+    local v = redis.call('HGET', p .. 'st', seat)
+    if not v then
+      unknown[#unknown + 1] = seat
+    elseif v ~= '0' then
+      local live = true
+      if string.sub(v, 1, 1) == 'H' then
+        local score = redis.call('ZSCORE', p .. 'exp', string.sub(v, 2))
+        live = score and tonumber(score) > now
+      end
+      if live then taken[#taken + 1] = seat end
+    end
+  end
+  if #unknown > 0 then return {'unknown', table.concat(unknown, ',')} end
+  if #taken > 0 then return {'taken', table.concat(taken, ',')} end
+  for _, g in ipairs(ga) do
+    local cap = redis.call('HGET', p .. 'gac', g[1])
+    if not cap then return {'unknown_area', g[1]} end
+    local used = tonumber(redis.call('HGET', p .. 'gau', g[1]) or '0')
+    if used + g[2] > tonumber(cap) then return {'ga_full', g[1], tostring(tonumber(cap) - used)} end
+  end
+  local hold_id = ARGV[4]
+  local marker = 'H' .. hold_id
+  local expires = now + tonumber(ARGV[6])
+  for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, marker) end
+  for _, g in ipairs(ga) do redis.call('HINCRBY', p .. 'gau', g[1], g[2]) end
+  local hk = p .. 'h:' .. hold_id
+  redis.call('HSET', hk, 'user', ARGV[5], 'seats', ARGV[7], 'ga', ARGV[8], 'state', 'held',
+    'expires', expires, 'created', now)
+  redis.call('PEXPIREAT', hk, expires + 86400000)
+  redis.call('ZADD', p .. 'exp', expires, hold_id)
+  if ARGV[9] ~= '' then redis.call('SET', ARGV[9], hold_id, 'PX', ARGV[6]) end
+  ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
+  if #seats > 0 then announce(p, show, 'held', seats, ver) end
+  return {'ok', tostring(expires), tostring(ver)}
+
+elseif op == 'release' then
+  -- ARGV: 4 hold_id, 5 user ('' = anyone, for the saga)
+  local hk = p .. 'h:' .. ARGV[4]
+  local h = redis.call('HMGET', hk, 'user', 'state', 'booking')
+  if not h[1] then return {'missing'} end
+  if ARGV[5] ~= '' and h[1] ~= ARGV[5] then return {'not_yours'} end
+  if h[2] == 'sold' then return {'sold'} end
+  local freed = free_hold(p, ARGV[4])
+  local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
+  if #freed > 0 then announce(p, show, 'available', freed, ver) end
+  return {'ok', tostring(#freed)}
+
+elseif op == 'attach' then
+  -- Tie a live hold to a booking and extend it: ARGV 4 hold_id, 5 user, 6 booking, 7 extend_ms
+  local hk = p .. 'h:' .. ARGV[4]
+  local h = redis.call('HMGET', hk, 'user', 'state', 'booking', 'expires')
+  if not h[1] then return {'missing'} end
+  if h[1] ~= ARGV[5] then return {'not_yours'} end
+  if h[3] and h[3] ~= ARGV[6] then return {'attached', h[3]} end
+  if h[2] == 'sold' then return {'sold'} end
+  if tonumber(h[4]) <= now then return {'expired'} end
+  local expires = math.max(tonumber(h[4]), now + tonumber(ARGV[7]))
+  redis.call('HSET', hk, 'booking', ARGV[6], 'expires', expires)
+  redis.call('ZADD', p .. 'exp', expires, ARGV[4])
+  redis.call('PEXPIREAT', hk, expires + 86400000)
+  return {'ok', tostring(expires)}
+
+elseif op == 'sell' then
+  -- Turn a live hold of this booking into sold seats: ARGV 4 hold_id, 5 booking
+  local hk = p .. 'h:' .. ARGV[4]
+  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats')
+  if not h[1] then return {'missing'} end
+  if h[1] ~= ARGV[5] then return {'attached', h[1]} end
+  if h[2] == 'sold' then return {'ok'} end
+  if tonumber(h[3]) <= now then return {'expired'} end
+  local seats = split(h[4])
+  for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, 'S') end
+  redis.call('HSET', hk, 'state', 'sold')
+  redis.call('ZREM', p .. 'exp', ARGV[4])
+  local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
+  if #seats > 0 then announce(p, show, 'sold', seats, ver) end
+  return {'ok'}
+
+elseif op == 'unsell' then
+  -- A cancelled sale frees its seats and GA places: ARGV 4 seat csv, 5 ga csv
+  local seats = split(ARGV[4])
+  for _, seat in ipairs(seats) do
+    if redis.call('HGET', p .. 'st', seat) == 'S' then redis.call('HSET', p .. 'st', seat, '0') end
+  end
+  for _, pair in ipairs(split(ARGV[5])) do
+    local area, qty = string.match(pair, '([^:]+):([^:]+)')
+    redis.call('HINCRBY', p .. 'gau', area, -tonumber(qty))
+  end
+  local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
+  if #seats > 0 then announce(p, show, 'available', seats, ver) end
+  return {'ok'}
+
+elseif op == 'purge' then
+  local freed, n = purge(p, now, 500)
+  if n > 0 then
+    local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
+    if #freed > 0 then announce(p, show, 'available', freed, ver) end
+  end
+  return {'ok', tostring(n)}
+end
+return {'bad_op'}

@@ -1,0 +1,596 @@
+"""Inventory use cases: seat maps, holds, and turning holds into sales."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from boxoffice.catalog.contract import CatalogClient, ShowLayout
+from boxoffice.inventory.contract import HeldPlaces, HeldSeat, HoldView, SeatsReleased, SeatsSold
+from boxoffice.inventory.domain import (
+    HoldExpired,
+    HoldInUse,
+    HoldRequest,
+    NotOnSale,
+    SeatsTaken,
+    SoldOut,
+    TooManySeats,
+    UnknownHold,
+    UnknownSeats,
+    UnknownShow,
+    ga_csv,
+    new_hold_id,
+    parse_ga_csv,
+    show_of_hold,
+)
+from boxoffice.inventory.holdstore import HoldStore
+from boxoffice.inventory.store import ga_areas, ga_sales, seats, shows, sold_seats
+from boxoffice.kernel.auth import Principal
+from boxoffice.kernel.db import utcnow
+from boxoffice.kernel.events import Envelope
+from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
+
+SHOW_CACHE_SECONDS = 5.0
+
+
+def _ms(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+def _at(ms: str | int) -> datetime:
+    return datetime.fromtimestamp(int(ms) / 1000, UTC)
+
+
+@dataclass
+class ShowData:
+    """A show's static inventory (layout, prices), cached in the process for a few seconds."""
+
+    row: Any
+    seats: dict[int, Any]
+    areas: dict[int, Any]
+    loaded_at: float
+    rendered: dict[int, bytes]  # seat map bodies by version
+
+
+class _Lost(Exception):
+    """The hold could not be sold; roll the sale back."""
+
+
+class InventoryService:
+    def __init__(
+        self, store: ServiceStore, holds: HoldStore, catalog: CatalogClient, hold_ttl_seconds: int
+    ) -> None:
+        self.store = store
+        self.holds = holds
+        self.catalog = catalog
+        self.hold_ttl_ms = hold_ttl_seconds * 1000
+        self._shows: dict[uuid.UUID, ShowData] = {}
+        self._load_locks: dict[uuid.UUID, asyncio.Lock] = {}
+
+    # -- show data ----------------------------------------------------------------------
+
+    async def show(self, show_id: uuid.UUID) -> ShowData:
+        cached = self._shows.get(show_id)
+        if cached is not None and time.monotonic() - cached.loaded_at < SHOW_CACHE_SECONDS:
+            return cached
+        async with self.store.engine.connect() as conn:
+            row = (await conn.execute(sa.select(shows).where(shows.c.show_id == show_id))).first()
+            if row is None:
+                raise UnknownShow(f"No show {show_id} is on sale.")
+            if cached is not None and cached.row.updated_at == row.updated_at:
+                cached.loaded_at = time.monotonic()
+                return cached
+            seat_rows = (
+                await conn.execute(
+                    sa.select(seats).where(seats.c.show_id == show_id).order_by(seats.c.seat_id)
+                )
+            ).all()
+            area_rows = (
+                await conn.execute(
+                    sa.select(ga_areas)
+                    .where(ga_areas.c.show_id == show_id)
+                    .order_by(ga_areas.c.area_id)
+                )
+            ).all()
+        data = ShowData(
+            row=row,
+            seats={s.seat_id: s for s in seat_rows},
+            areas={a.area_id: a for a in area_rows},
+            loaded_at=time.monotonic(),
+            rendered={},
+        )
+        self._shows[show_id] = data
+        return data
+
+    async def sync_show(self, uow: UnitOfWork, layout: ShowLayout) -> None:
+        """Record a published or changed show from the catalog, then refresh the hold store."""
+        values = {
+            "status": layout.status,
+            "title": layout.title,
+            "starts_at": layout.starts_at,
+            "currency": layout.currency,
+            "sales_start": layout.sales_start,
+            "sales_end": layout.sales_end,
+            "max_per_booking": layout.max_per_booking,
+            "updated_at": utcnow(),
+        }
+        await uow.execute(
+            pg_insert(shows)
+            .values(show_id=layout.show_id, **values)
+            .on_conflict_do_update(index_elements=[shows.c.show_id], set_=values)
+        )
+        if layout.seats:
+            stmt = pg_insert(seats)
+            await uow.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[seats.c.show_id, seats.c.seat_id],
+                    set_={"price": stmt.excluded.price},
+                ),
+                [
+                    {
+                        "show_id": layout.show_id,
+                        "seat_id": s.id,
+                        "label": s.label,
+                        "section": s.section,
+                        "row": s.row,
+                        "category": s.category,
+                        "price": s.price,
+                        "x": s.x,
+                        "y": s.y,
+                        "blocked": s.blocked,
+                    }
+                    for s in layout.seats
+                ],
+            )
+        if layout.areas:
+            stmt = pg_insert(ga_areas)
+            await uow.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[ga_areas.c.show_id, ga_areas.c.area_id],
+                    set_={"price": stmt.excluded.price},
+                ),
+                [
+                    {
+                        "show_id": layout.show_id,
+                        "area_id": a.id,
+                        "name": a.name,
+                        "category": a.category,
+                        "price": a.price,
+                        "capacity": a.capacity,
+                    }
+                    for a in layout.areas
+                ],
+            )
+        uow.after_commit.append(lambda: self._after_sync(layout.show_id))
+
+    async def _after_sync(self, show_id: uuid.UUID) -> None:
+        self._shows.pop(show_id, None)
+        data = await self.show(show_id)
+        await self.holds.set_meta(show_id, self._meta(data.row))
+        if await self.holds.version(show_id) == 0:
+            await self.load(show_id)
+
+    @staticmethod
+    def _meta(row: Any) -> dict[str, str]:
+        return {
+            "status": row.status,
+            "sales_start": _ms(row.sales_start),
+            "sales_end": _ms(row.sales_end),
+            "max": str(row.max_per_booking),
+        }
+
+    async def load(self, show_id: uuid.UUID) -> None:
+        """(Re)build a show's hold-store keys from PostgreSQL, e.g. after Redis lost its data."""
+        lock = self._load_locks.setdefault(show_id, asyncio.Lock())
+        async with lock:
+            data = await self.show(show_id)
+            async with self.store.engine.connect() as conn:
+                sold = {
+                    r.seat_id
+                    for r in (
+                        await conn.execute(
+                            sa.select(sold_seats.c.seat_id).where(sold_seats.c.show_id == show_id)
+                        )
+                    ).all()
+                }
+                areas = (
+                    await conn.execute(sa.select(ga_areas).where(ga_areas.c.show_id == show_id))
+                ).all()
+            states = {
+                seat_id: "S" if seat_id in sold else ("B" if s.blocked else "0")
+                for seat_id, s in data.seats.items()
+            }
+            await self.holds.load(
+                show_id,
+                self._meta(data.row),
+                states,
+                {a.area_id: (a.capacity, a.sold) for a in areas},
+            )
+
+    # -- holds --------------------------------------------------------------------------
+
+    async def place_hold(
+        self, user: Principal, show_id: uuid.UUID, request: HoldRequest, idempotency_key: str | None
+    ) -> dict[str, Any]:
+        hold_id = new_hold_id(show_id)
+        idem = (
+            self.holds.idem_key(show_id, user.user_id, idempotency_key) if idempotency_key else ""
+        )
+        args = (
+            hold_id,
+            user.user_id.hex,
+            self.hold_ttl_ms,
+            ",".join(map(str, request.seat_ids)),
+            ga_csv(request.ga),
+            idem,
+        )
+        answer = await self.holds.run("hold", show_id, *args)
+        if answer[0] == "unloaded":
+            await self.load(show_id)
+            answer = await self.holds.run("hold", show_id, *args)
+        match answer:
+            case ["ok", expires, _]:
+                return {
+                    "hold_id": hold_id,
+                    "show_id": show_id,
+                    "seat_ids": list(request.seat_ids),
+                    "ga": [{"area_id": a, "quantity": q} for a, q in request.ga],
+                    "expires_at": _at(expires),
+                }
+            case ["repeat", previous]:
+                return await self.get_hold(user, previous)
+            case ["taken", csv]:
+                taken = [int(s) for s in csv.split(",")]
+                data = await self.show(show_id)
+                labels = [data.seats[s].label for s in taken if s in data.seats]
+                raise SeatsTaken(
+                    f"Already taken: {', '.join(labels)}. Pick other seats.",
+                    seat_ids=taken,
+                    seats=labels,
+                )
+            case ["unknown", csv]:
+                raise UnknownSeats(
+                    f"These seats are not in this show: {csv}.",
+                    seat_ids=[int(s) for s in csv.split(",")],
+                )
+            case ["unknown_area", area]:
+                raise UnknownSeats(f"Area {area} is not in this show.", area_id=int(area))
+            case ["ga_full", area, left]:
+                raise SoldOut(
+                    f"Only {left} places left in area {area}.",
+                    area_id=int(area),
+                    available=int(left),
+                )
+            case ["too_many", limit]:
+                raise TooManySeats(
+                    f"At most {limit} tickets per booking for this show.", limit=int(limit)
+                )
+            case ["closed", status]:
+                raise NotOnSale(f"This show is {status}; it sells nothing.")
+            case ["not_on_sale", start, end]:
+                raise NotOnSale(
+                    f"Sales run from {_at(start).isoformat()} to {_at(end).isoformat()}.",
+                    sales_start=_at(start).isoformat(),
+                    sales_end=_at(end).isoformat(),
+                )
+            case ["unloaded"]:
+                raise UnknownShow(f"No show {show_id} is on sale.")
+        raise RuntimeError(f"unexpected hold-store answer {answer!r}")
+
+    async def _hold_data(self, hold_id: str) -> tuple[uuid.UUID, dict[str, str]]:
+        show_id = show_of_hold(hold_id)
+        data = await self.holds.hold(show_id, hold_id)
+        if not data:
+            raise UnknownHold(f"No hold {hold_id}; it may have expired.")
+        return show_id, data
+
+    async def view(self, hold_id: str, show_id: uuid.UUID, data: dict[str, str]) -> HoldView:
+        show = await self.show(show_id)
+        seat_ids = [int(s) for s in filter(None, data.get("seats", "").split(","))]
+        return HoldView(
+            hold_id=hold_id,
+            show_id=show_id,
+            user_id=uuid.UUID(data["user"]),
+            expires_at=_at(data["expires"]),
+            currency=show.row.currency,
+            show_title=show.row.title,
+            show_starts_at=show.row.starts_at,
+            booking_id=uuid.UUID(data["booking"]) if data.get("booking") else None,
+            seats=[
+                HeldSeat(
+                    seat_id=s,
+                    label=show.seats[s].label,
+                    section=show.seats[s].section,
+                    row=show.seats[s].row,
+                    category=show.seats[s].category,
+                    price=show.seats[s].price,
+                )
+                for s in seat_ids
+            ],
+            areas=[
+                HeldPlaces(
+                    area_id=a,
+                    name=show.areas[a].name,
+                    category=show.areas[a].category,
+                    quantity=q,
+                    price=show.areas[a].price,
+                )
+                for a, q in parse_ga_csv(data.get("ga", ""))
+            ],
+        )
+
+    async def get_hold(self, user: Principal, hold_id: str) -> dict[str, Any]:
+        show_id, data = await self._hold_data(hold_id)
+        if uuid.UUID(data["user"]) != user.user_id and not user.is_admin:
+            raise UnknownHold(f"No hold {hold_id}; it may have expired.")
+        view = await self.view(hold_id, show_id, data)
+        state = data.get("state", "held")
+        if state == "held" and view.expires_at <= datetime.now(UTC):
+            state = "expired"
+        return {
+            "hold_id": hold_id,
+            "show_id": show_id,
+            "state": state,
+            "seat_ids": [s.seat_id for s in view.seats],
+            "seats": [asdict(x) for x in view.seats],
+            "ga": [asdict(x) for x in view.areas],
+            "expires_at": view.expires_at,
+            "currency": view.currency,
+            "total": view.total,
+            "booking_id": view.booking_id,
+        }
+
+    async def release_hold(self, user: Principal, hold_id: str) -> None:
+        show_id, data = await self._hold_data(hold_id)
+        if uuid.UUID(data["user"]) != user.user_id and not user.is_admin:
+            raise UnknownHold(f"No hold {hold_id}; it may have expired.")
+        if data.get("booking"):
+            raise HoldInUse(
+                "This hold is being paid for; cancel the booking instead.",
+                booking_id=data["booking"],
+            )
+        await self.holds.run("release", show_id, hold_id, "")
+
+    # -- contract for the booking saga --------------------------------------------------
+
+    async def attach_hold(
+        self, hold_id: str, user_id: uuid.UUID, booking_id: uuid.UUID, extend_seconds: float
+    ) -> HoldView:
+        show_id = show_of_hold(hold_id)
+        answer = await self.holds.run(
+            "attach", show_id, hold_id, user_id.hex, str(booking_id), int(extend_seconds * 1000)
+        )
+        match answer[0]:
+            case "ok":
+                return await self.view(hold_id, show_id, await self.holds.hold(show_id, hold_id))
+            case "missing" | "not_yours":
+                raise UnknownHold(f"No hold {hold_id}; it may have expired.")
+            case "attached" | "sold":
+                raise HoldInUse("This hold already belongs to another booking.")
+            case "expired":
+                raise HoldExpired("This hold has expired; hold the seats again.")
+        raise RuntimeError(f"unexpected hold-store answer {answer!r}")
+
+    async def sell_hold(self, hold_id: str, booking_id: uuid.UUID) -> bool:
+        show_id = show_of_hold(hold_id)
+        data = await self.holds.hold(show_id, hold_id)
+        if not data or data.get("booking") != str(booking_id):
+            return await self._already_sold(booking_id)
+        seat_ids = [int(s) for s in filter(None, data["seats"].split(","))]
+        areas = parse_ga_csv(data.get("ga", ""))
+        try:
+            async with self.store.uow() as uow:
+                await self._record_sale(uow, show_id, booking_id, seat_ids, areas)
+                answer = await self.holds.run("sell", show_id, hold_id, str(booking_id))
+                if answer[0] != "ok":
+                    raise _Lost(answer[0])
+                uow.emit(
+                    SeatsSold(show_id=str(show_id), booking_id=str(booking_id), seat_ids=seat_ids)
+                )
+        except _Lost:
+            return False
+        return True
+
+    async def _already_sold(self, booking_id: uuid.UUID) -> bool:
+        async with self.store.engine.connect() as conn:
+            sold = await conn.execute(
+                sa.select(sold_seats.c.seat_id)
+                .where(sold_seats.c.booking_id == booking_id)
+                .union_all(sa.select(ga_sales.c.area_id).where(ga_sales.c.booking_id == booking_id))
+                .limit(1)
+            )
+            return sold.first() is not None
+
+    async def _record_sale(
+        self,
+        uow: UnitOfWork,
+        show_id: uuid.UUID,
+        booking_id: uuid.UUID,
+        seat_ids: list[int],
+        areas: list[tuple[int, int]],
+    ) -> None:
+        if seat_ids:
+            inserted = (
+                await uow.execute(
+                    pg_insert(sold_seats)
+                    .values(
+                        [
+                            {
+                                "show_id": show_id,
+                                "seat_id": s,
+                                "booking_id": booking_id,
+                                "sold_at": utcnow(),
+                            }
+                            for s in seat_ids
+                        ]
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(sold_seats.c.seat_id)
+                )
+            ).all()
+            if len(inserted) != len(seat_ids):
+                owners = (
+                    (
+                        await uow.execute(
+                            sa.select(sold_seats.c.booking_id).where(
+                                sold_seats.c.show_id == show_id, sold_seats.c.seat_id.in_(seat_ids)
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                if any(o != booking_id for o in owners):
+                    raise _Lost("seat sold to another booking")
+        for area_id, qty in areas:
+            new = (
+                await uow.execute(
+                    pg_insert(ga_sales)
+                    .values(booking_id=booking_id, area_id=area_id, show_id=show_id, quantity=qty)
+                    .on_conflict_do_nothing()
+                    .returning(ga_sales.c.area_id)
+                )
+            ).first()
+            if new is None:
+                continue
+            room = (
+                await uow.execute(
+                    sa.update(ga_areas)
+                    .where(
+                        ga_areas.c.show_id == show_id,
+                        ga_areas.c.area_id == area_id,
+                        ga_areas.c.sold + qty <= ga_areas.c.capacity,
+                    )
+                    .values(sold=ga_areas.c.sold + qty)
+                    .returning(ga_areas.c.sold)
+                )
+            ).first()
+            if room is None:
+                raise _Lost("general-admission area sold out")
+
+    # -- saga compensation (events) -----------------------------------------------------
+
+    async def release_booking(self, uow: UnitOfWork, event: Envelope) -> None:
+        """A booking failed or was cancelled: free its hold and whatever it had bought."""
+        payload = event.payload
+        booking_id = uuid.UUID(payload["booking_id"])
+        show_id = uuid.UUID(payload["show_id"])
+        hold_id = payload.get("hold_id") or ""
+        if hold_id:
+            await self.holds.run("release", show_id, hold_id, "")
+        seat_ids = list(
+            (
+                await uow.execute(
+                    sa.delete(sold_seats)
+                    .where(sold_seats.c.booking_id == booking_id)
+                    .returning(sold_seats.c.seat_id)
+                )
+            ).scalars()
+        )
+        areas = [
+            (r.area_id, r.quantity)
+            for r in (
+                await uow.execute(
+                    sa.delete(ga_sales)
+                    .where(ga_sales.c.booking_id == booking_id)
+                    .returning(ga_sales.c.area_id, ga_sales.c.quantity)
+                )
+            ).all()
+        ]
+        for area_id, qty in areas:
+            await uow.execute(
+                sa.update(ga_areas)
+                .where(ga_areas.c.show_id == show_id, ga_areas.c.area_id == area_id)
+                .values(sold=ga_areas.c.sold - qty)
+            )
+        if seat_ids or areas:
+            uow.emit(
+                SeatsReleased(show_id=str(show_id), booking_id=str(booking_id), seat_ids=seat_ids)
+            )
+            csv, ga = ",".join(map(str, seat_ids)), ga_csv(areas)
+            uow.after_commit.append(lambda: self._unsell(show_id, csv, ga))
+
+    async def _unsell(self, show_id: uuid.UUID, csv: str, ga: str) -> None:
+        await self.holds.run("unsell", show_id, csv, ga)
+
+    async def on_show_changed(self, uow: UnitOfWork, event: Envelope) -> None:
+        await self.sync_show(
+            uow, await self.catalog.show_layout(uuid.UUID(event.payload["show_id"]))
+        )
+
+    async def sweep(self) -> int:
+        """Free the seats of holds whose time is up, show by show."""
+        freed = 0
+        for show_id in await self.holds.active_shows():
+            answer = await self.holds.run("purge", show_id)
+            freed += int(answer[1]) if len(answer) > 1 else 0
+        return freed
+
+    # -- seat map -----------------------------------------------------------------------
+
+    async def seat_map(self, show_id: uuid.UUID) -> tuple[int, bytes]:
+        data = await self.show(show_id)
+        version, states, live = await self.holds.states(show_id)
+        if version == 0:
+            await self.load(show_id)
+            version, states, live = await self.holds.states(show_id)
+        body = data.rendered.get(version)
+        if body is not None:
+            return version, body
+        used = await self.holds.ga_used(show_id)
+        names = {"0": "available", "B": "blocked", "S": "sold"}
+
+        def state(seat_id: int) -> str:
+            value = states.get(str(seat_id), "0")
+            if value.startswith("H"):
+                return "held" if value[1:] in live else "available"
+            return names.get(value, "available")
+
+        row = data.row
+        body = orjson.dumps(
+            {
+                "show_id": show_id,
+                "version": version,
+                "status": row.status,
+                "currency": row.currency,
+                "max_per_booking": row.max_per_booking,
+                "seats": [
+                    {
+                        "id": s.seat_id,
+                        "label": s.label,
+                        "section": s.section,
+                        "row": s.row,
+                        "category": s.category,
+                        "price": s.price,
+                        "x": s.x,
+                        "y": s.y,
+                        "state": state(s.seat_id),
+                    }
+                    for s in data.seats.values()
+                ],
+                "ga_areas": [
+                    {
+                        "id": a.area_id,
+                        "name": a.name,
+                        "category": a.category,
+                        "price": a.price,
+                        "capacity": a.capacity,
+                        "available": max(0, a.capacity - int(used.get(str(a.area_id), a.sold))),
+                    }
+                    for a in data.areas.values()
+                ],
+            }
+        )
+        data.rendered = {version: body}
+        return version, body
+
+    async def seat_map_version(self, show_id: uuid.UUID) -> int:
+        return await self.holds.version(show_id)

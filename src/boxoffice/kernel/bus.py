@@ -1,0 +1,146 @@
+"""The event bus port and its NATS JetStream adapter (a Kafka adapter would implement the same port)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import nats
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.errors import NotFoundError
+
+from boxoffice.kernel.events import Envelope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Delivery:
+    """One delivery of an event to a consumer; the consumer acks, retries later, or gives up."""
+
+    envelope: Envelope
+    attempt: int
+    ack: Callable[[], Awaitable[None]]
+    retry: Callable[[float], Awaitable[None]]
+
+
+DeliveryHandler = Callable[[Delivery], Awaitable[None]]
+
+
+class EventBus(Protocol):
+    async def publish(self, envelope: Envelope) -> None: ...
+
+    async def subscribe(
+        self, consumer: str, types: list[str], handler: DeliveryHandler, *, max_deliveries: int
+    ) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class NatsBus:
+    """JetStream: one stream for all events; the message id is the event id, so JetStream
+    drops a republished outbox row inside its duplicate window; one durable pull consumer per
+    (service, consumer) shared by every replica of that service."""
+
+    def __init__(self, url: str, *, stream: str = "BOXOFFICE", prefix: str = "bx") -> None:
+        self._url = url
+        self._stream = stream
+        self._prefix = prefix
+        self._nc: nats.NATS | None = None
+        self._js: JetStreamContext | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = asyncio.Event()
+
+    async def connect(self) -> None:
+        self._nc = await nats.connect(self._url, max_reconnect_attempts=-1, name="boxoffice")
+        self._js = self._nc.jetstream()
+        config = StreamConfig(
+            name=self._stream,
+            subjects=[f"{self._prefix}.>"],
+            duplicate_window=120.0,
+            max_age=7 * 24 * 3600.0,
+        )
+        try:
+            await self._js.stream_info(self._stream)
+            await self._js.update_stream(config)
+        except NotFoundError:
+            await self._js.add_stream(config)
+
+    @property
+    def js(self) -> JetStreamContext:
+        assert self._js is not None, "NatsBus.connect() was not awaited"
+        return self._js
+
+    async def ping(self) -> None:
+        await self.js.account_info()
+
+    def subject(self, event_type: str) -> str:
+        return f"{self._prefix}.{event_type}"
+
+    async def publish(self, envelope: Envelope) -> None:
+        await self.js.publish(
+            self.subject(envelope.type),
+            envelope.to_json(),
+            headers={"Nats-Msg-Id": str(envelope.id)},
+        )
+
+    async def subscribe(
+        self, consumer: str, types: list[str], handler: DeliveryHandler, *, max_deliveries: int
+    ) -> None:
+        # One durable consumer per event type: NATS before 2.10 (Debian's) has no multi-filter.
+        for event_type in types:
+            durable = f"{consumer}--{event_type.replace('.', '_')}"
+            config = ConsumerConfig(
+                durable_name=durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                filter_subject=self.subject(event_type),
+                ack_wait=30.0,
+                # We park poison messages ourselves; JetStream gets one spare delivery.
+                max_deliver=max_deliveries + 1,
+                max_ack_pending=1000,
+            )
+            await self.js.add_consumer(self._stream, config)
+            sub = await self.js.pull_subscribe_bind(durable, self._stream)
+            self._tasks.append(asyncio.create_task(self._pull(sub, handler), name=durable))
+
+    async def _pull(self, sub: JetStreamContext.PullSubscription, handler: DeliveryHandler) -> None:
+        while not self._closing.is_set():
+            try:
+                msgs = await sub.fetch(64, timeout=1.0)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except Exception:
+                if self._closing.is_set():
+                    return
+                log.exception("event fetch failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            for msg in msgs:
+                try:
+                    envelope = Envelope.from_json(msg.data)
+                except Exception:
+                    log.exception("dropping an event that is not a boxoffice envelope")
+                    await msg.term()
+                    continue
+                await handler(
+                    Delivery(
+                        envelope=envelope,
+                        attempt=msg.metadata.num_delivered,
+                        ack=msg.ack,
+                        retry=lambda delay, m=msg: m.nak(delay=delay),  # type: ignore[misc]
+                    )
+                )
+
+    async def close(self) -> None:
+        self._closing.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._nc is not None and not self._nc.is_closed:
+            await self._nc.close()

@@ -1,0 +1,54 @@
+"""Settings shared by every service, read from BOXOFFICE_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", extra="ignore")
+
+    # Empty URLs mean "start the embedded server" (all-in-one shape).
+    database_url: str = ""
+    redis_url: str = ""
+    nats_url: str = ""
+    var_dir: Path = Path("var")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Holds and the booking saga.
+    hold_ttl_seconds: int = 600
+    payment_timeout_seconds: float = 60.0
+    # How long a mock "tok_slow" payment takes to answer.
+    payment_slow_seconds: float = 2.0
+    saga_sweep_seconds: float = 1.0
+    hold_sweep_seconds: float = 1.0
+    max_holds_per_user_per_show: int = 3
+
+    # Auth. Keys default to files under var_dir/keys, generated on first start.
+    jwt_private_key_file: Path | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "boxoffice"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 14 * 24 * 3600
+
+    # Event consumers.
+    consumer_max_deliveries: int = 5
+    consumer_backoff_seconds: float = 0.5
+    event_stream: str = "BOXOFFICE"
+    event_subject_prefix: str = "bx"
+
+    # When both are set, start-up makes sure this admin exists (the first admin of an install).
+    admin_email: str = ""
+    admin_password: str = ""
+
+    db_pool_size: int = 10
+    log_level: str = "INFO"
+    ticket_signing_secret: str = ""
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.var_dir / "keys"

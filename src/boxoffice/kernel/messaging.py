@@ -1,0 +1,274 @@
+"""Unit of work with a transactional outbox, the outbox relay, and idempotent event consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from boxoffice.kernel.bus import Delivery, EventBus
+from boxoffice.kernel.db import messaging_tables, utcnow
+from boxoffice.kernel.events import Envelope, Event
+
+log = logging.getLogger(__name__)
+
+
+class Messaging:
+    """The messaging tables of one service's schema."""
+
+    def __init__(self, metadata: sa.MetaData) -> None:
+        assert metadata.schema, "each service keeps its tables in its own schema"
+        self.schema: str = metadata.schema
+        self.outbox, self.inbox, self.dead_letters, self.idempotency = messaging_tables(metadata)
+
+
+class UnitOfWork:
+    """One transaction of one service. Events collected during it are written to the outbox in
+    the same commit; the transaction commits when the block exits without an exception."""
+
+    def __init__(
+        self, engine: AsyncEngine, messaging: Messaging, producer: str, wake: asyncio.Event | None
+    ) -> None:
+        self._engine = engine
+        self._messaging = messaging
+        self._producer = producer
+        self._wake = wake
+        self._conn: AsyncConnection | None = None
+        self.correlation_id = ""
+        self.events: list[Envelope] = []
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def conn(self) -> AsyncConnection:
+        assert self._conn is not None, "unit of work used outside its 'async with' block"
+        return self._conn
+
+    def emit(self, event: Event) -> Envelope:
+        envelope = Envelope.of(event, producer=self._producer, correlation_id=self.correlation_id)
+        self.events.append(envelope)
+        return envelope
+
+    async def execute(self, statement: Any, *args: Any) -> sa.CursorResult[Any]:
+        return await self.conn.execute(statement, *args)
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.conn
+        try:
+            if exc_type is None:
+                if self.events:
+                    now = utcnow()
+                    await conn.execute(
+                        sa.insert(self._messaging.outbox),
+                        [
+                            {"id": e.id, "type": e.type, "envelope": e.to_dict(), "created_at": now}
+                            for e in self.events
+                        ],
+                    )
+                await conn.commit()
+            else:
+                await conn.rollback()
+        finally:
+            await conn.close()
+            self._conn = None
+        if exc_type is None:
+            if self.events and self._wake is not None:
+                self._wake.set()
+            for callback in self.after_commit:
+                await callback()
+
+
+class ServiceStore:
+    """What a service needs to run transactions: its engine, its schema's messaging tables and
+    the relay's wake-up signal."""
+
+    def __init__(self, engine: AsyncEngine, messaging: Messaging) -> None:
+        self.engine = engine
+        self.messaging = messaging
+        self.name = self.messaging.schema
+        self.wake = asyncio.Event()
+
+    def uow(self, correlation_id: str = "") -> UnitOfWork:
+        uow = UnitOfWork(self.engine, self.messaging, self.name, self.wake)
+        uow.correlation_id = correlation_id
+        return uow
+
+
+class OutboxRelay:
+    """Publishes a service's outbox rows to the bus, at least once, in commit order.
+    Several replicas may run it: SKIP LOCKED keeps them off each other's rows."""
+
+    def __init__(self, store: ServiceStore, bus: EventBus, *, idle_poll: float = 0.5) -> None:
+        self._store = store
+        self._bus = bus
+        self._idle_poll = idle_poll
+
+    async def publish_pending(self, limit: int = 200) -> int:
+        outbox = self._store.messaging.outbox
+        async with self._store.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(outbox.c.seq, outbox.c.envelope)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            for row in rows:
+                await self._bus.publish(Envelope.from_dict(row.envelope))
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.seq.in_([r.seq for r in rows]))
+                .values(published_at=utcnow())
+            )
+        return len(rows)
+
+    async def run(self) -> None:
+        wake = self._store.wake
+        while True:
+            try:
+                published = await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay of %s failed; retrying", self._store.name)
+                await asyncio.sleep(1.0)
+                continue
+            if published:
+                continue
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=self._idle_poll)
+            except TimeoutError:
+                pass
+
+
+EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+
+class Consumer:
+    """Feeds events of the given types to one handler, exactly once in effect: the event id is
+    recorded in the service's inbox in the handler's own transaction. A failing handler is retried
+    with backoff and, after max_deliveries, parked in the dead-letter table."""
+
+    def __init__(
+        self,
+        store: ServiceStore,
+        name: str,
+        handlers: dict[str, EventHandler],
+        *,
+        max_deliveries: int = 5,
+        backoff: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.handlers = handlers
+        self.max_deliveries = max_deliveries
+        self.backoff = backoff
+
+    async def start(self, bus: EventBus) -> None:
+        await bus.subscribe(
+            self.name, list(self.handlers), self.deliver, max_deliveries=self.max_deliveries
+        )
+
+    async def handle(self, envelope: Envelope) -> bool:
+        """Process one event in one transaction; False if it had been processed before."""
+        handler = self.handlers.get(envelope.type)
+        inbox = self.store.messaging.inbox
+        async with self.store.uow(envelope.correlation_id or str(envelope.id)) as uow:
+            first = await uow.execute(
+                pg_insert(inbox)
+                .values(consumer=self.name, event_id=envelope.id, processed_at=utcnow())
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            if first.first() is None:
+                return False
+            if handler is not None:
+                await handler(uow, envelope)
+        return True
+
+    async def deliver(self, delivery: Delivery) -> None:
+        envelope = delivery.envelope
+        try:
+            await self.handle(envelope)
+        except Exception as exc:
+            if delivery.attempt >= self.max_deliveries:
+                log.exception("parking event %s %s for %s", envelope.type, envelope.id, self.name)
+                await self.park(envelope, exc, delivery.attempt)
+                await delivery.ack()
+            else:
+                log.warning(
+                    "handler %s failed on %s (attempt %d): %r",
+                    self.name,
+                    envelope.id,
+                    delivery.attempt,
+                    exc,
+                )
+                delay = self.backoff * 2 ** (delivery.attempt - 1) * (0.5 + random.random())
+                await delivery.retry(delay)
+            return
+        await delivery.ack()
+
+    async def park(self, envelope: Envelope, exc: BaseException, attempts: int) -> None:
+        async with self.store.engine.begin() as conn:
+            await conn.execute(
+                sa.insert(self.store.messaging.dead_letters).values(
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    type=envelope.type,
+                    envelope=envelope.to_dict(),
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                    deliveries=attempts,
+                    created_at=utcnow(),
+                )
+            )
+
+
+async def replay_dead_letter(consumer: Consumer, dead_letter_id: int) -> bool:
+    """Run a parked event through its consumer again; True if it now went through."""
+    table = consumer.store.messaging.dead_letters
+    async with consumer.store.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(table).where(table.c.id == dead_letter_id, table.c.replayed_at.is_(None))
+            )
+        ).first()
+    if row is None:
+        return False
+    await consumer.handle(Envelope.from_dict(row.envelope))
+    async with consumer.store.engine.begin() as conn:
+        await conn.execute(
+            sa.update(table).where(table.c.id == dead_letter_id).values(replayed_at=utcnow())
+        )
+    return True
+
+
+@asynccontextmanager
+async def running(tasks: list[asyncio.Task[Any]]) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

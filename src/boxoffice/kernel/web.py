@@ -1,0 +1,84 @@
+"""FastAPI building blocks shared by the services: who is calling, which roles, idempotency keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from boxoffice.kernel.auth import Principal, TokenVerifier
+from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/login")
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier = request.app.state.verifier
+    return verifier
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("Log in first: this needs an access token (Authorization: Bearer ...).")
+    principal = _verifier(request).verify(credentials.credentials)
+    request.state.user_id = str(principal.user_id)
+    return principal
+
+
+def optional_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    if credentials is None:
+        return None
+    return _verifier(request).verify(credentials.credentials)
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+
+
+def require_roles(*roles: str) -> object:
+    def check(user: CurrentUser) -> Principal:
+        if not user.has(*roles):
+            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        return user
+
+    return Depends(check)
+
+
+def _organizer(user: CurrentUser) -> Principal:
+    if not user.has("organizer", "admin"):
+        raise Forbidden("This needs the organizer or admin role.")
+    return user
+
+
+def _admin(user: CurrentUser) -> Principal:
+    if not user.is_admin:
+        raise Forbidden("This needs the admin role.")
+    return user
+
+
+Organizer = Annotated[Principal, Depends(_organizer)]
+Admin = Annotated[Principal, Depends(_admin)]
+
+
+def _idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Repeat a request with the same key to get the first answer again.",
+        ),
+    ] = None,
+) -> str | None:
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidRequest("Idempotency-Key must be 1 to 200 characters.")
+    return idempotency_key
+
+
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]

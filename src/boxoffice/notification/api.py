@@ -1,0 +1,50 @@
+"""Notification HTTP routes: my in-app notifications."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from boxoffice.kernel.web import CurrentUser
+from boxoffice.notification.service import NotificationService
+
+router = APIRouter(tags=["notification"])
+
+
+def service(request: Request) -> NotificationService:
+    svc: NotificationService = request.app.state.services["notification"]
+    return svc
+
+
+class NotificationOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    booking_id: uuid.UUID | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class MarkedRead(BaseModel):
+    marked: int
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+async def my_notifications(
+    user: CurrentUser,
+    request: Request,
+    unread: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await service(request).mine(user, unread, limit, offset)
+
+
+@router.post("/notifications/read", response_model=MarkedRead)
+async def mark_read(user: CurrentUser, request: Request) -> dict[str, int]:
+    return {"marked": await service(request).mark_read(user)}

@@ -1,0 +1,1 @@
+"""Notification publishes no events yet; other services need nothing from it."""

@@ -1,0 +1,35 @@
+"""What other services may know of payments: their events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from boxoffice.kernel.events import Event
+
+
+@dataclass(frozen=True)
+class PaymentCompleted(Event):
+    type = "payment.payment.completed"
+    payment_id: str
+    booking_id: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class PaymentFailed(Event):
+    type = "payment.payment.failed"
+    payment_id: str
+    booking_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PaymentRefunded(Event):
+    type = "payment.payment.refunded"
+    payment_id: str
+    booking_id: str
+    user_id: str
+    amount: int
+    currency: str
+    reason: str

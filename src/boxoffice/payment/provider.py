@@ -1,0 +1,44 @@
+"""A mock card provider whose test card tokens decide the outcome, to drive every saga branch."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    approved: bool
+    reference: str
+    reason: str = ""
+
+
+TEST_CARDS = {
+    "tok_success": "approved at once",
+    "tok_decline": "declined by the issuer",
+    "tok_timeout": "never answers",
+    "tok_slow": "approved after a delay",
+}
+
+
+class MockCardProvider:
+    def __init__(self, slow_seconds: float) -> None:
+        self.slow_seconds = slow_seconds
+
+    async def charge(self, payment_id: str, token: str, amount: int) -> ChargeResult:
+        reference = f"mock_{payment_id[:8]}"
+        if token == "tok_success":
+            return ChargeResult(True, reference)
+        if token == "tok_slow":
+            await asyncio.sleep(self.slow_seconds)
+            return ChargeResult(True, reference)
+        if token == "tok_timeout":
+            await asyncio.Event().wait()  # the provider never answers
+        if token == "tok_decline":
+            return ChargeResult(False, reference, "The card was declined.")
+        return ChargeResult(
+            False, reference, f"Unknown test card {token!r}; use one of {', '.join(TEST_CARDS)}."
+        )
+
+    async def refund(self, payment_id: str, amount: int) -> str:
+        return f"mock_refund_{payment_id[:8]}_{amount}"

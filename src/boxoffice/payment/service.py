@@ -1,0 +1,285 @@
+"""Payment use cases: charge for a booking, refund what a failed or cancelled booking paid."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from boxoffice.kernel.auth import Principal
+from boxoffice.kernel.db import new_id, utcnow
+from boxoffice.kernel.events import Envelope
+from boxoffice.kernel.idempotency import IdempotentCall
+from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
+from boxoffice.payment.contract import PaymentCompleted, PaymentFailed, PaymentRefunded
+from boxoffice.payment.domain import PaymentStatus, UnknownPayment, check_refund, refundable
+from boxoffice.payment.provider import MockCardProvider
+from boxoffice.payment.store import messaging, payments, refunds
+
+log = logging.getLogger(__name__)
+
+
+class PaymentService:
+    def __init__(
+        self, store: ServiceStore, provider: MockCardProvider, *, provider_timeout: float
+    ) -> None:
+        self.store = store
+        self.provider = provider
+        self.provider_timeout = provider_timeout
+        self._charging: set[asyncio.Task[None]] = set()
+
+    # -- the saga's payment step --------------------------------------------------------
+
+    async def on_booking_created(self, uow: UnitOfWork, event: Envelope) -> None:
+        p = event.payload
+        now = utcnow()
+        payment_id = new_id()
+        created = (
+            await uow.execute(
+                pg_insert(payments)
+                .values(
+                    id=payment_id,
+                    booking_id=uuid.UUID(p["booking_id"]),
+                    user_id=uuid.UUID(p["user_id"]),
+                    amount=p["amount"],
+                    currency=p["currency"],
+                    method=p["payment_method"],
+                    token=p["payment_token"],
+                    status=PaymentStatus.PROCESSING,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing()
+                .returning(payments.c.id)
+            )
+        ).first()
+        if created is not None:
+            uow.after_commit.append(lambda: self._spawn(payment_id))
+
+    async def _spawn(self, payment_id: uuid.UUID) -> None:
+        task = asyncio.create_task(self.charge(payment_id), name=f"charge:{payment_id}")
+        self._charging.add(task)
+        task.add_done_callback(self._charging.discard)
+
+    async def resume(self) -> int:
+        """After a restart, ask the provider again for every payment still without an answer
+        (the provider deduplicates by payment id)."""
+        async with self.store.engine.connect() as conn:
+            ids = (
+                (
+                    await conn.execute(
+                        sa.select(payments.c.id).where(
+                            payments.c.status.in_([PaymentStatus.PROCESSING, PaymentStatus.VOIDED]),
+                            payments.c.provider_ref.is_(None),
+                            payments.c.token != "",
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        for payment_id in ids:
+            await self._spawn(payment_id)
+        return len(ids)
+
+    async def charge(self, payment_id: uuid.UUID) -> None:
+        async with self.store.engine.connect() as conn:
+            row = (await conn.execute(sa.select(payments).where(payments.c.id == payment_id))).one()
+        try:
+            result = await asyncio.wait_for(
+                self.provider.charge(str(payment_id), row.token, row.amount), self.provider_timeout
+            )
+        except TimeoutError:
+            log.warning("payment %s: the provider did not answer", payment_id)
+            return
+        async with self.store.uow() as uow:
+            row = await self._locked(uow, payments.c.id == payment_id)
+            if row.provider_ref is not None:
+                return  # answered before (a resumed charge)
+            status = PaymentStatus(row.status)
+            values: dict[str, Any] = {"provider_ref": result.reference, "updated_at": utcnow()}
+            if not result.approved:
+                values.update(status=PaymentStatus.FAILED, failure_reason=result.reason)
+                if status == PaymentStatus.PROCESSING:
+                    uow.emit(
+                        PaymentFailed(
+                            payment_id=str(row.id),
+                            booking_id=str(row.booking_id),
+                            reason=result.reason,
+                        )
+                    )
+            elif status == PaymentStatus.PROCESSING:
+                values.update(status=PaymentStatus.CAPTURED)
+                uow.emit(
+                    PaymentCompleted(
+                        payment_id=str(row.id),
+                        booking_id=str(row.booking_id),
+                        amount=row.amount,
+                        currency=row.currency,
+                    )
+                )
+            else:  # voided: the booking gave up while we waited; give the money back at once
+                values.update(status=PaymentStatus.CAPTURED)
+            await uow.execute(
+                sa.update(payments).where(payments.c.id == payment_id).values(**values)
+            )
+            if result.approved and status == PaymentStatus.VOIDED:
+                row = await self._locked(uow, payments.c.id == payment_id)
+                await self._refund(uow, row, row.amount, "Captured after the booking had ended.")
+
+    async def on_booking_ended(self, uow: UnitOfWork, event: Envelope) -> None:
+        """booking.failed / booking.cancelled: refund a capture, void a pending charge."""
+        booking_id = uuid.UUID(event.payload["booking_id"])
+        row = (
+            await uow.execute(
+                sa.select(payments).where(payments.c.booking_id == booking_id).with_for_update()
+            )
+        ).first()
+        now = utcnow()
+        if row is None:
+            # booking.created has not reached us yet: leave a voided marker so it never charges.
+            await uow.execute(
+                pg_insert(payments)
+                .values(
+                    id=new_id(),
+                    booking_id=booking_id,
+                    user_id=uuid.UUID(event.payload["user_id"]),
+                    amount=0,
+                    currency="XXX",
+                    method="none",
+                    token="",
+                    status=PaymentStatus.VOIDED,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+            return
+        status = PaymentStatus(row.status)
+        if status == PaymentStatus.PROCESSING:
+            await uow.execute(
+                sa.update(payments)
+                .where(payments.c.id == row.id)
+                .values(status=PaymentStatus.VOIDED, updated_at=now)
+            )
+        elif left := refundable(status, row.amount, row.refunded):
+            await self._refund(uow, row, left, event.payload.get("reason", "Booking ended."))
+
+    async def _refund(self, uow: UnitOfWork, row: Any, amount: int, reason: str) -> dict[str, Any]:
+        reference = await self.provider.refund(str(row.id), amount)
+        refund_id = new_id()
+        await uow.execute(
+            sa.insert(refunds).values(
+                id=refund_id,
+                payment_id=row.id,
+                amount=amount,
+                reason=reason,
+                provider_ref=reference,
+                created_at=utcnow(),
+            )
+        )
+        refunded = row.refunded + amount
+        status = PaymentStatus.REFUNDED if refunded == row.amount else PaymentStatus(row.status)
+        await uow.execute(
+            sa.update(payments)
+            .where(payments.c.id == row.id)
+            .values(refunded=refunded, status=status, updated_at=utcnow())
+        )
+        uow.emit(
+            PaymentRefunded(
+                payment_id=str(row.id),
+                booking_id=str(row.booking_id),
+                user_id=str(row.user_id),
+                amount=amount,
+                currency=row.currency,
+                reason=reason,
+            )
+        )
+        return {"refund_id": refund_id, "amount": amount, "reason": reason}
+
+    # -- API ----------------------------------------------------------------------------
+
+    async def refund(
+        self,
+        payment_id: uuid.UUID,
+        amount: int | None,
+        reason: str,
+        admin: Principal,
+        idempotency_key: str | None,
+    ) -> tuple[int, Any]:
+        async with self.store.uow() as uow:
+            call = None
+            if idempotency_key:
+                call = IdempotentCall(
+                    uow,
+                    messaging.idempotency,
+                    "payments.refund",
+                    str(admin.user_id),
+                    idempotency_key,
+                    {"payment": str(payment_id), "amount": amount},
+                )
+                if (replay := await call.replay()) is not None:
+                    return replay
+            row = (
+                await uow.execute(
+                    sa.select(payments).where(payments.c.id == payment_id).with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise UnknownPayment(f"No payment {payment_id}.")
+            status = PaymentStatus(row.status)
+            asked = amount if amount is not None else refundable(status, row.amount, row.refunded)
+            check_refund(status, row.amount, row.refunded, asked)
+            await self._refund(uow, row, asked, reason)
+            answer = await self._load(uow.conn, payment_id)
+            if call is not None:
+                await call.remember(200, orjson.loads(orjson.dumps(answer)))
+        return 200, answer
+
+    async def get(self, user: Principal, payment_id: uuid.UUID) -> dict[str, Any]:
+        async with self.store.engine.connect() as conn:
+            data = await self._load(conn, payment_id)
+        if data is None or (data["user_id"] != user.user_id and not user.is_admin):
+            raise UnknownPayment(f"No payment {payment_id}.")
+        return data
+
+    @staticmethod
+    async def _load(conn: AsyncConnection, payment_id: uuid.UUID) -> dict[str, Any] | None:
+        row = (await conn.execute(sa.select(payments).where(payments.c.id == payment_id))).first()
+        if row is None:
+            return None
+        made = (
+            await conn.execute(
+                sa.select(refunds)
+                .where(refunds.c.payment_id == payment_id)
+                .order_by(refunds.c.created_at)
+            )
+        ).all()
+        data = {k: v for k, v in row._mapping.items() if k != "token"}
+        return {**data, "refunds": [dict(r._mapping) for r in made]}
+
+    async def find(self, user: Principal, booking_id: uuid.UUID) -> dict[str, Any]:
+        async with self.store.engine.connect() as conn:
+            payment_id = (
+                await conn.execute(
+                    sa.select(payments.c.id).where(payments.c.booking_id == booking_id)
+                )
+            ).scalar_one_or_none()
+        if payment_id is None:
+            raise UnknownPayment(f"No payment for booking {booking_id}.")
+        return await self.get(user, payment_id)
+
+    @staticmethod
+    async def _locked(uow: UnitOfWork, where: Any) -> Any:
+        return (await uow.execute(sa.select(payments).where(where).with_for_update())).one()
+
+    async def stop(self) -> None:
+        for task in list(self._charging):
+            task.cancel()
+        await asyncio.gather(*self._charging, return_exceptions=True)
