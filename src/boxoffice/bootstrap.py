@@ -279,7 +279,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/health/ready", tags=["health"])
-    async def ready(request: Request) -> JSONResponse:
+    async def ready() -> JSONResponse:
         checks = await runtime.ready()
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(

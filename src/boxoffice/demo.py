@@ -29,7 +29,7 @@ async def seed(runtime: Runtime) -> list[str]:
     for email, password, name, roles in USERS:
         await identity.ensure_user(email, password, name, roles)
     lines = [f"  {roles[0]:<10} {email} / {password}" for email, password, _, roles in USERS]
-    organizer = await identity.list(
+    organizer = await identity.search(
         email="organizer@boxoffice.example", role=None, limit=1, offset=0
     )
     owner = Principal(user_id=uuid.UUID(str(organizer[0]["id"])), roles=frozenset({"organizer"}))

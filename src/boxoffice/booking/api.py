@@ -125,7 +125,7 @@ async def list_bookings(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).list(
+    return await service(request).search(
         user,
         everyone=all,
         status=status,

@@ -344,7 +344,7 @@ class BookingService:
             "steps": [dict(s._mapping) for s in steps],
         }
 
-    async def list(
+    async def search(
         self,
         user: Principal,
         *,

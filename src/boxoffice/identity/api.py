@@ -53,7 +53,7 @@ class UserOut(BaseModel):
 
 
 class AdminUserIn(RegisterIn):
-    roles: list[Role] = Field(default_factory=lambda: ["customer"], min_length=1)
+    roles: list[Role] = Field(default=["customer"], min_length=1)
 
 
 class RolesIn(BaseModel):
@@ -94,7 +94,7 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).list(email=email, role=role, limit=limit, offset=offset)
+    return await service(request).search(email=email, role=role, limit=limit, offset=offset)
 
 
 @router.post("/admin/users", status_code=201, response_model=UserOut)

@@ -136,7 +136,7 @@ class IdentityService:
             raise UnknownUser(f"No user {user_id}.")
         return dict(row._mapping)
 
-    async def list(
+    async def search(
         self, *, email: str | None, role: str | None, limit: int, offset: int
     ) -> list[dict[str, Any]]:
         query = sa.select(*PUBLIC_COLUMNS).order_by(users.c.created_at, users.c.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -30,8 +30,7 @@ class HoldStore:
         return f"{prefix(show_id)}i:{user_id.hex}:{key}"
 
     async def hold(self, show_id: uuid.UUID, hold_id: str) -> dict[str, str]:
-        data: dict[str, str] = await self.redis.hgetall(f"{prefix(show_id)}h:{hold_id}")
-        return data
+        return cast(dict[str, str], await self.redis.hgetall(f"{prefix(show_id)}h:{hold_id}"))
 
     async def states(self, show_id: uuid.UUID) -> tuple[int, dict[str, str], set[str]]:
         """Version, seat states and the ids of holds still alive, read in one round trip."""
@@ -49,13 +48,12 @@ class HoldStore:
         return int(await self.redis.hget(f"{prefix(show_id)}meta", "ver") or 0)
 
     async def ga_used(self, show_id: uuid.UUID) -> dict[str, str]:
-        used: dict[str, str] = await self.redis.hgetall(f"{prefix(show_id)}gau")
-        return used
+        return cast(dict[str, str], await self.redis.hgetall(f"{prefix(show_id)}gau"))
 
     async def load(
         self,
         show_id: uuid.UUID,
-        meta: dict[str, str],
+        meta: dict[Any, Any],
         seats: dict[int, str],
         areas: dict[int, tuple[int, int]],
     ) -> None:
@@ -76,10 +74,10 @@ class HoldStore:
             pipe.sadd(SHOWS_INDEX, show_id.hex)
             await pipe.execute()
 
-    async def set_meta(self, show_id: uuid.UUID, meta: dict[str, str]) -> None:
+    async def set_meta(self, show_id: uuid.UUID, meta: dict[Any, Any]) -> None:
         p = prefix(show_id)
         if await self.redis.hget(f"{p}meta", "loaded") == "1":
             await self.redis.hset(f"{p}meta", mapping=meta)
 
     async def active_shows(self) -> list[uuid.UUID]:
-        return [uuid.UUID(h) for h in await self.redis.smembers(SHOWS_INDEX)]
+        return [uuid.UUID(str(h)) for h in await self.redis.smembers(SHOWS_INDEX)]

@@ -1,4 +1,4 @@
-"""The event bus port and its NATS JetStream adapter (a Kafka adapter would implement the same port)."""
+"""The event bus port and its NATS JetStream adapter (a Kafka adapter would fit the same port)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
@@ -50,7 +51,7 @@ class NatsBus:
         self._url = url
         self._stream = stream
         self._prefix = prefix
-        self._nc: nats.NATS | None = None
+        self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = asyncio.Event()

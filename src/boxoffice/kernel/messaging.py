@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -57,7 +58,8 @@ class UnitOfWork:
         return envelope
 
     async def execute(self, statement: Any, *args: Any) -> sa.CursorResult[Any]:
-        return await self.conn.execute(statement, *args)
+        result: sa.CursorResult[Any] = await self.conn.execute(statement, *args)
+        return result
 
     async def __aenter__(self) -> UnitOfWork:
         self._conn = await self._engine.connect()
@@ -157,10 +159,8 @@ class OutboxRelay:
             if published:
                 continue
             wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=self._idle_poll)
-            except TimeoutError:
-                pass
 
 
 EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]

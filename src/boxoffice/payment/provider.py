@@ -26,6 +26,8 @@ class MockCardProvider:
         self.slow_seconds = slow_seconds
 
     async def charge(self, payment_id: str, token: str, amount: int) -> ChargeResult:
+        """Charge `amount` minor units; the mock's answer depends only on the token."""
+        del amount
         reference = f"mock_{payment_id[:8]}"
         if token == "tok_success":
             return ChargeResult(True, reference)
