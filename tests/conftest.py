@@ -21,6 +21,21 @@ import pytest
 from boxoffice.kernel.embedded import EmbeddedInfra
 
 
+SHAPES = ("all-in-one", "distributed")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shape", choices=SHAPES, default=os.environ.get("BOXOFFICE_TEST_SHAPE", SHAPES[0]),
+        help="which shape the acceptance tests' server runs in")
+
+
+@pytest.fixture(scope="session")
+def shape(request: pytest.FixtureRequest) -> str:
+    value: str = request.config.getoption("--shape")
+    return value
+
+
 @dataclass(frozen=True)
 class Infra:
     database_url: str
@@ -123,8 +138,8 @@ class Server:
         return f"{self.base_url}/api/v1"
 
 
-def start_server(infra: Infra, workdir: Path, **settings: str) -> Server:
-    """Run `boxoffice up` (all-in-one) as a child process and wait until it is ready."""
+def start_server(infra: Infra, workdir: Path, shape: str = "all-in-one", **settings: str) -> Server:
+    """Run `boxoffice up` (either shape) as a child process and wait until it is ready."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "server.log"
@@ -137,13 +152,14 @@ def start_server(infra: Infra, workdir: Path, **settings: str) -> Server:
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "boxoffice.cli", "up", "--port", str(port)],
+            [sys.executable, "-m", "boxoffice.cli", "up", "--port", str(port),
+             *(["--distributed"] if shape == "distributed" else [])],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{log.read_text()[-3000:]}")
@@ -154,20 +170,20 @@ def start_server(infra: Infra, workdir: Path, **settings: str) -> Server:
             pass
         time.sleep(0.2)
     stop_server(server)
-    raise RuntimeError(f"server not ready in 60 s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"server not ready in 180 s:\n{log.read_text()[-3000:]}")
 
 
 def stop_server(server: Server) -> None:
     server.process.terminate()
     try:
-        server.process.wait(20)
+        server.process.wait(30)
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
 
 
 @pytest.fixture(scope="session")
-def server(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(infra: Infra, shape: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One all-in-one server for the acceptance tests, with short payment timeouts so every
     saga branch finishes within seconds."""
     srv = start_server(
@@ -182,5 +198,6 @@ def server(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     )
     yield srv
     stop_server(srv)
-    errors = [line for line in srv.log.read_text().splitlines() if "Traceback" in line]
-    assert not errors, f"the server logged errors; see {srv.log}"
+    logs = [srv.log, *srv.log.parent.glob("var/cluster/logs/*.log")]
+    failed = [log for log in logs if "Traceback" in log.read_text(errors="replace")]
+    assert not failed, f"the server logged errors; see {failed}"

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,6 +24,8 @@ from boxoffice.booking import store as booking_store
 from boxoffice.booking.service import BookingService
 from boxoffice.catalog import api as catalog_api
 from boxoffice.catalog import store as catalog_store
+from boxoffice.catalog.client import CatalogHttpClient
+from boxoffice.catalog.contract import CatalogClient
 from boxoffice.catalog.service import CatalogService
 from boxoffice.identity import api as identity_api
 from boxoffice.identity import store as identity_store
@@ -30,6 +33,8 @@ from boxoffice.identity.service import IdentityService
 from boxoffice.inventory import api as inventory_api
 from boxoffice.inventory import handlers as inventory_handlers
 from boxoffice.inventory import store as inventory_store
+from boxoffice.inventory.client import InventoryHttpClient
+from boxoffice.inventory.contract import InventoryClient
 from boxoffice.inventory.holdstore import HoldStore
 from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
@@ -39,6 +44,7 @@ from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
 from boxoffice.kernel.problems import install_problem_handlers
+from boxoffice.kernel.rpc import ServiceClient
 from boxoffice.notification import api as notification_api
 from boxoffice.notification import handlers as notification_handlers
 from boxoffice.notification import store as notification_store
@@ -62,6 +68,11 @@ ROUTERS: dict[str, APIRouter] = {
     "booking": booking_api.router,
     "payment": payment_api.router,
     "notification": notification_api.router,
+}
+
+INTERNAL_ROUTERS: dict[str, APIRouter] = {
+    "catalog": catalog_api.internal_router,
+    "inventory": inventory_api.internal_router,
 }
 
 MESSAGING = {
@@ -99,33 +110,44 @@ class Runtime:
         self.redis: Redis | None = None
         self.bus: NatsBus | None = None
         self.seat_feed: SeatFeed | None = None
+        self.clients: list[ServiceClient] = []
 
-    def _keys(self) -> tuple[bytes, bytes]:
-        s = self.settings
-        private = s.jwt_private_key_file or s.keys_dir / "jwt-ed25519.pem"
-        public = s.jwt_public_key_file or s.keys_dir / "jwt-ed25519.pub.pem"
-        if s.jwt_private_key_file is None:
-            ensure_keypair(private, public)
-        return private.read_bytes(), public.read_bytes()
-
-    def _ticket_secret(self) -> bytes:
-        if self.settings.ticket_signing_secret:
-            return self.settings.ticket_signing_secret.encode()
-        path = self.settings.keys_dir / "ticket-secret"
+    def _secret_file(self, name: str, configured: str) -> str:
+        """A shared secret from the settings, else from var_dir/keys (made on first use)."""
+        if configured:
+            return configured
+        path = self.settings.keys_dir / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
-        return path.read_text().strip().encode()
+        return path.read_text().strip()
+
+    def _verifier(self) -> TokenVerifier:
+        s = self.settings
+        private = s.jwt_private_key_file or s.keys_dir / "jwt-ed25519.pem"
+        public = s.jwt_public_key_file or s.keys_dir / "jwt-ed25519.pub.pem"
+        if "identity" not in self.names:  # only identity signs; everyone else verifies
+            return TokenVerifier(public.read_bytes(), s.jwt_issuer)
+        if s.jwt_private_key_file is None:
+            ensure_keypair(private, public)
+        self.issuer = TokenIssuer(
+            private.read_bytes(), public.read_bytes(), s.jwt_issuer, s.access_token_ttl_seconds
+        )
+        return self.issuer
 
     async def start(self, *, background: bool = True) -> None:
         s = self.settings
-        private_pem, public_pem = self._keys()
-        self.issuer = TokenIssuer(private_pem, public_pem, s.jwt_issuer, s.access_token_ttl_seconds)
-        self.verifier: TokenVerifier = self.issuer
+        self.verifier = self._verifier()
+        self.internal_token = self._secret_file("internal-token", s.internal_token)
         self.engine = engine = make_engine(s.database_url, pool_size=s.db_pool_size)
         self.redis = Redis.from_url(s.redis_url, decode_responses=True)
-        self.bus = NatsBus(s.nats_url, stream=s.event_stream, prefix=s.event_subject_prefix)
+        self.bus = NatsBus(
+            s.nats_url,
+            stream=s.event_stream,
+            prefix=s.event_subject_prefix,
+            ack_wait=s.consumer_ack_wait_seconds,
+        )
         await self.bus.connect()
         self.stores = {name: ServiceStore(engine, MESSAGING[name]) for name in self.names}
         self._build_services()
@@ -136,28 +158,44 @@ class Runtime:
         if background:
             await self._start_background()
 
+    def _remote(self, name: str, urls: str) -> ServiceClient:
+        client = ServiceClient(
+            name,
+            [u.strip().rstrip("/") for u in urls.split(",") if u.strip()],
+            self.internal_token,
+            timeout=self.settings.rpc_timeout_seconds,
+        )
+        self.clients.append(client)
+        return client
+
     def _build_services(self) -> None:
         s, st = self.settings, self.stores
         assert self.redis is not None
-        catalog = CatalogService(st["catalog"]) if "catalog" in st else None
+        # A service in this process is called directly; one elsewhere over HTTP.
+        catalog: CatalogClient
+        if "catalog" in st:
+            catalog = self.services["catalog"] = CatalogService(st["catalog"])
+        else:
+            catalog = CatalogHttpClient(self._remote("catalog", s.catalog_urls))
         if "identity" in st:
             self.services["identity"] = IdentityService(
                 st["identity"], self.issuer, s.refresh_token_ttl_seconds
             )
-        if catalog is not None:
-            self.services["catalog"] = catalog
+        inventory: InventoryClient | None = None
         if "inventory" in st:
-            assert catalog is not None, "the all-in-one shape calls the catalog in process"
-            self.services["inventory"] = InventoryService(
+            inventory = self.services["inventory"] = InventoryService(
                 st["inventory"], HoldStore(self.redis), catalog, s.hold_ttl_seconds
             )
             self.seat_feed = SeatFeed(self.redis)
         if "booking" in st:
+            if inventory is None:
+                inventory = InventoryHttpClient(self._remote("inventory", s.inventory_urls))
             self.services["booking"] = BookingService(
                 st["booking"],
-                self.services["inventory"],
+                inventory,
+                catalog,
                 payment_timeout=s.payment_timeout_seconds,
-                ticket_secret=self._ticket_secret(),
+                ticket_secret=self._secret_file("ticket-secret", s.ticket_signing_secret).encode(),
             )
         if "payment" in st:
             self.services["payment"] = PaymentService(
@@ -199,7 +237,9 @@ class Runtime:
         if "inventory" in self.services:
             assert self.seat_feed is not None
             tasks.append(self.seat_feed.run())
-            tasks.append(_every(s.hold_sweep_seconds, self.services["inventory"].sweep, "holds"))
+            lease_ms = int(s.hold_sweep_seconds * 900)
+            sweep = self.services["inventory"].sweep
+            tasks.append(_every(s.hold_sweep_seconds, lambda: sweep(lease_ms), "holds"))
         if "booking" in self.services:
             tasks.append(
                 _every(
@@ -243,6 +283,8 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if "payment" in self.services:
             await self.services["payment"].stop()
+        for client in self.clients:
+            await client.close()
         if self.bus is not None:
             await self.bus.close()
         if self.redis is not None:
@@ -258,12 +300,13 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         app.state.services = runtime.services
         app.state.verifier = runtime.verifier
         app.state.seat_feed = runtime.seat_feed
+        app.state.internal_token = runtime.internal_token
         try:
             yield
         finally:
             await runtime.stop()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI assets served by us, not a CDN
         title="boxoffice",
         version="1.0.0",
         description="Ticket booking: browse shows, hold seats, book and pay. "
@@ -273,6 +316,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     install_problem_handlers(app)
     for name in runtime.names:
         app.include_router(ROUTERS[name], prefix="/api/v1")
+        if name in INTERNAL_ROUTERS:
+            app.include_router(INTERNAL_ROUTERS[name])
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:

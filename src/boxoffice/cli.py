@@ -1,4 +1,4 @@
-"""The boxoffice command: up | migrate | seed-demo | create-admin."""
+"""The boxoffice command: up | serve | migrate | seed-demo | create-admin."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import uvicorn
 
-from boxoffice.bootstrap import Runtime, create_app
+from boxoffice.bootstrap import ALL_SERVICES, Runtime, create_app
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.embedded import EmbeddedInfra
 from boxoffice.kernel.migrate import upgrade
@@ -68,6 +68,11 @@ def cmd_up(args: argparse.Namespace) -> int:
             sys.stderr.write("Demo users (email / password):\n" + "\n".join(lines) + "\n")
         app = create_app(Runtime(settings))
         host, port = args.host or settings.host, args.port or settings.port
+        if args.distributed:
+            from boxoffice.gateway.cluster import Cluster
+
+            _prepare_secrets(settings)
+            return Cluster(settings, port, app.openapi()).run()
         sys.stderr.write(f"boxoffice is up: http://{host}:{port}  (API docs: /docs)\n")
         uvicorn.run(
             app,
@@ -79,6 +84,34 @@ def cmd_up(args: argparse.Namespace) -> int:
             http="httptools",
             timeout_graceful_shutdown=10,
         )
+    return 0
+
+
+def _prepare_secrets(settings: Settings) -> None:
+    """Keys and secrets every process shares, made once before the processes start."""
+    runtime = Runtime(settings)
+    runtime._verifier()
+    runtime._secret_file("internal-token", settings.internal_token)
+    runtime._secret_file("ticket-secret", settings.ticket_signing_secret)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings()
+    missing = [n for n in ("database_url", "redis_url", "nats_url") if not getattr(settings, n)]
+    if missing:
+        sys.stderr.write(f"serve needs {', '.join('BOXOFFICE_' + m.upper() for m in missing)}\n")
+        return 2
+    app = create_app(Runtime(settings, [args.service]))
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=args.access_log,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 
@@ -122,7 +155,18 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=None)
     up.add_argument("--demo", action="store_true", help="create demo data first (idempotent)")
     up.add_argument("--access-log", action="store_true")
+    up.add_argument(
+        "--distributed",
+        action="store_true",
+        help="one process per service (inventory and booking twice), nginx in front",
+    )
     up.set_defaults(func=cmd_up)
+    serve = sub.add_parser("serve", help="run one service as its own process")
+    serve.add_argument("service", choices=ALL_SERVICES)
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply every service's migrations").set_defaults(
         func=cmd_migrate
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+import segno
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -99,6 +101,15 @@ class CancelIn(BaseModel):
     reason: Annotated[str, Field(max_length=500)] = "Cancelled by the customer."
 
 
+class SalesOut(BaseModel):
+    show_id: uuid.UUID
+    bookings: dict[str, int] = Field(description="Number of bookings per status")
+    tickets_sold: int = Field(description="Valid tickets issued")
+    revenue: int = Field(description="Total of confirmed bookings, minor units")
+    currency: str | None
+    recent: list[BookingSummary] = Field(description="The latest bookings, newest first")
+
+
 @router.post("/bookings", status_code=202, response_model=BookingAccepted)
 async def create_booking(
     body: BookingIn, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey
@@ -151,3 +162,32 @@ async def my_tickets(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).tickets(user, limit, offset)
+
+
+@router.get(
+    "/tickets/{ticket_id}/qr",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/svg+xml": {}},
+            "description": "The ticket's signed code as a QR code (SVG).",
+        }
+    },
+)
+async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, request: Request) -> Response:
+    code = await service(request).signed_code(user, ticket_id)
+    svg = io.BytesIO()
+    segno.make(code, error="m").save(
+        svg, kind="svg", scale=4, border=2, dark="#111827", light="#ffffff", xmldecl=False
+    )
+    return Response(
+        svg.getvalue(),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
+
+
+@router.get("/shows/{show_id}/sales", response_model=SalesOut)
+async def show_sales(show_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
+    """Sales of one show, for its organizer or an admin."""
+    return await service(request).sales(user, show_id)

@@ -48,4 +48,5 @@ def verify_ticket_code(secret: bytes, code: str, show_id: uuid.UUID, place: str)
         expected = ticket_code(secret, uuid.UUID(ticket_hex), show_id, place)
     except ValueError:
         return False
-    return hmac.compare_digest(expected, code)
+    # Bytes: compare_digest raises TypeError on str with non-ASCII characters.
+    return hmac.compare_digest(expected.encode(), code.encode())

@@ -17,9 +17,11 @@ from boxoffice.booking.contract import (
 )
 from boxoffice.booking.domain import Status, UnknownBooking, can_cancel, ticket_code
 from boxoffice.booking.store import bookings, lines, messaging, saga_steps, tickets
+from boxoffice.catalog.contract import CatalogClient
 from boxoffice.inventory.contract import InventoryClient
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import new_id, utcnow
+from boxoffice.kernel.errors import Forbidden, NotFound
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.idempotency import IdempotentCall
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
@@ -30,12 +32,14 @@ class BookingService:
         self,
         store: ServiceStore,
         inventory: InventoryClient,
+        catalog: CatalogClient,
         *,
         payment_timeout: float,
         ticket_secret: bytes,
     ) -> None:
         self.store = store
         self.inventory = inventory
+        self.catalog = catalog
         self.payment_timeout = payment_timeout
         self.ticket_secret = ticket_secret
 
@@ -379,3 +383,56 @@ class BookingService:
         )
         async with self.store.engine.connect() as conn:
             return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+
+    async def signed_code(self, user: Principal, ticket_id: uuid.UUID) -> str:
+        """The signed code of a ticket its owner (or an admin) may show, e.g. as a QR code."""
+        async with self.store.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(tickets.c.code, tickets.c.user_id).where(tickets.c.id == ticket_id)
+                )
+            ).first()
+        if row is None or (row.user_id != user.user_id and not user.is_admin):
+            raise NotFound(f"No ticket {ticket_id}.")
+        return str(row.code)
+
+    async def sales(self, user: Principal, show_id: uuid.UUID, recent: int = 20) -> dict[str, Any]:
+        """A show's sales for its organizer: bookings by status, revenue, the latest bookings."""
+        if not user.is_admin and await self.catalog.show_owner(show_id) != user.user_id:
+            raise Forbidden("Only the show's organizer or an admin sees its sales.")
+        by_status = (
+            sa.select(
+                bookings.c.status,
+                sa.func.count().label("n"),
+                sa.func.coalesce(sa.func.sum(bookings.c.total), 0).label("amount"),
+            )
+            .where(bookings.c.show_id == show_id)
+            .group_by(bookings.c.status)
+        )
+        sold = sa.select(sa.func.count()).where(
+            tickets.c.show_id == show_id, tickets.c.status == "valid"
+        )
+        latest = (
+            sa.select(bookings)
+            .where(bookings.c.show_id == show_id)
+            .order_by(bookings.c.created_at.desc(), bookings.c.id)
+            .limit(recent)
+        )
+        async with self.store.engine.connect() as conn:
+            counts = (await conn.execute(by_status)).all()
+            tickets_sold = (await conn.execute(sold)).scalar_one()
+            rows = (await conn.execute(latest)).all()
+        statuses = {s.value: 0 for s in Status}
+        revenue = 0
+        for row in counts:
+            statuses[row.status] = int(row.n)
+            if row.status == Status.CONFIRMED:
+                revenue = int(row.amount)
+        return {
+            "show_id": show_id,
+            "bookings": statuses,
+            "tickets_sold": int(tickets_sold),
+            "revenue": revenue,
+            "currency": rows[0].currency if rows else None,
+            "recent": [dict(r._mapping) for r in rows],
+        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from boxoffice.catalog.service import CatalogService
-from boxoffice.kernel.web import OptionalUser, Organizer
+from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer
 
 router = APIRouter(tags=["catalog"])
 
@@ -307,3 +308,18 @@ async def cancel_show(
     show_id: uuid.UUID, user: Organizer, request: Request, body: CancelIn | None = None
 ) -> dict[str, Any]:
     return await service(request).cancel(user, show_id, (body or CancelIn()).reason)
+
+
+internal_router = APIRouter(
+    prefix="/internal/catalog", include_in_schema=False, dependencies=[InternalCaller]
+)
+
+
+@internal_router.get("/shows/{show_id}/layout")
+async def show_layout(show_id: uuid.UUID, request: Request) -> Any:
+    return dataclasses.asdict(await service(request).show_layout(show_id))
+
+
+@internal_router.get("/shows/{show_id}/owner")
+async def show_owner(show_id: uuid.UUID, request: Request) -> dict[str, uuid.UUID]:
+    return {"owner_id": await service(request).show_owner(show_id)}

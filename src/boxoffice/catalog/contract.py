@@ -51,6 +51,10 @@ class ShowLayout:
 class CatalogClient(Protocol):
     async def show_layout(self, show_id: uuid.UUID) -> ShowLayout: ...
 
+    async def show_owner(self, show_id: uuid.UUID) -> uuid.UUID:
+        """The organizer who owns the show (for checks made by other services)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ShowPublished(Event):

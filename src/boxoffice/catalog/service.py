@@ -371,6 +371,15 @@ class CatalogService:
 
     # -- contract -----------------------------------------------------------------------
 
+    async def show_owner(self, show_id: uuid.UUID) -> uuid.UUID:
+        async with self.store.engine.connect() as conn:
+            owner = (
+                await conn.execute(sa.select(shows.c.owner_id).where(shows.c.id == show_id))
+            ).scalar_one_or_none()
+        if owner is None:
+            raise UnknownShow(f"No show {show_id}.")
+        return uuid.UUID(str(owner))
+
     async def show_layout(self, show_id: uuid.UUID) -> ShowLayout:
         async with self.store.engine.connect() as conn:
             show = (await conn.execute(self._show_query().where(shows.c.id == show_id))).first()

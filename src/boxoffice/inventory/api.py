@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from pydantic import BaseModel, Field
 from boxoffice.inventory.domain import make_hold_request
 from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
-from boxoffice.kernel.web import CurrentUser, IdempotencyKey
+from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller
 
 router = APIRouter(tags=["inventory"])
 
@@ -178,3 +179,31 @@ async def get_hold(hold_id: str, user: CurrentUser, request: Request) -> dict[st
 @router.delete("/holds/{hold_id}", status_code=204)
 async def release_hold(hold_id: str, user: CurrentUser, request: Request) -> None:
     await service(request).release_hold(user, hold_id)
+
+
+internal_router = APIRouter(
+    prefix="/internal/inventory", include_in_schema=False, dependencies=[InternalCaller]
+)
+
+
+class AttachIn(BaseModel):
+    user_id: uuid.UUID
+    booking_id: uuid.UUID
+    extend_seconds: float = Field(ge=0, le=86400)
+
+
+class SellIn(BaseModel):
+    booking_id: uuid.UUID
+
+
+@internal_router.post("/holds/{hold_id}/attach")
+async def attach_hold(hold_id: str, body: AttachIn, request: Request) -> Any:
+    view = await service(request).attach_hold(
+        hold_id, body.user_id, body.booking_id, body.extend_seconds
+    )
+    return dataclasses.asdict(view)
+
+
+@internal_router.post("/holds/{hold_id}/sell")
+async def sell_hold(hold_id: str, body: SellIn, request: Request) -> dict[str, bool]:
+    return {"sold": await service(request).sell_hold(hold_id, body.booking_id)}

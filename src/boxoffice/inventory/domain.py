@@ -79,7 +79,7 @@ def new_hold_id(show_id: uuid.UUID) -> str:
 
 
 def show_of_hold(hold_id: str) -> uuid.UUID:
-    match = HOLD_ID.match(hold_id)
+    match = HOLD_ID.fullmatch(hold_id)  # fullmatch: '$' alone lets a trailing newline in
     if match is None:
         raise UnknownHold(f"No hold {hold_id}.")
     return uuid.UUID(match.group(1))

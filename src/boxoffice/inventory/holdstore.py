@@ -79,5 +79,10 @@ class HoldStore:
         if await self.redis.hget(f"{p}meta", "loaded") == "1":
             await self.redis.hset(f"{p}meta", mapping=meta)
 
+    async def lease(self, name: str, ms: int) -> bool:
+        """True for the one caller that takes the named lease until it lapses; lets periodic
+        jobs run once per interval, not once per replica."""
+        return bool(await self.redis.set(f"lease:{name}", "1", nx=True, px=ms))
+
     async def active_shows(self) -> list[uuid.UUID]:
         return [uuid.UUID(str(h)) for h in await self.redis.smembers(SHOWS_INDEX)]

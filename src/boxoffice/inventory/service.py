@@ -526,9 +526,11 @@ class InventoryService:
             uow, await self.catalog.show_layout(uuid.UUID(event.payload["show_id"]))
         )
 
-    async def sweep(self) -> int:
-        """Free the seats of holds whose time is up, show by show."""
+    async def sweep(self, lease_ms: int = 900) -> int:
+        """Free the seats of holds whose time is up, show by show; one replica per interval."""
         freed = 0
+        if not await self.holds.lease("hold-sweep", lease_ms):
+            return 0
         for show_id in await self.holds.active_shows():
             answer = await self.holds.run("purge", show_id)
             freed += int(answer[1]) if len(answer) > 1 else 0

@@ -47,8 +47,11 @@ class NatsBus:
     drops a republished outbox row inside its duplicate window; one durable pull consumer per
     (service, consumer) shared by every replica of that service."""
 
-    def __init__(self, url: str, *, stream: str = "BOXOFFICE", prefix: str = "bx") -> None:
+    def __init__(
+        self, url: str, *, stream: str = "BOXOFFICE", prefix: str = "bx", ack_wait: float = 30.0
+    ) -> None:
         self._url = url
+        self._ack_wait = ack_wait
         self._stream = stream
         self._prefix = prefix
         self._nc: NatsClient | None = None
@@ -100,7 +103,7 @@ class NatsBus:
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
                 filter_subject=self.subject(event_type),
-                ack_wait=30.0,
+                ack_wait=self._ack_wait,
                 # We park poison messages ourselves; JetStream gets one spare delivery.
                 max_deliver=max_deliveries + 1,
                 max_ack_pending=1000,

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     admin_email: str = ""
     admin_password: str = ""
 
+    # Distributed shape: where the other services answer (comma-separated replica base URLs)
+    # and the shared secret of their /internal API (default: var_dir/keys/internal-token).
+    catalog_urls: str = ""
+    inventory_urls: str = ""
+    internal_token: str = ""
+    rpc_timeout_seconds: float = 3.0
+    consumer_ack_wait_seconds: float = 30.0
+
     db_pool_size: int = 10
     log_level: str = "INFO"
     ticket_signing_secret: str = ""

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from boxoffice.kernel.auth import Principal, TokenVerifier
 from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized
+from boxoffice.kernel.rpc import INTERNAL_TOKEN_HEADER
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/login")
 
@@ -82,3 +83,12 @@ def _idempotency_key(
 
 
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+
+
+def _internal(request: Request) -> None:
+    expected: str = request.app.state.internal_token
+    if not expected or request.headers.get(INTERNAL_TOKEN_HEADER) != expected:
+        raise Forbidden("Internal service API.")
+
+
+InternalCaller = Depends(_internal)

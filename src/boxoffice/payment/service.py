@@ -239,7 +239,9 @@ class PaymentService:
             await self._refund(uow, row, asked, reason)
             answer = await self._load(uow.conn, payment_id)
             if call is not None:
-                await call.remember(200, orjson.loads(orjson.dumps(answer)))
+                # Row keys are quoted_name, a str subclass orjson refuses by default.
+                stored = orjson.dumps(answer, option=orjson.OPT_NON_STR_KEYS)
+                await call.remember(200, orjson.loads(stored))
         return 200, answer
 
     async def get(self, user: Principal, payment_id: uuid.UUID) -> dict[str, Any]:

@@ -1,0 +1,164 @@
+"""Generate the web UI's API client (src/boxoffice/gateway/web/js/api.gen.js) from the OpenAPI
+document, so the browser calls exactly the routes the server declares.
+
+    uv run python scripts/gen_api_client.py            # rewrite the committed client
+    uv run python scripts/gen_api_client.py --out F    # write it elsewhere (the freshness test)
+
+One exported function per operation, named after its summary in camelCase (`Place Hold` →
+`placeHold`): path parameters are positional, everything else goes in one `args` object —
+query parameters by their own name, `body`, declared headers in camelCase (`idempotencyKey`,
+`ifNoneMatch`), plus `raw` (answer `{status, headers, data}`) and `signal`. JSON answers are
+parsed; other types come back as text; `text/event-stream` routes return an EventSource. Errors
+throw the ApiError of http.js carrying the RFC 9457 problem document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "src" / "boxoffice" / "gateway" / "web" / "js" / "api.gen.js"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def openapi_document() -> dict[str, Any]:
+    """The server's OpenAPI document, built without starting anything (no lifespan runs)."""
+    from boxoffice.bootstrap import Runtime, create_app
+    from boxoffice.kernel.config import Settings
+
+    document: dict[str, Any] = create_app(Runtime(Settings())).openapi()
+    return document
+
+
+def camel(words: str) -> str:
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", words) if p]
+    return parts[0].lower() + "".join(p[:1].upper() + p[1:].lower() for p in parts[1:])
+
+
+def _js(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _success(operation: dict[str, Any]) -> tuple[str, str]:
+    """(status, response kind) of the first 2xx answer: json, text, stream or none."""
+    for status, response in operation.get("responses", {}).items():
+        if not status.startswith("2"):
+            continue
+        content = response.get("content") or {}
+        if not content:
+            return status, "none"
+        if "application/json" in content:
+            return status, "json"
+        if "text/event-stream" in content:
+            return status, "stream"
+        return status, "text"
+    return "200", "none"
+
+
+def _schema_name(body: dict[str, Any]) -> str:
+    schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+    for candidate in (schema, *schema.get("anyOf", [])):
+        if "$ref" in candidate:
+            return str(candidate["$ref"]).rsplit("/", 1)[-1]
+    return "object"
+
+
+def _doc(lines: list[str]) -> str:
+    return "/**\n" + "".join(f" * {line}".rstrip() + "\n" for line in lines) + " */\n"
+
+
+def render_operation(path: str, method: str, op: dict[str, Any]) -> tuple[str, str]:
+    name = camel(op.get("summary") or op["operationId"])
+    params = op.get("parameters", [])
+    path_params = [p["name"] for p in params if p["in"] == "path"]
+    query = [p["name"] for p in params if p["in"] == "query"]
+    headers = {p["name"]: camel(p["name"]) for p in params if p["in"] == "header"}
+    body = op.get("requestBody")
+    status, kind = _success(op)
+    url = path
+    for p in path_params:
+        url = url.replace("{" + p + "}", "${enc(" + camel(p) + ")}")
+    positional = [camel(p) for p in path_params]
+
+    doc = [f"{op.get('summary', name)}: {method.upper()} {path} → {status} ({kind}).", ""]
+    description = (op.get("description") or "").strip().splitlines()
+    doc += [*description[:3], ""] if description else []
+    doc += [f"@param {{string}} {camel(p)}" for p in path_params]
+    if kind == "stream":
+        doc.append("@returns {EventSource}")
+        code = (
+            f"export function {name}({', '.join(positional)}) {{\n"
+            f"  return new EventSource(url(`{url}`));\n"
+            "}\n"
+        )
+        return name, _doc(doc) + code
+    fields = [f"{q}?: any" for q in query] + [f"{h}?: string" for h in headers.values()]
+    if body is not None:
+        fields.append(("body: " if body.get("required") else "body?: ") + _schema_name(body))
+    fields += ["raw?: boolean", "signal?: AbortSignal"]
+    doc.append("@param {{" + ", ".join(fields) + "}} [args]")
+    doc.append("@returns {Promise<any>}")
+    spec: dict[str, Any] = {"method": method.upper(), "response": kind}
+    if query:
+        spec["query"] = query
+    if headers:
+        spec["headers"] = headers
+    if "Idempotency-Key" in headers:
+        spec["idempotent"] = True
+    if body is not None:
+        spec["body"] = "required" if body.get("required") else "optional"
+    spec_js = "{ " + ", ".join(f"{k}: {_js(v)}" for k, v in spec.items()) + " }"
+    code = (
+        f"export function {name}({', '.join([*positional, 'args = {}'])}) {{\n"
+        f"  return call(`{url}`, {spec_js}, args);\n"
+        "}\n"
+    )
+    return name, _doc(doc) + code
+
+
+def render(document: dict[str, Any]) -> str:
+    info = document.get("info", {})
+    chunks = [
+        f"// GENERATED from the OpenAPI document of {info.get('title')} {info.get('version')} by\n"
+        "// scripts/gen_api_client.py: do not edit. Change the API, then run\n"
+        "//   uv run python scripts/gen_api_client.py\n"
+        "// tests/unit/gateway/test_api_client_fresh.py fails while this file is stale.\n"
+        'import { call, enc, url } from "./http.js";\n'
+    ]
+    names: dict[str, str] = {}
+    for path, item in document.get("paths", {}).items():
+        for method in METHODS:
+            if method not in item:
+                continue
+            name, code = render_operation(path, method, item[method])
+            if name in names:
+                raise SystemExit(f"two operations are both named {name}: {names[name]}, {path}")
+            names[name] = path
+            chunks.append(code)
+    chunks.append(
+        "/** Every operation by name, for tooling and tests. */\n"
+        "export const operations = Object.freeze({\n"
+        + "".join(f"  {n},\n" for n in names)
+        + "});\n"
+    )
+    return "\n".join(chunks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    text = render(openapi_document())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    sys.stdout.write(f"wrote {args.out} ({text.count('export function')} operations)\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

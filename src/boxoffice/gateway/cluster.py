@@ -1,0 +1,170 @@
+"""`boxoffice up --distributed`: every service in its own process, nginx in front."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from boxoffice.gateway.nginx import GatewayConfig, render
+from boxoffice.kernel.config import Settings
+
+log = logging.getLogger(__name__)
+
+REPLICAS = {
+    "identity": 1,
+    "catalog": 1,
+    "inventory": 2,
+    "booking": 2,
+    "payment": 1,
+    "notification": 1,
+}
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    if not found:
+        raise SystemExit("nginx is needed for the distributed shape: apt-get install nginx")
+    return found
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited with code {process.returncode} while starting")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{what} was not ready within {timeout:.0f}s ({url})")
+
+
+class Cluster:
+    def __init__(self, settings: Settings, port: int, openapi: dict[str, object]) -> None:
+        self.settings = settings
+        self.port = port
+        self.openapi = openapi
+        self.dir = settings.var_dir.resolve() / "cluster"
+        self.processes: list[tuple[str, int, subprocess.Popen[bytes]]] = []
+        self.nginx: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        (self.dir / "tmp").mkdir(parents=True, exist_ok=True)
+        (self.dir / "logs").mkdir(exist_ok=True)
+        ports = {name: [free_port() for _ in range(n)] for name, n in REPLICAS.items()}
+        urls = {name: ",".join(f"http://127.0.0.1:{p}" for p in ps) for name, ps in ports.items()}
+        s = self.settings
+        env = {
+            **os.environ,
+            "BOXOFFICE_DATABASE_URL": s.database_url,
+            "BOXOFFICE_REDIS_URL": s.redis_url,
+            "BOXOFFICE_NATS_URL": s.nats_url,
+            "BOXOFFICE_VAR_DIR": str(s.var_dir.resolve()),
+            "BOXOFFICE_CATALOG_URLS": urls["catalog"],
+            "BOXOFFICE_INVENTORY_URLS": urls["inventory"],
+        }
+        for name, replica_ports in ports.items():
+            for port in replica_ports:
+                with (self.dir / "logs" / f"{name}-{port}.log").open("ab") as out:
+                    process = subprocess.Popen(
+                        [sys.executable, "-m", "boxoffice.cli", "serve", name, "--port", str(port)],
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                self.processes.append((name, port, process))
+        for name, port, process in self.processes:
+            _wait_ready(f"http://127.0.0.1:{port}/health/ready", process, f"{name}:{port}")
+        openapi_file = self.dir / "openapi.json"
+        openapi_file.write_text(json.dumps(self.openapi))
+        conf = self.dir / "nginx.conf"
+        conf.write_text(
+            render(
+                GatewayConfig(
+                    port=self.port,
+                    upstreams=ports,
+                    web_dir=WEB_DIR,
+                    openapi_file=openapi_file,
+                    prefix=self.dir,
+                )
+            )
+        )
+        self.nginx = subprocess.Popen(
+            [
+                nginx_binary(),
+                "-p",
+                str(self.dir),
+                "-c",
+                str(conf),
+                "-e",
+                str(self.dir / "error.log"),
+            ]
+        )
+        _wait_ready(f"http://127.0.0.1:{self.port}/health/ready", self.nginx, "nginx")
+        (self.dir / "processes.json").write_text(
+            json.dumps(
+                [{"service": n, "port": p, "pid": proc.pid} for n, p, proc in self.processes]
+                + [{"service": "nginx", "port": self.port, "pid": self.nginx.pid}],
+                indent=1,
+            )
+        )
+
+    def stop(self) -> None:
+        everything = [proc for _, _, proc in self.processes]
+        if self.nginx is not None:
+            everything.insert(0, self.nginx)
+        for process in everything:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM if process is not self.nginx else signal.SIGQUIT)
+        deadline = time.monotonic() + 15
+        for process in everything:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def run(self) -> int:
+        """Start everything, then wait for Ctrl-C or SIGTERM and stop everything."""
+        stopping = False
+
+        def on_signal(_signum: int, _frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.start()
+            sys.stderr.write(
+                f"boxoffice (distributed) is up: http://127.0.0.1:{self.port}  (API docs: /docs)\n"
+                + "".join(
+                    f"  {n:<13} 127.0.0.1:{p}  pid {proc.pid}\n" for n, p, proc in self.processes
+                )
+            )
+            while not stopping:
+                time.sleep(0.2)
+        finally:
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return 0

@@ -1,0 +1,482 @@
+// GENERATED from the OpenAPI document of boxoffice 1.0.0 by
+// scripts/gen_api_client.py: do not edit. Change the API, then run
+//   uv run python scripts/gen_api_client.py
+// tests/unit/gateway/test_api_client_fresh.py fails while this file is stale.
+import { call, enc, url } from "./http.js";
+
+/**
+ * Register: POST /api/v1/auth/register → 201 (json).
+ *
+ * @param {{body: RegisterIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function register(args = {}) {
+  return call(`/api/v1/auth/register`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Login: POST /api/v1/auth/login → 200 (json).
+ *
+ * @param {{body: LoginIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function login(args = {}) {
+  return call(`/api/v1/auth/login`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Refresh: POST /api/v1/auth/refresh → 200 (json).
+ *
+ * @param {{body: RefreshIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function refresh(args = {}) {
+  return call(`/api/v1/auth/refresh`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Logout: POST /api/v1/auth/logout → 204 (none).
+ *
+ * @param {{body: RefreshIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function logout(args = {}) {
+  return call(`/api/v1/auth/logout`, { method: "POST", response: "none", body: "required" }, args);
+}
+
+/**
+ * Me: GET /api/v1/users/me → 200 (json).
+ *
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function me(args = {}) {
+  return call(`/api/v1/users/me`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * List Users: GET /api/v1/admin/users → 200 (json).
+ *
+ * @param {{email?: any, role?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function listUsers(args = {}) {
+  return call(`/api/v1/admin/users`, { method: "GET", response: "json", query: ["email", "role", "limit", "offset"] }, args);
+}
+
+/**
+ * Create User: POST /api/v1/admin/users → 201 (json).
+ *
+ * @param {{body: AdminUserIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function createUser(args = {}) {
+  return call(`/api/v1/admin/users`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Set Roles: PATCH /api/v1/admin/users/{user_id} → 200 (json).
+ *
+ * @param {string} userId
+ * @param {{body: RolesIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function setRoles(userId, args = {}) {
+  return call(`/api/v1/admin/users/${enc(userId)}`, { method: "PATCH", response: "json", body: "required" }, args);
+}
+
+/**
+ * List Venues: GET /api/v1/venues → 200 (json).
+ *
+ * @param {{city?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function listVenues(args = {}) {
+  return call(`/api/v1/venues`, { method: "GET", response: "json", query: ["city", "limit", "offset"] }, args);
+}
+
+/**
+ * Create Venue: POST /api/v1/venues → 201 (json).
+ *
+ * @param {{body: VenueIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function createVenue(args = {}) {
+  return call(`/api/v1/venues`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Get Venue: GET /api/v1/venues/{venue_id} → 200 (json).
+ *
+ * @param {string} venueId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getVenue(venueId, args = {}) {
+  return call(`/api/v1/venues/${enc(venueId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Create Hall: POST /api/v1/venues/{venue_id}/halls → 201 (json).
+ *
+ * @param {string} venueId
+ * @param {{body: HallIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function createHall(venueId, args = {}) {
+  return call(`/api/v1/venues/${enc(venueId)}/halls`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Get Hall: GET /api/v1/halls/{hall_id} → 200 (json).
+ *
+ * @param {string} hallId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getHall(hallId, args = {}) {
+  return call(`/api/v1/halls/${enc(hallId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * List Events: GET /api/v1/events → 200 (json).
+ *
+ * @param {{category?: any, q?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function listEvents(args = {}) {
+  return call(`/api/v1/events`, { method: "GET", response: "json", query: ["category", "q", "limit", "offset"] }, args);
+}
+
+/**
+ * Create Event: POST /api/v1/events → 201 (json).
+ *
+ * @param {{body: EventIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function createEvent(args = {}) {
+  return call(`/api/v1/events`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Get Event: GET /api/v1/events/{event_id} → 200 (json).
+ *
+ * @param {string} eventId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getEvent(eventId, args = {}) {
+  return call(`/api/v1/events/${enc(eventId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Browse Shows: GET /api/v1/shows → 200 (json).
+ *
+ * @param {{city?: any, event_id?: any, from?: any, to?: any, category?: any, mine?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function browseShows(args = {}) {
+  return call(`/api/v1/shows`, { method: "GET", response: "json", query: ["city", "event_id", "from", "to", "category", "mine", "limit", "offset"] }, args);
+}
+
+/**
+ * Create Show: POST /api/v1/shows → 201 (json).
+ *
+ * @param {{body: ShowIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function createShow(args = {}) {
+  return call(`/api/v1/shows`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Get Show: GET /api/v1/shows/{show_id} → 200 (json).
+ *
+ * @param {string} showId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getShow(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Update Show: PATCH /api/v1/shows/{show_id} → 200 (json).
+ *
+ * @param {string} showId
+ * @param {{body: ShowPatch, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function updateShow(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}`, { method: "PATCH", response: "json", body: "required" }, args);
+}
+
+/**
+ * Publish Show: POST /api/v1/shows/{show_id}/publish → 200 (json).
+ *
+ * @param {string} showId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function publishShow(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/publish`, { method: "POST", response: "json" }, args);
+}
+
+/**
+ * Cancel Show: POST /api/v1/shows/{show_id}/cancel → 200 (json).
+ *
+ * @param {string} showId
+ * @param {{body?: boxoffice__catalog__api__CancelIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function cancelShow(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/cancel`, { method: "POST", response: "json", body: "optional" }, args);
+}
+
+/**
+ * Seat Map: GET /api/v1/shows/{show_id}/seats → 200 (json).
+ *
+ * @param {string} showId
+ * @param {{ifNoneMatch?: string, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function seatMap(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/seats`, { method: "GET", response: "json", headers: {"if-none-match": "ifNoneMatch"} }, args);
+}
+
+/**
+ * Seat Stream: GET /api/v1/shows/{show_id}/seats/stream → 200 (stream).
+ *
+ * @param {string} showId
+ * @returns {EventSource}
+ */
+export function seatStream(showId) {
+  return new EventSource(url(`/api/v1/shows/${enc(showId)}/seats/stream`));
+}
+
+/**
+ * Place Hold: POST /api/v1/shows/{show_id}/holds → 201 (json).
+ *
+ * @param {string} showId
+ * @param {{idempotencyKey?: string, body: HoldIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function placeHold(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/holds`, { method: "POST", response: "json", headers: {"Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "required" }, args);
+}
+
+/**
+ * Get Hold: GET /api/v1/holds/{hold_id} → 200 (json).
+ *
+ * @param {string} holdId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getHold(holdId, args = {}) {
+  return call(`/api/v1/holds/${enc(holdId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Release Hold: DELETE /api/v1/holds/{hold_id} → 204 (none).
+ *
+ * @param {string} holdId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function releaseHold(holdId, args = {}) {
+  return call(`/api/v1/holds/${enc(holdId)}`, { method: "DELETE", response: "none" }, args);
+}
+
+/**
+ * List Bookings: GET /api/v1/bookings → 200 (json).
+ *
+ * @param {{all?: any, status?: any, show_id?: any, user_id?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function listBookings(args = {}) {
+  return call(`/api/v1/bookings`, { method: "GET", response: "json", query: ["all", "status", "show_id", "user_id", "limit", "offset"] }, args);
+}
+
+/**
+ * Create Booking: POST /api/v1/bookings → 202 (json).
+ *
+ * @param {{idempotencyKey?: string, body: BookingIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function createBooking(args = {}) {
+  return call(`/api/v1/bookings`, { method: "POST", response: "json", headers: {"Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "required" }, args);
+}
+
+/**
+ * Get Booking: GET /api/v1/bookings/{booking_id} → 200 (json).
+ *
+ * @param {string} bookingId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getBooking(bookingId, args = {}) {
+  return call(`/api/v1/bookings/${enc(bookingId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Cancel Booking: POST /api/v1/bookings/{booking_id}/cancel → 200 (json).
+ *
+ * @param {string} bookingId
+ * @param {{body?: boxoffice__booking__api__CancelIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function cancelBooking(bookingId, args = {}) {
+  return call(`/api/v1/bookings/${enc(bookingId)}/cancel`, { method: "POST", response: "json", body: "optional" }, args);
+}
+
+/**
+ * My Tickets: GET /api/v1/tickets → 200 (json).
+ *
+ * @param {{limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function myTickets(args = {}) {
+  return call(`/api/v1/tickets`, { method: "GET", response: "json", query: ["limit", "offset"] }, args);
+}
+
+/**
+ * Ticket Qr: GET /api/v1/tickets/{ticket_id}/qr → 200 (text).
+ *
+ * @param {string} ticketId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function ticketQr(ticketId, args = {}) {
+  return call(`/api/v1/tickets/${enc(ticketId)}/qr`, { method: "GET", response: "text" }, args);
+}
+
+/**
+ * Show Sales: GET /api/v1/shows/{show_id}/sales → 200 (json).
+ *
+ * Sales of one show, for its organizer or an admin.
+ *
+ * @param {string} showId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function showSales(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/sales`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Get Payment: GET /api/v1/payments/{payment_id} → 200 (json).
+ *
+ * @param {string} paymentId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getPayment(paymentId, args = {}) {
+  return call(`/api/v1/payments/${enc(paymentId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Booking Payment: GET /api/v1/bookings/{booking_id}/payment → 200 (json).
+ *
+ * @param {string} bookingId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function bookingPayment(bookingId, args = {}) {
+  return call(`/api/v1/bookings/${enc(bookingId)}/payment`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Refund: POST /api/v1/payments/{payment_id}/refund → 200 (json).
+ *
+ * @param {string} paymentId
+ * @param {{idempotencyKey?: string, body?: RefundIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function refund(paymentId, args = {}) {
+  return call(`/api/v1/payments/${enc(paymentId)}/refund`, { method: "POST", response: "json", headers: {"Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "optional" }, args);
+}
+
+/**
+ * My Notifications: GET /api/v1/notifications → 200 (json).
+ *
+ * @param {{unread?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function myNotifications(args = {}) {
+  return call(`/api/v1/notifications`, { method: "GET", response: "json", query: ["unread", "limit", "offset"] }, args);
+}
+
+/**
+ * Mark Read: POST /api/v1/notifications/read → 200 (json).
+ *
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function markRead(args = {}) {
+  return call(`/api/v1/notifications/read`, { method: "POST", response: "json" }, args);
+}
+
+/**
+ * Live: GET /health/live → 200 (json).
+ *
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function live(args = {}) {
+  return call(`/health/live`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Ready: GET /health/ready → 200 (json).
+ *
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function ready(args = {}) {
+  return call(`/health/ready`, { method: "GET", response: "json" }, args);
+}
+
+/** Every operation by name, for tooling and tests. */
+export const operations = Object.freeze({
+  register,
+  login,
+  refresh,
+  logout,
+  me,
+  listUsers,
+  createUser,
+  setRoles,
+  listVenues,
+  createVenue,
+  getVenue,
+  createHall,
+  getHall,
+  listEvents,
+  createEvent,
+  getEvent,
+  browseShows,
+  createShow,
+  getShow,
+  updateShow,
+  publishShow,
+  cancelShow,
+  seatMap,
+  seatStream,
+  placeHold,
+  getHold,
+  releaseHold,
+  listBookings,
+  createBooking,
+  getBooking,
+  cancelBooking,
+  myTickets,
+  ticketQr,
+  showSales,
+  getPayment,
+  bookingPayment,
+  refund,
+  myNotifications,
+  markRead,
+  live,
+  ready,
+});

@@ -1,0 +1,192 @@
+// Small DOM helpers: build elements without innerHTML (text is always text), format money and
+// dates, toasts and alerts.
+
+import { describe } from "./http.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function build(el, attrs, children) {
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (key === "class") {
+      el.setAttribute("class", Array.isArray(value) ? value.filter(Boolean).join(" ") : value);
+    } else if (key === "dataset") {
+      Object.assign(el.dataset, value);
+    } else if (key === "style" && typeof value === "object") {
+      Object.assign(el.style, value);
+    } else if (key === "value" || key === "checked" || key === "selected" || key === "disabled") {
+      el[key] = value;
+      if (value === true) el.setAttribute(key, "");
+    } else {
+      el.setAttribute(key, value === true ? "" : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** h("a", {href: "#/"}, "Home") → <a href="#/">Home</a> */
+export const h = (tag, attrs, ...children) => build(document.createElement(tag), attrs, children);
+export const s = (tag, attrs, ...children) =>
+  build(document.createElementNS(SVG_NS, tag), attrs, children);
+
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove();
+  return el;
+}
+
+export function money(cents, currency = "EUR") {
+  try {
+    return new Intl.NumberFormat("en-IE", { style: "currency", currency }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+/** "50.00 EUR": the plain form used in screen-reader labels. */
+export const plainMoney = (cents, currency = "EUR") => `${(cents / 100).toFixed(2)} ${currency}`;
+
+export function when(iso, style = "long") {
+  const date = new Date(iso);
+  const options = style === "short"
+    ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }
+    : { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+  return new Intl.DateTimeFormat("en-GB", options).format(date);
+}
+
+export function dayParts(iso) {
+  const date = new Date(iso);
+  return {
+    month: new Intl.DateTimeFormat("en-GB", { month: "short" }).format(date),
+    day: date.getDate(),
+    weekday: new Intl.DateTimeFormat("en-GB", { weekday: "short" }).format(date),
+    time: new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" }).format(date),
+  };
+}
+
+/** A value for <input type="datetime-local"> in the browser's time zone. */
+export function localInput(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export const shortId = (id) => String(id).slice(0, 8);
+
+const CATEGORY_COLORS = {
+  premium: "#b45309",
+  vip: "#be123c",
+  standard: "#2563eb",
+  budget: "#0e7490",
+  standing: "#7c3aed",
+  balcony: "#4d7c0f",
+};
+const PALETTE = ["#2563eb", "#b45309", "#0e7490", "#7c3aed", "#be123c", "#4d7c0f", "#a21caf", "#c2410c"];
+
+/** A stable colour per seat category (the same in the editor, the seat map and the legend). */
+export function categoryColor(category) {
+  const key = String(category).toLowerCase();
+  if (CATEGORY_COLORS[key]) return CATEGORY_COLORS[key];
+  let hash = 0;
+  for (const ch of key) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return PALETTE[hash % PALETTE.length];
+}
+
+export const STATUS_LABELS = {
+  PENDING: "Pending",
+  CONFIRMED: "Confirmed",
+  CANCELLED: "Cancelled",
+  FAILED: "Failed",
+  EXPIRED: "Expired",
+  draft: "Draft",
+  published: "Published",
+  cancelled: "Cancelled",
+};
+
+export function badge(status) {
+  return h("span", { class: `badge badge-${String(status).toLowerCase()}` }, STATUS_LABELS[status] || status);
+}
+
+/** An inline message box; `kind` is error, success, info or warning. */
+export function alertBox(kind, message, ...extra) {
+  const role = kind === "error" ? "alert" : "status";
+  return h("div", { class: `alert alert-${kind}`, role }, h("p", {}, message), ...extra);
+}
+
+export function errorBox(err, ...extra) {
+  return alertBox("error", describe(err), ...extra);
+}
+
+let toastRegion;
+
+/** A short message in the corner that also reaches screen readers. */
+export function toast(message, kind = "info", ms = 5000) {
+  toastRegion ??= document.getElementById("toasts");
+  const item = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" },
+    h("span", {}, message),
+    h("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"));
+  toastRegion.append(item);
+  setTimeout(() => item.remove(), ms);
+}
+
+export function loading(text = "Loading…") {
+  return h("div", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
+}
+
+/** A labelled form field: label, control, optional hint; returns the wrapper. */
+export function field(label, control, hint) {
+  const id = control.id || `f-${Math.random().toString(36).slice(2, 9)}`;
+  control.id = id;
+  const hintEl = hint ? h("small", { class: "hint", id: `${id}-hint` }, hint) : null;
+  if (hintEl) control.setAttribute("aria-describedby", hintEl.id);
+  return h("div", { class: "field" }, h("label", { for: id }, label), control, hintEl);
+}
+
+export function pageHeader(title, subtitle, ...actions) {
+  return h("div", { class: "page-header" },
+    h("div", {},
+      h("h1", { tabindex: "-1" }, title),
+      subtitle ? h("p", { class: "muted" }, subtitle) : null),
+    actions.length ? h("div", { class: "actions" }, ...actions) : null);
+}
+
+/** Disable a button while `work` runs; errors are shown in `errorSlot` (or a toast). */
+export async function busy(button, work, errorSlot) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  if (errorSlot) clear(errorSlot);
+  try {
+    return await work();
+  } catch (err) {
+    if (errorSlot) errorSlot.append(errorBox(err));
+    else toast(describe(err), "error");
+    return undefined;
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.textContent = label;
+  }
+}
+
+export function icon(name) {
+  const paths = {
+    ticket: "M3 7a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v2a2 2 0 0 0 0 4v2a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-2a2 2 0 0 0 0-4z",
+    bell: "M6 8a6 6 0 1 1 12 0c0 7 3 8 3 8H3s3-1 3-8M10 20a2 2 0 0 0 4 0",
+    pin: "M12 21s-7-6.2-7-11a7 7 0 1 1 14 0c0 4.8-7 11-7 11zm0-8a3 3 0 1 0 0-6 3 3 0 0 0 0 6z",
+    clock: "M12 7v5l3 2M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z",
+    search: "M11 18a7 7 0 1 1 0-14 7 7 0 0 1 0 14zm5-2 5 5",
+    menu: "M4 6h16M4 12h16M4 18h16",
+  };
+  return s("svg", { class: "icon", viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" },
+    s("path", { d: paths[name], fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round" }));
+}

@@ -1,0 +1,159 @@
+// The transport under the generated client (api.gen.js): one fetch per call, the session's
+// bearer token, one refresh on a 401, and errors as ApiError carrying the RFC 9457 problem.
+
+const ACCESS = "boxoffice.access";
+const REFRESH = "boxoffice.refresh";
+const USER = "boxoffice.user";
+
+/** An answer that is not 2xx (or no answer at all): `problem` is the server's problem document. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** The logged-in user's tokens, kept in localStorage so every tab shares the session. */
+export const session = {
+  get access() { return localStorage.getItem(ACCESS); },
+  get refreshToken() { return localStorage.getItem(REFRESH); },
+  get user() {
+    try { return JSON.parse(localStorage.getItem(USER) || "null"); } catch { return null; }
+  },
+  get loggedIn() { return Boolean(localStorage.getItem(ACCESS)); },
+  hasRole(...roles) {
+    const user = this.user;
+    return Boolean(user && user.roles.some((r) => roles.includes(r)));
+  },
+  setTokens(tokens) {
+    localStorage.setItem(ACCESS, tokens.access_token);
+    localStorage.setItem(REFRESH, tokens.refresh_token);
+  },
+  setUser(user) {
+    localStorage.setItem(USER, JSON.stringify(user));
+    window.dispatchEvent(new CustomEvent("session-changed"));
+  },
+  clear() {
+    for (const key of [ACCESS, REFRESH, USER]) localStorage.removeItem(key);
+    window.dispatchEvent(new CustomEvent("session-changed"));
+  },
+};
+
+export const enc = (value) => encodeURIComponent(String(value));
+export const url = (path) => new URL(path, window.location.origin).toString();
+
+export function newKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+let refreshing = null;
+
+async function refreshOnce() {
+  const token = session.refreshToken;
+  if (!token) return false;
+  refreshing ??= fetch(url("/api/v1/auth/refresh"), {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ refresh_token: token }),
+  })
+    .then(async (response) => {
+      if (!response.ok) return false;
+      session.setTokens(await response.json());
+      return true;
+    })
+    .catch(() => false)
+    .finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function problemOf(response) {
+  const type = response.headers.get("content-type") || "";
+  if (type.includes("json")) {
+    try {
+      const body = await response.json();
+      if (body && typeof body === "object") {
+        return { status: response.status, title: response.statusText, ...body };
+      }
+    } catch { /* fall through to the generic problem */ }
+  }
+  return {
+    status: response.status,
+    title: response.statusText || "Error",
+    detail: `The server answered ${response.status} ${response.statusText}`.trim() + ".",
+  };
+}
+
+/**
+ * Perform one API operation. `spec` comes from the generated client; `args` from the caller.
+ * Answers the parsed body, or with `args.raw` {status, headers, data}; 304 answers data null.
+ */
+export async function call(path, spec, args = {}) {
+  const target = new URL(path, window.location.origin);
+  for (const name of spec.query || []) {
+    const value = args[name];
+    if (value === undefined || value === null || value === "") continue;
+    target.searchParams.set(name, value instanceof Date ? value.toISOString() : String(value));
+  }
+  const headers = { Accept: "application/json, application/problem+json;q=0.9, */*;q=0.5" };
+  for (const [header, arg] of Object.entries(spec.headers || {})) {
+    if (args[arg] !== undefined && args[arg] !== null) headers[header] = String(args[arg]);
+  }
+  if (spec.idempotent && !headers["Idempotency-Key"]) headers["Idempotency-Key"] = newKey();
+  let body;
+  if (spec.body && args.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(args.body);
+  }
+  const send = () => {
+    const auth = session.access ? { Authorization: `Bearer ${session.access}` } : {};
+    return fetch(target, { method: spec.method, headers: { ...headers, ...auth }, body, signal: args.signal });
+  };
+  let response;
+  try {
+    response = await send();
+    if (response.status === 401 && session.access && !path.startsWith("/api/v1/auth/")) {
+      if (await refreshOnce()) {
+        response = await send();
+      } else {
+        session.clear();
+      }
+    }
+  } catch (err) {
+    if (err && err.name === "AbortError") throw err;
+    throw new ApiError(0, {
+      title: "Network error",
+      detail: "boxoffice cannot be reached. Check your connection and try again.",
+    });
+  }
+  if (response.status === 304) {
+    return args.raw ? { status: 304, headers: response.headers, data: null } : null;
+  }
+  if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+  let data = null;
+  if (spec.response === "json" && response.status !== 204) data = await response.json();
+  else if (spec.response === "text") data = await response.text();
+  return args.raw ? { status: response.status, headers: response.headers, data } : data;
+}
+
+/** A sentence a person can read for any error thrown by an API call (or anything else). */
+export function describe(err) {
+  if (err instanceof ApiError) {
+    const p = err.problem;
+    if (err.status === 422 && Array.isArray(p.errors) && p.errors.length) {
+      const fields = p.errors.map((e) => {
+        const field = String(e.field || "").replace(/^body\./, "").replace(/_/g, " ");
+        return field ? `${field}: ${e.message}` : e.message;
+      });
+      return `${p.detail || "Some fields are invalid."} ${fields.join("; ")}`;
+    }
+    if (err.status === 401) return p.detail || "Please log in.";
+    if (err.status >= 500) return "Something went wrong on our side. Please try again in a moment.";
+    return p.detail || p.title || err.message;
+  }
+  if (err && err.message) return err.message;
+  return "Something went wrong.";
+}

@@ -1,0 +1,83 @@
+// A show's seat map kept live: the server-sent `seats` events are applied as deltas; on every
+// (re)connect and whenever a version is skipped (GA changes are not announced seat by seat),
+// the map is fetched again with If-None-Match, which costs a 304 when nothing changed.
+
+import * as api from "./api.gen.js";
+
+export class LiveSeats {
+  /**
+   * @param {string} showId
+   * @param {object} handlers
+   * @param {(map) => void} handlers.onMap     a whole (newer) seat map
+   * @param {(event) => void} handlers.onDelta {state, seats: [ids as numbers], version}
+   * @param {(connected: boolean) => void} [handlers.onStatus]
+   */
+  constructor(showId, { onMap, onDelta, onStatus = () => {} }) {
+    this.showId = showId;
+    this.onMap = onMap;
+    this.onDelta = onDelta;
+    this.onStatus = onStatus;
+    this.version = 0;
+    this.etag = null;
+    this.timer = null;
+    this.closed = false;
+  }
+
+  /** The first map, fetched before following the stream. */
+  async load() {
+    const answer = await api.seatMap(this.showId, { raw: true });
+    this.accept(answer, false);
+    return answer.data;
+  }
+
+  start() {
+    this.source = api.seatStream(this.showId);
+    this.source.addEventListener("open", () => {
+      this.onStatus(true);
+      this.refetchSoon(0); // catch up on what happened while we were not listening
+    });
+    this.source.addEventListener("error", () => this.onStatus(false));
+    this.source.addEventListener("seats", (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch { return; }
+      const seats = Array.isArray(event.seats) ? event.seats.map(Number) : [];
+      if (event.version <= this.version) return;
+      const gap = event.version > this.version + 1;
+      this.version = event.version;
+      if (seats.length) this.onDelta({ state: event.state, seats, version: event.version });
+      if (gap) this.refetchSoon(250);
+    });
+    // General-admission counts change without seat events; a cheap conditional GET keeps them fresh.
+    this.poll = setInterval(() => this.refetchSoon(0), 5000);
+  }
+
+  refetchSoon(ms) {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refetch(), ms);
+  }
+
+  async refetch() {
+    if (this.closed) return;
+    try {
+      const answer = await api.seatMap(this.showId, { ifNoneMatch: this.etag, raw: true });
+      if (!this.closed && answer.status === 200) this.accept(answer);
+    } catch {
+      // The stream's reconnect will try again.
+    }
+  }
+
+  accept(answer, notify = true) {
+    this.etag = answer.headers.get("ETag");
+    if (answer.data.version < this.version) return;
+    this.version = answer.data.version;
+    if (notify) this.onMap(answer.data);
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.poll);
+    if (this.source) this.source.close();
+  }
+}

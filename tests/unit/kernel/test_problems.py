@@ -1,0 +1,161 @@
+"""Errors become RFC 9457 problem documents, in one place, for every kind of failure."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Annotated
+
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+from starlette.exceptions import StarletteDeprecationWarning
+
+from boxoffice.inventory.domain import SeatsTaken
+from boxoffice.kernel.errors import DomainError, NotFound, TooManyRequests, Unauthorized
+from boxoffice.kernel.problems import PROBLEM, install_problem_handlers
+
+# Starlette warns while importing its TestClient when only httpx (not httpx2) is installed;
+# the client works the same, and the warning is about our dependency set, not this code.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+
+class ItemIn(BaseModel):
+    name: Annotated[str, Field(min_length=1)]
+    quantity: Annotated[int, Field(ge=1, le=10)]
+
+
+def make_app() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/seats/{seat_id}")
+    def taken(seat_id: int) -> dict[str, int]:
+        raise SeatsTaken("Already taken: A1.", seat_ids=[seat_id], seats=["A1"])
+
+    @app.get("/gone")
+    def gone() -> None:
+        raise NotFound("No such thing.")
+
+    @app.get("/private")
+    def private() -> None:
+        raise Unauthorized("Log in first.")
+
+    @app.get("/busy")
+    def busy() -> None:
+        raise TooManyRequests("Slow down.", retry_after=3)
+
+    @app.get("/plain")
+    def plain() -> None:
+        raise DomainError("Something about the request is wrong.")
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    @app.post("/items", status_code=201)
+    def create(item: ItemIn) -> ItemIn:
+        return item
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(make_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_a_domain_error_is_a_problem_document_with_its_extras(client: TestClient) -> None:
+    r = client.get("/seats/7")
+    assert r.status_code == 409
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json() == {
+        "type": "about:blank",
+        "title": "Seats taken",
+        "status": 409,
+        "detail": "Already taken: A1.",
+        "instance": "/seats/7",
+        "seat_ids": [7],
+        "seats": ["A1"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "title", "detail"),
+    [
+        ("/gone", 404, "Not found", "No such thing."),
+        ("/busy", 429, "Too many requests", "Slow down."),
+        ("/plain", 400, "Bad request", "Something about the request is wrong."),
+    ],
+)
+def test_domain_error_classes_map_to_their_status(
+    client: TestClient, path: str, status: int, title: str, detail: str
+) -> None:
+    r = client.get(path)
+    assert r.status_code == status
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert (body["status"], body["title"], body["detail"]) == (status, title, detail)
+
+
+def test_unauthorized_asks_for_a_bearer_token(client: TestClient) -> None:
+    r = client.get("/private")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.json()["detail"] == "Log in first."
+
+
+def test_a_request_with_invalid_fields_is_422_naming_each_field(client: TestClient) -> None:
+    r = client.post("/items", json={"name": "", "quantity": 11})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert body["title"] == "Invalid request"
+    assert body["status"] == 422
+    assert body["instance"] == "/items"
+    assert sorted(e["field"] for e in body["errors"]) == ["body.name", "body.quantity"]
+    assert all(e["message"] and e["type"] for e in body["errors"])
+
+
+def test_a_missing_body_and_a_bad_path_parameter_are_422(client: TestClient) -> None:
+    missing = client.post("/items")
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["body"]
+    bad_path = client.get("/seats/abc")
+    assert bad_path.status_code == 422
+    assert [e["field"] for e in bad_path.json()["errors"]] == ["path.seat_id"]
+
+
+def test_a_valid_request_is_not_a_problem(client: TestClient) -> None:
+    r = client.post("/items", json={"name": "ticket", "quantity": 2})
+    assert r.status_code == 201
+    assert r.json() == {"name": "ticket", "quantity": 2}
+
+
+def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
+    r = client.get("/no/such/route")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["title"] == "Not found"
+    assert r.json()["instance"] == "/no/such/route"
+
+
+def test_a_wrong_method_is_a_405_problem(client: TestClient) -> None:
+    r = client.delete("/gone")
+    assert r.status_code == 405
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["title"] == "Method not allowed"
+
+
+def test_an_unexpected_error_is_a_500_problem_that_hides_the_internals(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    r = client.get("/boom")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["title"] == "Internal error"
+    assert "secret internals" not in r.text
+    assert "unhandled error on GET /boom" in caplog.text
