@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from tests.conftest import ADMIN, Infra, Server, start_server, stop_server
 from tests.invariants import asyncpg_dsn, check_hold_store, wait_for_invariants
 
 FINAL = {"CONFIRMED", "FAILED", "EXPIRED"}
+HOLD_GONE = {"Unknown hold", "Hold expired"}
 
 
 @dataclass
@@ -93,7 +96,7 @@ async def test_two_hundred_customers_racing_for_a_hot_region_never_share_a_seat(
     async with crowd_client(server.api) as client:
         admin = await login_admin(client)
         (organizer,) = await create_users(client, admin, 1, roles=("organizer",))
-        users = await create_users(client, admin, 50)
+        users = await create_users(client, admin, 20)
         show = await create_show(client, organizer, rows=10, seats_per_row=10)
         show_id = show["id"]
         # The hot region: the middle eight seats of the four front rows, 32 seats for 200 people.
@@ -138,14 +141,12 @@ async def test_two_hundred_customers_racing_for_a_hot_region_never_share_a_seat(
                 marks["last_settled"] = time.monotonic()
                 return
 
-        tasks = [
-            asyncio.create_task(customer(me, out))
-            for me, out in zip(clients, outcomes, strict=True)
-        ]
-        await asyncio.sleep(0.2)  # every task is parked at the start line
-        began = time.monotonic()
-        go.set()
-        await asyncio.gather(*tasks)
+        async with asyncio.TaskGroup() as crowd:
+            for me, out in zip(clients, outcomes, strict=True):
+                crowd.create_task(customer(me, out))
+            await asyncio.sleep(0.2)  # every task is parked at the start line
+            began = time.monotonic()
+            go.set()
         elapsed = time.monotonic() - began
         states = await seat_states(client, show_id)
 
@@ -224,7 +225,7 @@ async def test_a_sell_out_with_mixed_payments_sells_each_seat_once_and_keeps_no_
     async with crowd_client(srv.api) as client:
         admin = await login_admin(client)
         (organizer,) = await create_users(client, admin, 1, roles=("organizer",))
-        users = await create_users(client, admin, 30)
+        users = await create_users(client, admin, 15)
         show = await create_show(client, organizer, rows=6, seats_per_row=10)
         show_id = show["id"]
         buyers = [users[i % len(users)] for i in range(150)]
@@ -255,22 +256,33 @@ async def test_a_sell_out_with_mixed_payments_sells_each_seat_once_and_keeps_no_
                 out.hold_id, out.held = r.json()["hold_id"], r.json()["seat_ids"]
                 if out.abandoned:
                     return  # walks away; the hold must expire on its own
+                asked = time.monotonic()
                 b = await client.post(
                     "/bookings",
                     headers={**me.headers, "Idempotency-Key": uuid.uuid4().hex},
                     json={"hold_id": out.hold_id, "payment": {"token": out.token}},
                 )
+                latencies.append(time.monotonic() - asked)
+                if b.status_code in (404, 409) and b.json()["title"] in HOLD_GONE:
+                    # The crowd kept the server busy past the hold's TTL: a clean answer, and
+                    # only once the hold's time was really up. Hold other seats.
+                    expires = datetime.fromisoformat(r.json()["expires_at"])
+                    assert datetime.now(UTC) >= expires - timedelta(seconds=0.5), b.text
+                    lost.append(out.hold_id)
+                    out.hold_id, out.held = None, []
+                    continue
                 assert b.status_code == 202, b.text
                 out.booking = await settle(client, me, b.json()["booking_id"], timeout=30)
                 return
 
-        tasks = [
-            asyncio.create_task(buyer(me, out)) for me, out in zip(buyers, outcomes, strict=True)
-        ]
-        await asyncio.sleep(0.2)
-        began = time.monotonic()
-        go.set()
-        await asyncio.gather(*tasks)
+        latencies: list[float] = []
+        lost: list[str] = []
+        async with asyncio.TaskGroup() as crowd:
+            for me, out in zip(buyers, outcomes, strict=True):
+                crowd.create_task(buyer(me, out))
+            await asyncio.sleep(0.2)
+            began = time.monotonic()
+            go.set()
         elapsed = time.monotonic() - began
         states = await seat_states(client, show_id)
         payments = {
@@ -326,3 +338,6 @@ async def test_a_sell_out_with_mixed_payments_sells_each_seat_once_and_keeps_no_
     record(("bookings", len(bookings)))
     record(("confirmed", len(set(sold_to.values()))))
     record(("sold_out_seconds", round(elapsed, 2)))
+    record(("holds_lost_before_booking", len(lost)))
+    record(("booking_request_p50_seconds", round(statistics.median(latencies), 3)))
+    record(("booking_request_max_seconds", round(max(latencies), 3)))

@@ -239,8 +239,9 @@ class PaymentService:
             await self._refund(uow, row, asked, reason)
             answer = await self._load(uow.conn, payment_id)
             if call is not None:
-                # Row keys are quoted_name, a str subclass orjson refuses by default.
-                stored = orjson.dumps(answer, option=orjson.OPT_NON_STR_KEYS)
+                # Rows carry quoted_name keys (a str subclass) and asyncpg UUIDs, both of which
+                # orjson refuses by default.
+                stored = orjson.dumps(answer, default=str, option=orjson.OPT_NON_STR_KEYS)
                 await call.remember(200, orjson.loads(stored))
         return 200, answer
 

@@ -178,8 +178,8 @@ class BookingModel(RuleBasedStateMachine):
         payment = self.payments[booking.id]
         if payment.status == PaymentStatus.PROCESSING:
             payment.status = PaymentStatus.VOIDED
-        elif False:
-            pass
+        elif left := refundable(payment.status, payment.amount, payment.refunded):
+            self._refund(booking.id, left)
 
     def _payment_completed(self, booking: Booking) -> None:
         assert booking.status == Status.PENDING, "only a pending booking's payment is processing"
@@ -241,7 +241,7 @@ class BookingModel(RuleBasedStateMachine):
         booking_id = uuid.uuid4().hex
         amount = len(hold.seats) * SEAT_PRICE + hold.ga * GA_PRICE
         hold.booking = booking_id
-        hold.expires = max(hold.expires, self.now + EXTEND)
+        hold.expires = max(hold.expires, self.now + 1000)
         self.bookings[booking_id] = Booking(
             booking_id, hold_id, hold.seats, hold.ga, amount, self.now + PAYMENT_TIMEOUT
         )
