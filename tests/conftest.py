@@ -184,11 +184,12 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="session")
 def server(infra: Infra, shape: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One all-in-one server for the acceptance tests, with short payment timeouts so every
-    saga branch finishes within seconds."""
+    """One server (of the --shape chosen) for the acceptance tests, with short payment timeouts
+    so every saga branch finishes within seconds."""
     srv = start_server(
         infra,
         tmp_path_factory.mktemp("server"),
+        shape,
         payment_timeout_seconds="4",
         payment_slow_seconds="1",
         saga_sweep_seconds="0.5",

@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.booking import api as booking_api
@@ -141,7 +141,13 @@ class Runtime:
         self.verifier = self._verifier()
         self.internal_token = self._secret_file("internal-token", s.internal_token)
         self.engine = engine = make_engine(s.database_url, pool_size=s.db_pool_size)
-        self.redis = Redis.from_url(s.redis_url, decode_responses=True)
+        # A blocking pool: in an on-sale surge, commands wait for a free connection instead of
+        # failing with MaxConnectionsError once 100 are in flight (the default pool's limit).
+        self.redis = Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                s.redis_url, decode_responses=True, max_connections=100, timeout=10
+            )
+        )
         self.bus = NatsBus(
             s.nats_url,
             stream=s.event_stream,
@@ -184,7 +190,11 @@ class Runtime:
         inventory: InventoryClient | None = None
         if "inventory" in st:
             inventory = self.services["inventory"] = InventoryService(
-                st["inventory"], HoldStore(self.redis), catalog, s.hold_ttl_seconds
+                st["inventory"],
+                HoldStore(self.redis),
+                catalog,
+                s.hold_ttl_seconds,
+                s.max_holds_per_user_per_show,
             )
             self.seat_feed = SeatFeed(self.redis)
         if "booking" in st:

@@ -96,16 +96,18 @@ async def test_two_hundred_customers_racing_for_a_hot_region_never_share_a_seat(
     async with crowd_client(server.api) as client:
         admin = await login_admin(client)
         (organizer,) = await create_users(client, admin, 1, roles=("organizer",))
-        users = await create_users(client, admin, 20)
+        users = await create_users(client, admin, 50)
         show = await create_show(client, organizer, rows=10, seats_per_row=10)
         show_id = show["id"]
-        # The hot region: the middle eight seats of the four front rows, 32 seats for 200 people.
+        # The hot region: the middle eight seats of the four front rows, 32 seats for 200 people,
+        # four of them on each account (a customer may keep a few holds at once).
         hot_rows = [row[1:9] for row in rows_of(show["seats"])[:4]]
         hot = {s for row in hot_rows for s in row}
         clients = [users[i % len(users)] for i in range(200)]
         go = asyncio.Event()
         outcomes = [Outcome() for _ in clients]
-        marks: dict[str, float] = {}
+        answered: list[float] = []  # when each hold request was answered
+        to_settle: list[float] = []  # seconds from POST /bookings to a final status
 
         def pick(avoid: set[int]) -> list[int]:
             for _ in range(20):
@@ -125,12 +127,13 @@ async def test_two_hundred_customers_racing_for_a_hot_region_never_share_a_seat(
                 r = await client.post(
                     f"/shows/{show_id}/holds", headers=me.headers, json={"seat_ids": seats}
                 )
+                answered.append(time.monotonic())
                 out.attempts.append(Attempt(seats, r.status_code, r.json()))
                 if r.status_code != 201:
                     avoid.update(r.json().get("seat_ids") or [])
                     continue
-                marks["last_hold"] = time.monotonic()
                 out.hold_id, out.held = r.json()["hold_id"], r.json()["seat_ids"]
+                booked_at = time.monotonic()
                 b = await client.post(
                     "/bookings",
                     headers={**me.headers, "Idempotency-Key": uuid.uuid4().hex},
@@ -138,7 +141,7 @@ async def test_two_hundred_customers_racing_for_a_hot_region_never_share_a_seat(
                 )
                 assert b.status_code == 202, b.text
                 out.booking = await settle(client, me, b.json()["booking_id"], timeout=40)
-                marks["last_settled"] = time.monotonic()
+                to_settle.append(time.monotonic() - booked_at)
                 return
 
         async with asyncio.TaskGroup() as crowd:
@@ -177,14 +180,14 @@ async def test_two_hundred_customers_racing_for_a_hot_region_never_share_a_seat(
     assert await count_sales(infra.database_url, show_id) == (len(sold_to), len(sold_to))
     assert await wait_for_invariants(infra.database_url, show_id, redis_url=infra.redis_url) == []
 
-    hold_phase = marks["last_hold"] - began
     record(("clients", len(clients)))
     record(("hold_requests", len(attempts)))
     record(("holds_granted", len(attempts) - len(rejected)))
-    record(("holds_per_second", round(len(attempts) / max(hold_phase, 1e-3), 1)))
+    record(("holds_per_second", round(len(attempts) / (max(answered) - began), 1)))
     record(("bookings", len(bookings)))
     record(("confirmed", len(confirmed)))
-    record(("bookings_settled_per_second", round(len(bookings) / elapsed, 1)))
+    record(("booking_to_final_p50_seconds", round(statistics.median(to_settle), 2)))
+    record(("booking_to_final_max_seconds", round(max(to_settle), 2)))
     record(("seconds", round(elapsed, 2)))
 
 
@@ -198,6 +201,8 @@ async def selling_server(infra: Infra, tmp_path: Path) -> Any:
             own,
             tmp_path / "seller",
             hold_ttl_seconds="8",
+            # Ten buyers share each account here: let each keep that many holds at once.
+            max_holds_per_user_per_show="10",
             payment_timeout_seconds="3",
             hold_sweep_seconds="0.5",
             saga_sweep_seconds="0.5",

@@ -84,6 +84,7 @@ class BookingService:
                     updated_at=now,
                 )
             )
+            # One executemany: every row names the same columns (a hold may mix seats and GA).
             await uow.execute(
                 sa.insert(lines),
                 [
@@ -91,6 +92,7 @@ class BookingService:
                         {
                             "booking_id": booking_id,
                             "seat_id": s.seat_id,
+                            "area_id": None,
                             "label": s.label,
                             "category": s.category,
                             "quantity": 1,
@@ -101,6 +103,7 @@ class BookingService:
                     *(
                         {
                             "booking_id": booking_id,
+                            "seat_id": None,
                             "area_id": a.area_id,
                             "label": a.name,
                             "category": a.category,

@@ -232,8 +232,16 @@ class CatalogService:
             if event is None:
                 raise UnknownEvent(f"No event {data['event_id']}.")
             _owned(event, user, "event")
-            if await self._hall_categories(uow, data["hall_id"]) is None:
+            venue = (
+                await uow.execute(
+                    sa.select(venues.c.owner_id)
+                    .join(halls, halls.c.venue_id == venues.c.id)
+                    .where(halls.c.id == data["hall_id"])
+                )
+            ).first()
+            if venue is None:
                 raise UnknownHall(f"No hall {data['hall_id']}.")
+            _owned(venue, user, "hall")
             show_id = new_id()
             await uow.execute(
                 sa.insert(shows).values(

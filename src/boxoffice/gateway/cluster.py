@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
@@ -45,7 +46,9 @@ def nginx_binary() -> str:
     return found
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 120) -> None:
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 120.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -106,6 +109,7 @@ class Cluster:
                     web_dir=WEB_DIR,
                     openapi_file=openapi_file,
                     prefix=self.dir,
+                    worker_user=getpass.getuser() if os.geteuid() == 0 else "",
                 )
             )
         )
@@ -120,7 +124,6 @@ class Cluster:
                 str(self.dir / "error.log"),
             ]
         )
-        _wait_ready(f"http://127.0.0.1:{self.port}/health/ready", self.nginx, "nginx")
         (self.dir / "processes.json").write_text(
             json.dumps(
                 [{"service": n, "port": p, "pid": proc.pid} for n, p, proc in self.processes]
@@ -128,6 +131,7 @@ class Cluster:
                 indent=1,
             )
         )
+        _wait_ready(f"http://127.0.0.1:{self.port}/health/ready", self.nginx, "nginx")
 
     def stop(self) -> None:
         everything = [proc for _, _, proc in self.processes]

@@ -39,6 +39,10 @@ class HoldExpired(Conflict):
     title = "Hold expired"
 
 
+class TooManyHolds(Conflict):
+    title = "Too many holds"
+
+
 class TooManySeats(InvalidRequest):
     title = "Too many seats"
 

@@ -18,8 +18,9 @@ end
 -- Release one hold's seats and GA places; returns the freed seat ids.
 local function free_hold(p, hold_id)
   local hk = p .. 'h:' .. hold_id
-  local h = redis.call('HMGET', hk, 'seats', 'ga', 'state')
+  local h = redis.call('HMGET', hk, 'seats', 'ga', 'state', 'user')
   local freed = {}
+  if h[4] then redis.call('ZREM', p .. 'u:' .. h[4], hold_id) end
   if h[3] == 'sold' then
     redis.call('ZREM', p .. 'exp', hold_id)
     return freed
@@ -41,8 +42,11 @@ local function free_hold(p, hold_id)
 end
 
 local function announce(p, show, kind, seats, ver)
+  -- cjson writes numbers with 14 significant digits (1.7953190586575e+15); versions need all
+  -- of theirs, so the version goes in as an exact integer.
+  local body = cjson.encode({show = show, state = kind, seats = seats})
   redis.call('PUBLISH', 'seats:' .. show,
-    cjson.encode({show = show, version = ver, state = kind, seats = seats}))
+    string.sub(body, 1, -2) .. ',"version":' .. string.format('%d', ver) .. '}')
 end
 
 -- Purge holds whose time is up (at most `limit`); returns freed seat ids.
@@ -61,14 +65,19 @@ local show = ARGV[3]
 local now = now_ms()
 
 if op == 'hold' then
-  -- ARGV: 4 hold_id, 5 user, 6 ttl_ms, 7 seat csv, 8 ga csv (area:qty), 9 idem key or ''
+  -- ARGV: 4 hold_id, 5 user, 6 ttl_ms, 7 seat csv, 8 ga csv (area:qty), 9 idem key or '',
+  --       10 request fingerprint (for the idempotency key), 11 live holds allowed per user
   local meta = redis.call('HMGET', p .. 'meta', 'loaded', 'status', 'sales_start', 'sales_end', 'max')
   if meta[1] ~= '1' then return {'unloaded'} end
   if meta[2] ~= 'published' then return {'closed', meta[2]} end
   if now < tonumber(meta[3]) or now > tonumber(meta[4]) then return {'not_on_sale', meta[3], meta[4]} end
   if ARGV[9] ~= '' then
     local previous = redis.call('GET', ARGV[9])
-    if previous then return {'repeat', previous} end
+    if previous then
+      local hold_id, fingerprint = string.match(previous, '([^|]+)|(.*)')
+      if fingerprint ~= ARGV[10] then return {'key_reused'} end
+      return {'repeat', hold_id}
+    end
   end
   local seats = split(ARGV[7])
   local ga = {}
@@ -80,6 +89,10 @@ if op == 'hold' then
   end
   if count > tonumber(meta[5]) then return {'too_many', meta[5]} end
   local freed = purge(p, now, 50)
+  local mine = p .. 'u:' .. ARGV[5]
+  if redis.call('ZCARD', mine) >= tonumber(ARGV[11]) then
+    return {'too_many_holds', ARGV[11]}
+  end
   local ver
   if #freed > 0 then
     ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
@@ -117,7 +130,9 @@ if op == 'hold' then
     'expires', expires, 'created', now)
   redis.call('PEXPIREAT', hk, expires + 86400000)
   redis.call('ZADD', p .. 'exp', expires, hold_id)
-  if ARGV[9] ~= '' then redis.call('SET', ARGV[9], hold_id, 'PX', ARGV[6]) end
+  redis.call('ZADD', mine, expires, hold_id)
+  redis.call('PEXPIREAT', mine, expires)
+  if ARGV[9] ~= '' then redis.call('SET', ARGV[9], hold_id .. '|' .. ARGV[10], 'PX', ARGV[6]) end
   ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
   if #seats > 0 then announce(p, show, 'held', seats, ver) end
   return {'ok', tostring(expires), tostring(ver)}
@@ -145,6 +160,7 @@ elseif op == 'attach' then
   if tonumber(h[4]) <= now then return {'expired'} end
   local expires = math.max(tonumber(h[4]), now + tonumber(ARGV[7]))
   redis.call('HSET', hk, 'booking', ARGV[6], 'expires', expires)
+  redis.call('ZREM', p .. 'u:' .. h[1], ARGV[4])
   redis.call('ZADD', p .. 'exp', expires, ARGV[4])
   redis.call('PEXPIREAT', hk, expires + 86400000)
   return {'ok', tostring(expires)}
@@ -152,7 +168,7 @@ elseif op == 'attach' then
 elseif op == 'sell' then
   -- Turn a live hold of this booking into sold seats: ARGV 4 hold_id, 5 booking
   local hk = p .. 'h:' .. ARGV[4]
-  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats')
+  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats', 'user')
   if not h[1] then return {'missing'} end
   if h[1] ~= ARGV[5] then return {'attached', h[1]} end
   if h[2] == 'sold' then return {'ok'} end
@@ -161,6 +177,7 @@ elseif op == 'sell' then
   for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, 'S') end
   redis.call('HSET', hk, 'state', 'sold')
   redis.call('ZREM', p .. 'exp', ARGV[4])
+  redis.call('ZREM', p .. 'u:' .. h[5], ARGV[4])
   local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
   if #seats > 0 then announce(p, show, 'sold', seats, ver) end
   return {'ok'}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from importlib.resources import files
 from typing import Any, cast
@@ -13,6 +14,12 @@ SHOWS_INDEX = "inv:shows"
 
 def prefix(show_id: uuid.UUID) -> str:
     return f"{{s:{show_id.hex}}}:"
+
+
+def _version(ver: Any, loaded: Any) -> int:
+    # A stray HINCRBY (release, unsell) can recreate the meta hash of a show Redis lost; only
+    # a loaded show has a version, so readers rebuild the rest from PostgreSQL.
+    return int(ver or 0) if loaded == "1" else 0
 
 
 class HoldStore:
@@ -36,16 +43,18 @@ class HoldStore:
         """Version, seat states and the ids of holds still alive, read in one round trip."""
         p = prefix(show_id)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hget(f"{p}meta", "ver")
+            pipe.hmget(f"{p}meta", "ver", "loaded")
             pipe.hgetall(f"{p}st")
             pipe.time()
             pipe.zrange(f"{p}exp", 0, -1, withscores=True)
-            ver, states, (sec, usec), live = await pipe.execute()
+            (ver, loaded), states, (sec, usec), live = await pipe.execute()
         now = sec * 1000 + usec // 1000
-        return int(ver or 0), states, {h for h, score in live if score > now}
+        return _version(ver, loaded), states, {h for h, score in live if score > now}
 
     async def version(self, show_id: uuid.UUID) -> int:
-        return int(await self.redis.hget(f"{prefix(show_id)}meta", "ver") or 0)
+        """The show's version; 0 while it is not loaded (never, or Redis lost it)."""
+        ver, loaded = await self.redis.hmget(f"{prefix(show_id)}meta", ["ver", "loaded"])
+        return _version(ver, loaded)
 
     async def ga_used(self, show_id: uuid.UUID) -> dict[str, str]:
         return cast(dict[str, str], await self.redis.hgetall(f"{prefix(show_id)}gau"))
@@ -69,8 +78,10 @@ class HoldStore:
             for area_id, (capacity, sold) in areas.items():
                 pipe.hset(f"{p}gac", str(area_id), capacity)
                 pipe.hsetnx(f"{p}gau", str(area_id), sold)
-            pipe.hincrby(f"{p}meta", "ver", 1)
-            pipe.hset(f"{p}meta", mapping={**meta, "loaded": "1"})
+            # Versions go on from the clock (µs), never from 1 again: after Redis lost a show,
+            # replicas' cached seat maps, clients' ETags and live feeds all know older versions.
+            version = time.time_ns() // 1000
+            pipe.hset(f"{p}meta", mapping={**meta, "loaded": "1", "ver": version})
             pipe.sadd(SHOWS_INDEX, show_id.hex)
             await pipe.execute()
 

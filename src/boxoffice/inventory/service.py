@@ -22,6 +22,7 @@ from boxoffice.inventory.domain import (
     NotOnSale,
     SeatsTaken,
     SoldOut,
+    TooManyHolds,
     TooManySeats,
     UnknownHold,
     UnknownSeats,
@@ -66,8 +67,14 @@ class _Lost(Exception):
 
 class InventoryService:
     def __init__(
-        self, store: ServiceStore, holds: HoldStore, catalog: CatalogClient, hold_ttl_seconds: int
+        self,
+        store: ServiceStore,
+        holds: HoldStore,
+        catalog: CatalogClient,
+        hold_ttl_seconds: int,
+        holds_per_user: int = 3,
     ) -> None:
+        self.holds_per_user = holds_per_user
         self.store = store
         self.holds = holds
         self.catalog = catalog
@@ -224,13 +231,17 @@ class InventoryService:
         idem = (
             self.holds.idem_key(show_id, user.user_id, idempotency_key) if idempotency_key else ""
         )
+        seats_csv, areas_csv = ",".join(map(str, request.seat_ids)), ga_csv(request.ga)
+        fingerprint = f"{seats_csv};{areas_csv}"  # what the idempotency key was used for
         args = (
             hold_id,
             user.user_id.hex,
             self.hold_ttl_ms,
-            ",".join(map(str, request.seat_ids)),
-            ga_csv(request.ga),
+            seats_csv,
+            areas_csv,
             idem,
+            fingerprint,
+            self.holds_per_user,
         )
         answer = await self.holds.run("hold", show_id, *args)
         if answer[0] == "unloaded":
@@ -247,6 +258,13 @@ class InventoryService:
                 }
             case ["repeat", previous]:
                 return await self.get_hold(user, previous)
+            case ["key_reused"]:
+                raise HoldInUse("This Idempotency-Key was already used for other seats.")
+            case ["too_many_holds", limit]:
+                raise TooManyHolds(
+                    f"You already have {limit} holds on this show; book or release one first.",
+                    limit=int(limit),
+                )
             case ["taken", csv]:
                 taken = [int(s) for s in csv.split(",")]
                 data = await self.show(show_id)

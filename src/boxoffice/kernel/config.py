@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     payment_slow_seconds: float = 2.0
     saga_sweep_seconds: float = 1.0
     hold_sweep_seconds: float = 1.0
-    max_holds_per_user_per_show: int = 3
+    # Live holds one customer may keep on one show (holds being paid for do not count).
+    max_holds_per_user_per_show: int = 10
 
     # Auth. Keys default to files under var_dir/keys, generated on first start.
     jwt_private_key_file: Path | None = None

@@ -193,7 +193,7 @@ def test_unsigned_and_symmetric_tokens_are_unauthorized(
     keys: tuple[bytes, bytes], verifier: TokenVerifier
 ) -> None:
     claims = {"sub": str(uuid.uuid4()), "iss": ISSUER, "exp": int(time.time()) + 300}
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, "", algorithm="none")
     with pytest.raises(Unauthorized):
         verifier.verify(unsigned)
     # Algorithm confusion: an HMAC keyed with the (public) verification key.

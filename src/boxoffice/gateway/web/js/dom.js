@@ -15,7 +15,10 @@ function build(el, attrs, children) {
     } else if (key === "dataset") {
       Object.assign(el.dataset, value);
     } else if (key === "style" && typeof value === "object") {
-      Object.assign(el.style, value);
+      for (const [prop, v] of Object.entries(value)) {
+        if (prop.startsWith("--")) el.style.setProperty(prop, v);
+        else el.style[prop] = v;
+      }
     } else if (key === "value" || key === "checked" || key === "selected" || key === "disabled") {
       el[key] = value;
       if (value === true) el.setAttribute(key, "");
@@ -83,6 +86,10 @@ export function localInput(date) {
 export const shortId = (id) => String(id).slice(0, 8);
 
 const CATEGORY_COLORS = {
+  concert: "#7c3aed",
+  theatre: "#be123c",
+  comedy: "#c2410c",
+  opera: "#0e7490",
   premium: "#b45309",
   vip: "#be123c",
   standard: "#2563eb",

@@ -3,7 +3,7 @@
 // keys move between seats, Enter or Space selects). Used to buy (show page), to watch
 // (dashboard) and to edit (layout editor).
 
-import { categoryColor, h, plainMoney, s } from "./dom.js";
+import { categoryColor, h, money, plainMoney, s } from "./dom.js";
 
 const R = 0.4; // seat radius in layout units (one unit = one seat pitch)
 const MARKS = {
@@ -252,7 +252,7 @@ export class SeatMap {
     const seat = this.seats.get(this.idOf(node));
     if (!seat) return;
     const parts = [`Row ${seat.row} · Seat ${seatNumber(seat)}`, seat.category];
-    if (seat.price !== undefined && seat.price !== null) parts.push(plainMoney(seat.price, this.currency).replace(/\.00 /, " "));
+    if (seat.price !== undefined && seat.price !== null) parts.push(money(seat.price, this.currency));
     if (this.mode !== "edit" && seat.state !== "available") parts.push(STATE_WORDS[seat.state] || seat.state);
     if (this.mode === "edit" && seat.state === "blocked") parts.push("blocked");
     this.tooltip.textContent = parts.join(" · ");
@@ -328,7 +328,7 @@ export function legend(categories, currency, { states = true } = {}) {
   const items = categories.map(([category, price]) => h("li", {},
     swatch(categoryColor(category)),
     h("span", { class: "legend-name" }, category),
-    price !== undefined ? h("span", { class: "legend-price" }, plainMoney(price, currency).replace(/\.00 /, " ").replace(/ ([A-Z]{3})$/, " $1")) : null));
+    price !== undefined ? h("span", { class: "legend-price" }, money(price, currency).replace(/\.00$/, "")) : null));
   const stateItems = states ? [
     h("li", {}, swatch("#111827", "check"), h("span", {}, "Your selection")),
     h("li", {}, swatch("url(#legend-hatch)"), h("span", {}, "Held")),

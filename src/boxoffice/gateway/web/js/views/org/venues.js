@@ -70,6 +70,7 @@ export async function hallView(ctx) {
     pageHeader(hall.name, `${hall.seats.length} seats · ${hall.seats.filter((x) => x.blocked).length} blocked · ${hall.ga_areas.reduce((a, g) => a + g.capacity, 0)} standing places`,
       h("a", { class: "btn", href: `#/org/venues/${hall.venue_id}` }, "← Venue"),
       h("a", { class: "btn btn-primary", href: `#/org/shows/new?hall=${hall.id}&venue=${hall.venue_id}` }, "New show in this hall")),
+    orgNav("#/org/venues"),
     h("section", { class: "panel" }, legend(categories, "EUR", { states: false }), map ? map.el : null,
       hall.ga_areas.length ? h("ul", { class: "list" }, hall.ga_areas.map((a) => h("li", {}, `${a.name}: ${a.capacity} places (${a.category})`))) : null));
 }
