@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -38,6 +38,7 @@ from boxoffice.inventory.contract import InventoryClient
 from boxoffice.inventory.holdstore import HoldStore
 from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
+from boxoffice.kernel.admin import dead_letter_router
 from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
 from boxoffice.kernel.bus import NatsBus
 from boxoffice.kernel.config import Settings
@@ -45,6 +46,7 @@ from boxoffice.kernel.db import make_engine
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
 from boxoffice.kernel.problems import install_problem_handlers
 from boxoffice.kernel.rpc import ServiceClient
+from boxoffice.kernel.telemetry import CONSUMER_LAG, TelemetryMiddleware, metrics_response
 from boxoffice.notification import api as notification_api
 from boxoffice.notification import handlers as notification_handlers
 from boxoffice.notification import store as notification_store
@@ -258,7 +260,15 @@ class Runtime:
             )
         if "payment" in self.services:
             await self.services["payment"].resume()
+        tasks.append(_every(5.0, self._measure_lag, "consumer-lag"))
         self._tasks = [asyncio.create_task(t) for t in tasks]
+
+    async def _measure_lag(self) -> None:
+        assert self.bus is not None
+        mine = {c.name for c in self.consumers}
+        for durable, pending in (await self.bus.pending()).items():
+            if durable.split("--")[0] in mine:
+                CONSUMER_LAG.labels(durable).set(pending)
 
     async def ready(self) -> dict[str, str]:
         checks: dict[str, str] = {}
@@ -311,6 +321,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         app.state.verifier = runtime.verifier
         app.state.seat_feed = runtime.seat_feed
         app.state.internal_token = runtime.internal_token
+        app.state.stores = runtime.stores
+        app.state.consumers = {c.name: c for c in runtime.consumers}
         try:
             yield
         finally:
@@ -324,10 +336,18 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    process = runtime.names[0] if len(runtime.names) == 1 else "all-in-one"
+    app.add_middleware(TelemetryMiddleware, service=process)
     for name in runtime.names:
         app.include_router(ROUTERS[name], prefix="/api/v1")
+        app.include_router(dead_letter_router(name), prefix="/api/v1")
         if name in INTERNAL_ROUTERS:
             app.include_router(INTERNAL_ROUTERS[name])
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = metrics_response()
+        return Response(body, media_type=content_type)
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:

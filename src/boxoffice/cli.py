@@ -17,6 +17,7 @@ from boxoffice.bootstrap import ALL_SERVICES, Runtime, create_app
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.embedded import EmbeddedInfra
 from boxoffice.kernel.migrate import upgrade
+from boxoffice.kernel.telemetry import setup_logging, setup_tracing
 
 log = logging.getLogger("boxoffice")
 
@@ -83,6 +84,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             loop="uvloop",
             http="httptools",
             timeout_graceful_shutdown=10,
+            log_config=None,
         )
     return 0
 
@@ -111,6 +113,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,
+        log_config=None,
     )
     return 0
 
@@ -179,10 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--name", default="Administrator")
     admin.set_defaults(func=cmd_create_admin)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("BOXOFFICE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    process = getattr(args, "service", None) or "all-in-one"
+    setup_logging(process, os.environ.get("BOXOFFICE_LOG_LEVEL", "INFO"))
+    setup_tracing(process)
     code: int = args.func(args)
     return code
 

@@ -96,11 +96,12 @@ async def test_two_hundred_customers_racing_for_a_hot_region_never_share_a_seat(
     async with crowd_client(server.api) as client:
         admin = await login_admin(client)
         (organizer,) = await create_users(client, admin, 1, roles=("organizer",))
-        users = await create_users(client, admin, 50)
-        show = await create_show(client, organizer, rows=10, seats_per_row=10)
+        users, show = await asyncio.gather(
+            create_users(client, admin, 25), create_show(client, organizer, 10, 10)
+        )
         show_id = show["id"]
         # The hot region: the middle eight seats of the four front rows, 32 seats for 200 people,
-        # four of them on each account (a customer may keep a few holds at once).
+        # eight of them on each account (a few win a hold, and booking it frees the slot).
         hot_rows = [row[1:9] for row in rows_of(show["seats"])[:4]]
         hot = {s for row in hot_rows for s in row}
         clients = [users[i % len(users)] for i in range(200)]
@@ -230,8 +231,9 @@ async def test_a_sell_out_with_mixed_payments_sells_each_seat_once_and_keeps_no_
     async with crowd_client(srv.api) as client:
         admin = await login_admin(client)
         (organizer,) = await create_users(client, admin, 1, roles=("organizer",))
-        users = await create_users(client, admin, 15)
-        show = await create_show(client, organizer, rows=6, seats_per_row=10)
+        users, show = await asyncio.gather(
+            create_users(client, admin, 15), create_show(client, organizer, 6, 10)
+        )
         show_id = show["id"]
         buyers = [users[i % len(users)] for i in range(150)]
         outcomes = [Outcome(token=token_for(i), abandoned=i % 25 == 2) for i in range(150)]

@@ -69,7 +69,9 @@ class Tab:
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Log in").click()
-        self.page.get_by_role("button", name="Log out").wait_for()
+        self.page.wait_for_function(
+            "localStorage.getItem('boxoffice.user') && !location.hash.startsWith('#/login')"
+        )
 
     def console_errors(self, *allowed: str) -> list[str]:
         return [e for e in self.errors if not any(a in e for a in allowed)]
@@ -141,7 +143,14 @@ def make_ui_show(organizer: User) -> Callable[..., dict[str, Any]]:  # noqa: F81
         show_id = show.json()["id"]
         assert organizer.post(f"/shows/{show_id}/publish").status_code == 200
         seat_map = wait_for(lambda: _seat_map(organizer, show_id))
-        return {"id": show_id, "title": title, "seats": seat_map["seats"]}
+        return {
+            "id": show_id,
+            "title": title,
+            "seats": seat_map["seats"],
+            "event_id": event["id"],
+            "venue_id": venue["id"],
+            "hall_id": hall.json()["id"],
+        }
 
     return make
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from boxoffice.booking.domain import Status
 from boxoffice.booking.service import BookingService
-from boxoffice.kernel.web import CurrentUser, IdempotencyKey
+from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
 
 router = APIRouter(tags=["booking"])
 
@@ -191,3 +191,39 @@ async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, request: Request) -
 async def show_sales(show_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
     """Sales of one show, for its organizer or an admin."""
     return await service(request).sales(user, show_id)
+
+
+class StuckSaga(BookingSummary):
+    last_step: str
+    last_step_at: datetime
+    deadline: datetime
+
+
+class ForceFailIn(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=500)] = (
+        "Ended by an operator; any payment is refunded."
+    )
+
+
+class ForcedFail(BaseModel):
+    id: uuid.UUID
+    status: Status
+    reason: str
+
+
+@router.get("/admin/sagas/stuck", response_model=list[StuckSaga], tags=["operations"])
+async def stuck_sagas(
+    _: Admin,
+    request: Request,
+    older_than: Annotated[float, Query(ge=0, le=86400, description="seconds")] = 30,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    """Bookings still PENDING after `older_than` seconds, with the step they stopped at."""
+    return await service(request).stuck(older_than, limit)
+
+
+@router.post("/admin/sagas/{booking_id}/fail", response_model=ForcedFail, tags=["operations"])
+async def fail_saga(
+    booking_id: uuid.UUID, _: Admin, request: Request, body: ForceFailIn | None = None
+) -> dict[str, Any]:
+    return await service(request).force_fail(booking_id, (body or ForceFailIn()).reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,13 @@ from boxoffice.booking.contract import (
     BookingCreated,
     BookingFailed,
 )
-from boxoffice.booking.domain import Status, UnknownBooking, can_cancel, ticket_code
+from boxoffice.booking.domain import (
+    NotCancellable,
+    Status,
+    UnknownBooking,
+    can_cancel,
+    ticket_code,
+)
 from boxoffice.booking.store import bookings, lines, messaging, saga_steps, tickets
 from boxoffice.catalog.contract import CatalogClient
 from boxoffice.inventory.contract import InventoryClient
@@ -25,6 +32,9 @@ from boxoffice.kernel.errors import Forbidden, NotFound
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.idempotency import IdempotentCall
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
+from boxoffice.kernel.telemetry import BOOKINGS, SAGA_DURATION, SAGA_STEP
+
+log = logging.getLogger(__name__)
 
 
 class BookingService:
@@ -145,7 +155,7 @@ class BookingService:
         return await self.get(user, booking_id)
 
     async def _cancel(self, uow: UnitOfWork, row: Any, reason: str) -> None:
-        await self._set(uow, row.id, Status.CANCELLED, reason)
+        await self._set(uow, row, Status.CANCELLED, reason)
         await uow.execute(
             sa.update(tickets).where(tickets.c.booking_id == row.id).values(status="void")
         )
@@ -174,6 +184,8 @@ class BookingService:
             sa.update(bookings).where(bookings.c.id == row.id).values(payment_id=payment_id)
         )
         await self._step(uow, row.id, "payment_captured", str(payment_id))
+        waited = (utcnow() - row.created_at).total_seconds()
+        uow.then(lambda: SAGA_STEP.labels("payment").observe(waited))
         if not await self.inventory.sell_hold(row.hold_id, row.id):
             await self._fail(
                 uow,
@@ -188,7 +200,8 @@ class BookingService:
                 uow, row, Status.FAILED, "A seat was sold to someone else; the payment is refunded."
             )
             return
-        await self._set(uow, row.id, Status.CONFIRMED, None)
+        await self._set(uow, row, Status.CONFIRMED, None)
+        log.info("booking %s confirmed", row.id)
         count = (
             await uow.execute(sa.select(sa.func.count()).where(tickets.c.booking_id == row.id))
         ).scalar_one()
@@ -277,7 +290,8 @@ class BookingService:
         return len(rows)
 
     async def _fail(self, uow: UnitOfWork, row: Any, status: Status, reason: str) -> None:
-        await self._set(uow, row.id, status, reason)
+        log.info("booking %s %s: %s", row.id, status.value.lower(), reason)
+        await self._set(uow, row, status, reason)
         uow.emit(
             BookingFailed(
                 booking_id=str(row.id),
@@ -289,9 +303,12 @@ class BookingService:
             )
         )
 
-    async def _set(
-        self, uow: UnitOfWork, booking_id: uuid.UUID, status: Status, reason: str | None
-    ) -> None:
+    async def _set(self, uow: UnitOfWork, row: Any, status: Status, reason: str | None) -> None:
+        booking_id = row.id
+        took = (utcnow() - row.created_at).total_seconds()
+        uow.then(lambda: BOOKINGS.labels(status.value).inc())
+        if status != Status.CANCELLED:
+            uow.then(lambda: SAGA_DURATION.labels(status.value).observe(took))
         await uow.execute(
             sa.update(bookings)
             .where(bookings.c.id == booking_id)
@@ -315,6 +332,41 @@ class BookingService:
                 sa.select(bookings).where(bookings.c.id == booking_id).with_for_update()
             )
         ).first()
+
+    # -- operations ---------------------------------------------------------------------
+
+    async def stuck(self, older_than: float, limit: int) -> list[dict[str, Any]]:
+        """PENDING bookings older than `older_than` seconds, with the step they stopped at."""
+        last = (
+            sa.select(saga_steps.c.step, saga_steps.c.at)
+            .where(saga_steps.c.booking_id == bookings.c.id)
+            .order_by(saga_steps.c.id.desc())
+            .limit(1)
+            .lateral()
+        )
+        query = (
+            sa.select(bookings, last.c.step.label("last_step"), last.c.at.label("last_step_at"))
+            .join(last, sa.true())
+            .where(
+                bookings.c.status == Status.PENDING,
+                bookings.c.created_at < utcnow() - timedelta(seconds=older_than),
+            )
+            .order_by(bookings.c.created_at)
+            .limit(limit)
+        )
+        async with self.store.engine.connect() as conn:
+            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+
+    async def force_fail(self, booking_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        """An operator ends a stuck saga: the hold is released and any payment refunded."""
+        async with self.store.uow() as uow:
+            row = await self._locked(uow, booking_id)
+            if row is None:
+                raise UnknownBooking(f"No booking {booking_id}.")
+            if row.status != Status.PENDING:
+                raise NotCancellable(f"This booking is already {row.status.lower()}.")
+            await self._fail(uow, row, Status.FAILED, reason)
+        return {"id": booking_id, "status": Status.FAILED.value, "reason": reason}
 
     # -- queries ------------------------------------------------------------------------
 

@@ -23,6 +23,11 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/v1/tickets", "booking"),
     ("/api/v1/payments", "payment"),
     ("/api/v1/notifications", "notification"),
+    ("/api/v1/admin/sagas", "booking"),
+    *(
+        (f"/api/v1/admin/dead-letters/{name}", name)
+        for name in ("identity", "catalog", "inventory", "booking", "payment", "notification")
+    ),
     ("/docs", "identity"),
     ("/static-offline-docs/", "identity"),
     ("/health/", "identity"),

@@ -9,6 +9,8 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
+from boxoffice.kernel.telemetry import STORE_LATENCY, timed
+
 SHOWS_INDEX = "inv:shows"
 
 
@@ -30,7 +32,8 @@ class HoldStore:
         )
 
     async def run(self, op: str, show_id: uuid.UUID, *args: Any) -> list[str]:
-        result: list[str] = await self._script(args=[op, prefix(show_id), show_id.hex, *args])
+        with timed(STORE_LATENCY.labels("redis", op)):
+            result: list[str] = await self._script(args=[op, prefix(show_id), show_id.hex, *args])
         return result
 
     def idem_key(self, show_id: uuid.UUID, user_id: uuid.UUID, key: str) -> str:
@@ -94,6 +97,12 @@ class HoldStore:
         """True for the one caller that takes the named lease until it lapses; lets periodic
         jobs run once per interval, not once per replica."""
         return bool(await self.redis.set(f"lease:{name}", "1", nx=True, px=ms))
+
+    async def live_holds(self, show_ids: list[uuid.UUID]) -> int:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for show_id in show_ids:
+                pipe.zcard(f"{prefix(show_id)}exp")
+            return sum(await pipe.execute())
 
     async def active_shows(self) -> list[uuid.UUID]:
         return [uuid.UUID(str(h)) for h in await self.redis.smembers(SHOWS_INDEX)]

@@ -38,6 +38,7 @@ from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
+from boxoffice.kernel.telemetry import ACTIVE_HOLDS, HOLDS
 
 SHOW_CACHE_SECONDS = 5.0
 
@@ -247,6 +248,7 @@ class InventoryService:
         if answer[0] == "unloaded":
             await self.load(show_id)
             answer = await self.holds.run("hold", show_id, *args)
+        HOLDS.labels("granted" if answer[0] == "ok" else answer[0]).inc()
         match answer:
             case ["ok", expires, _]:
                 return {
@@ -549,9 +551,11 @@ class InventoryService:
         freed = 0
         if not await self.holds.lease("hold-sweep", lease_ms):
             return 0
-        for show_id in await self.holds.active_shows():
+        active = await self.holds.active_shows()
+        for show_id in active:
             answer = await self.holds.run("purge", show_id)
             freed += int(answer[1]) if len(answer) > 1 else 0
+        ACTIVE_HOLDS.set(await self.holds.live_holds(active))
         return freed
 
     # -- seat map -----------------------------------------------------------------------

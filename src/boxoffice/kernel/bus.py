@@ -39,6 +39,8 @@ class EventBus(Protocol):
         self, consumer: str, types: list[str], handler: DeliveryHandler, *, max_deliveries: int
     ) -> None: ...
 
+    async def pending(self) -> dict[str, int]: ...
+
     async def close(self) -> None: ...
 
 
@@ -139,6 +141,14 @@ class NatsBus:
                         retry=lambda delay, m=msg: m.nak(delay=delay),  # type: ignore[misc]
                     )
                 )
+
+    async def pending(self) -> dict[str, int]:
+        """Events waiting per durable consumer (its lag), for the metrics."""
+        result: dict[str, int] = {}
+        for consumer in await self.js.consumers_info(self._stream):
+            if consumer.name:
+                result[consumer.name] = consumer.num_pending or 0
+        return result
 
     async def close(self) -> None:
         self._closing.set()

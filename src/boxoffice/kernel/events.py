@@ -10,6 +10,8 @@ from typing import Any, ClassVar
 
 import orjson
 
+from boxoffice.kernel.telemetry import inject_trace
+
 
 @dataclass(frozen=True)
 class Event:
@@ -29,6 +31,7 @@ class Envelope:
     producer: str
     correlation_id: str = ""
     version: int = 1
+    trace: dict[str, str] = field(default_factory=dict)  # W3C trace context (traceparent)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -40,6 +43,7 @@ class Envelope:
             payload=event.payload(),
             producer=producer,
             correlation_id=correlation_id,
+            trace=inject_trace(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +55,7 @@ class Envelope:
             "producer": self.producer,
             "correlation_id": self.correlation_id,
             "payload": self.payload,
+            "trace": self.trace,
         }
 
     def to_json(self) -> bytes:
@@ -66,6 +71,7 @@ class Envelope:
             producer=str(data.get("producer", "")),
             correlation_id=str(data.get("correlation_id", "")),
             payload=dict(data["payload"]),
+            trace=dict(data.get("trace") or {}),
         )
 
     @classmethod

@@ -18,6 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from boxoffice.kernel.bus import Delivery, EventBus
 from boxoffice.kernel.db import messaging_tables, utcnow
 from boxoffice.kernel.events import Envelope, Event
+from boxoffice.kernel.telemetry import (
+    DEAD_LETTERS,
+    EVENTS_HANDLED,
+    OUTBOX_BACKLOG,
+    RELAY_LAG,
+    STORE_LATENCY,
+    extract_trace,
+    timed,
+    tracer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +62,14 @@ class UnitOfWork:
         assert self._conn is not None, "unit of work used outside its 'async with' block"
         return self._conn
 
+    def then(self, action: Callable[[], object]) -> None:
+        """Run a side effect (a metric, a cache drop) only once the transaction committed."""
+
+        async def run() -> None:
+            action()
+
+        self.after_commit.append(run)
+
     def emit(self, event: Event) -> Envelope:
         envelope = Envelope.of(event, producer=self._producer, correlation_id=self.correlation_id)
         self.events.append(envelope)
@@ -84,7 +102,8 @@ class UnitOfWork:
                             for e in self.events
                         ],
                     )
-                await conn.commit()
+                with timed(STORE_LATENCY.labels("postgres", "commit")):
+                    await conn.commit()
             else:
                 await conn.rollback()
         finally:
@@ -127,7 +146,7 @@ class OutboxRelay:
         async with self._store.engine.begin() as conn:
             rows = (
                 await conn.execute(
-                    sa.select(outbox.c.seq, outbox.c.envelope)
+                    sa.select(outbox.c.seq, outbox.c.envelope, outbox.c.created_at)
                     .where(outbox.c.published_at.is_(None))
                     .order_by(outbox.c.seq)
                     .limit(limit)
@@ -136,8 +155,11 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            lag = RELAY_LAG.labels(self._store.name)
             for row in rows:
-                await self._bus.publish(Envelope.from_dict(row.envelope))
+                with timed(STORE_LATENCY.labels("nats", "publish")):
+                    await self._bus.publish(Envelope.from_dict(row.envelope))
+                lag.observe((utcnow() - row.created_at).total_seconds())
             await conn.execute(
                 sa.update(outbox)
                 .where(outbox.c.seq.in_([r.seq for r in rows]))
@@ -145,9 +167,25 @@ class OutboxRelay:
             )
         return len(rows)
 
+    async def backlog(self) -> int:
+        outbox = self._store.messaging.outbox
+        async with self._store.engine.connect() as conn:
+            count = await conn.scalar(
+                sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
+            )
+        OUTBOX_BACKLOG.labels(self._store.name).set(count or 0)
+        return int(count or 0)
+
     async def run(self) -> None:
         wake = self._store.wake
+        measured = 0.0
         while True:
+            if asyncio.get_running_loop().time() - measured > 5:
+                measured = asyncio.get_running_loop().time()
+                with contextlib.suppress(Exception):
+                    await self.backlog()
+            # Clear before looking: a commit that lands during the look then still wakes the wait.
+            wake.clear()
             try:
                 published = await self.publish_pending()
             except asyncio.CancelledError:
@@ -158,7 +196,6 @@ class OutboxRelay:
                 continue
             if published:
                 continue
-            wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=self._idle_poll)
 
@@ -195,17 +232,25 @@ class Consumer:
         """Process one event in one transaction; False if it had been processed before."""
         handler = self.handlers.get(envelope.type)
         inbox = self.store.messaging.inbox
-        async with self.store.uow(envelope.correlation_id or str(envelope.id)) as uow:
-            first = await uow.execute(
-                pg_insert(inbox)
-                .values(consumer=self.name, event_id=envelope.id, processed_at=utcnow())
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
-            )
-            if first.first() is None:
-                return False
-            if handler is not None:
-                await handler(uow, envelope)
+        # The handler's span continues the trace of whatever emitted the event.
+        with tracer.start_as_current_span(
+            f"consume {envelope.type}",
+            context=extract_trace(envelope.trace),
+            attributes={"messaging.consumer": self.name, "messaging.event_id": str(envelope.id)},
+        ):
+            async with self.store.uow(envelope.correlation_id or str(envelope.id)) as uow:
+                first = await uow.execute(
+                    pg_insert(inbox)
+                    .values(consumer=self.name, event_id=envelope.id, processed_at=utcnow())
+                    .on_conflict_do_nothing()
+                    .returning(inbox.c.event_id)
+                )
+                if first.first() is None:
+                    EVENTS_HANDLED.labels(self.name, envelope.type, "duplicate").inc()
+                    return False
+                if handler is not None:
+                    await handler(uow, envelope)
+        EVENTS_HANDLED.labels(self.name, envelope.type, "processed").inc()
         return True
 
     async def deliver(self, delivery: Delivery) -> None:
@@ -213,8 +258,16 @@ class Consumer:
         try:
             await self.handle(envelope)
         except Exception as exc:
+            EVENTS_HANDLED.labels(self.name, envelope.type, "failed").inc()
             if delivery.attempt >= self.max_deliveries:
-                log.exception("parking event %s %s for %s", envelope.type, envelope.id, self.name)
+                log.error(
+                    "parking event %s %s for %s after %d deliveries: %r",
+                    envelope.type,
+                    envelope.id,
+                    self.name,
+                    delivery.attempt,
+                    exc,
+                )
                 await self.park(envelope, exc, delivery.attempt)
                 await delivery.ack()
             else:
@@ -231,6 +284,7 @@ class Consumer:
         await delivery.ack()
 
     async def park(self, envelope: Envelope, exc: BaseException, attempts: int) -> None:
+        DEAD_LETTERS.labels(self.name).inc()
         async with self.store.engine.begin() as conn:
             await conn.execute(
                 sa.insert(self.store.messaging.dead_letters).values(

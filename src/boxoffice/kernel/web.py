@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from boxoffice.kernel.auth import Principal, TokenVerifier
 from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized
 from boxoffice.kernel.rpc import INTERNAL_TOKEN_HEADER
+from boxoffice.kernel.telemetry import user_id_var
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/login")
 
@@ -19,18 +20,18 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def current_user(
+async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("Log in first: this needs an access token (Authorization: Bearer ...).")
     principal = _verifier(request).verify(credentials.credentials)
-    request.state.user_id = str(principal.user_id)
+    user_id_var.set(str(principal.user_id))  # for log lines of this request
     return principal
 
 
-def optional_user(
+async def optional_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
@@ -44,7 +45,7 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 
 def require_roles(*roles: str) -> object:
-    def check(user: CurrentUser) -> Principal:
+    async def check(user: CurrentUser) -> Principal:
         if not user.has(*roles):
             raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
         return user
@@ -52,13 +53,13 @@ def require_roles(*roles: str) -> object:
     return Depends(check)
 
 
-def _organizer(user: CurrentUser) -> Principal:
+async def _organizer(user: CurrentUser) -> Principal:
     if not user.has("organizer", "admin"):
         raise Forbidden("This needs the organizer or admin role.")
     return user
 
 
-def _admin(user: CurrentUser) -> Principal:
+async def _admin(user: CurrentUser) -> Principal:
     if not user.is_admin:
         raise Forbidden("This needs the admin role.")
     return user
@@ -68,7 +69,7 @@ Organizer = Annotated[Principal, Depends(_organizer)]
 Admin = Annotated[Principal, Depends(_admin)]
 
 
-def _idempotency_key(
+async def _idempotency_key(
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -85,7 +86,7 @@ def _idempotency_key(
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
-def _internal(request: Request) -> None:
+async def _internal(request: Request) -> None:
     expected: str = request.app.state.internal_token
     if not expected or request.headers.get(INTERNAL_TOKEN_HEADER) != expected:
         raise Forbidden("Internal service API.")

@@ -17,6 +17,7 @@ from boxoffice.kernel.db import new_id, utcnow
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.idempotency import IdempotentCall
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
+from boxoffice.kernel.telemetry import PAYMENTS
 from boxoffice.payment.contract import PaymentCompleted, PaymentFailed, PaymentRefunded
 from boxoffice.payment.domain import PaymentStatus, UnknownPayment, check_refund, refundable
 from boxoffice.payment.provider import MockCardProvider
@@ -97,6 +98,7 @@ class PaymentService:
             )
         except TimeoutError:
             log.warning("payment %s: the provider did not answer", payment_id)
+            PAYMENTS.labels("no_answer").inc()
             return
         async with self.store.uow() as uow:
             row = await self._locked(uow, payments.c.id == payment_id)
@@ -129,6 +131,8 @@ class PaymentService:
             await uow.execute(
                 sa.update(payments).where(payments.c.id == payment_id).values(**values)
             )
+            outcome = "approved" if result.approved else "declined"
+            uow.then(lambda: PAYMENTS.labels(outcome).inc())
             if result.approved and status == PaymentStatus.VOIDED:
                 row = await self._locked(uow, payments.c.id == payment_id)
                 await self._refund(uow, row, row.amount, "Captured after the booking had ended.")

@@ -184,6 +184,36 @@ async def test_a_relay_run_loop_publishes_what_commits_later(
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def test_a_commit_that_lands_while_the_relay_looks_is_not_left_waiting(
+    scratch: Scratch, make_bus: MakeBus
+) -> None:
+    bus = await make_bus()
+
+    class CommitDuringLook(OutboxRelay):
+        """The first look finds nothing, and a commit (with its wake-up) lands right after."""
+
+        looks = 0
+
+        async def publish_pending(self, limit: int = 200) -> int:
+            published = await super().publish_pending(limit)
+            self.looks += 1
+            if self.looks == 1:
+                await name_thing(scratch, "during-look")
+            return published
+
+    relay = CommitDuringLook(scratch.store, bus, idle_poll=10.0)
+    task = asyncio.create_task(relay.run())
+    try:
+
+        async def published() -> bool:
+            return (await bus.js.stream_info(bus._stream)).state.messages == 1
+
+        await wait_until(published, timeout=3.0)  # not after idle_poll: the wake-up counts
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 # -- consumer ------------------------------------------------------------------------------
 
 

@@ -59,7 +59,7 @@ export async function newShowView(ctx) {
     const venue = await api.getVenue(venueSel.value);
     hallSel.disabled = false;
     hallSel.append(h("option", { value: "" }, venue.halls.length ? "Choose a hall" : "This venue has no halls yet"),
-      venue.halls.map((hl) => h("option", { value: hl.id, selected: hl.id === ctx.query.hall }, `${hl.name} (${hl.seat_count} seats)`)));
+      ...venue.halls.map((hl) => h("option", { value: hl.id, selected: hl.id === ctx.query.hall }, `${hl.name} (${hl.seat_count} seats)`)));
     await loadPrices();
   }
   async function loadPrices() {

@@ -1,0 +1,107 @@
+"""The bare baseline: a tiny Starlette app whose one endpoint runs only the Redis hold script
+(HoldStore.run('hold', ...)) — no JWT, no pydantic, no FastAPI — served by uvicorn like the real
+thing. What the full hold path reaches is compared with what this reaches under the same load.
+
+Run: BOXOFFICE_REDIS_URL=redis://... python -m boxoffice.bench.bare --port P --workers W"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+import uvicorn
+from redis.asyncio import BlockingConnectionPool, Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from boxoffice.inventory.domain import new_hold_id
+from boxoffice.inventory.holdstore import HoldStore
+
+TTL_MS = int(os.environ.get("BOXOFFICE_BENCH_HOLD_TTL_MS", "3000"))
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    redis = Redis.from_pool(
+        BlockingConnectionPool.from_url(
+            os.environ["BOXOFFICE_REDIS_URL"],
+            decode_responses=True,
+            max_connections=100,
+            timeout=10,
+        )
+    )
+    app.state.holds = HoldStore(redis)
+    try:
+        yield
+    finally:
+        await redis.aclose()
+
+
+async def hold(request: Request) -> Response:
+    show_id = uuid.UUID(request.path_params["show_id"])
+    body = orjson.loads(await request.body())
+    seats = ",".join(str(int(s)) for s in body["seat_ids"])
+    user = request.headers.get("authorization", "anonymous")[-16:]
+    hold_id = new_hold_id(show_id)
+    holds: HoldStore = request.app.state.holds
+    answer = await holds.run("hold", show_id, hold_id, user, TTL_MS, seats, "", "", "", 1000000)
+    if answer[0] == "ok":
+        return Response(
+            orjson.dumps({"hold_id": hold_id, "expires_at": int(answer[1])}),
+            201,
+            media_type="application/json",
+        )
+    return Response(
+        orjson.dumps({"title": "Seats taken" if answer[0] == "taken" else answer[0]}),
+        409,
+        media_type="application/json",
+    )
+
+
+app = Starlette(routes=[Route("/shows/{show_id}/holds", hold, methods=["POST"])], lifespan=lifespan)
+
+
+async def load_show(redis_url: str, show_id: uuid.UUID, rows: list[list[int]]) -> None:
+    """A synthetic on-sale show in Redis (the same keys inventory writes), for the bare app."""
+    from datetime import UTC, datetime, timedelta
+
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        now = datetime.now(UTC)
+        meta: dict[Any, Any] = {
+            "status": "published",
+            "sales_start": str(int((now - timedelta(hours=1)).timestamp() * 1000)),
+            "sales_end": str(int((now + timedelta(days=1)).timestamp() * 1000)),
+            "max": "10",
+        }
+        await HoldStore(redis).load(show_id, meta, {s: "0" for row in rows for s in row}, {})
+    finally:
+        await redis.aclose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    uvicorn.run(
+        "boxoffice.bench.bare:app",
+        host="127.0.0.1",
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+if __name__ == "__main__":
+    main()

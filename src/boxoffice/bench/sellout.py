@@ -1,0 +1,278 @@
+"""Scenario 2, the sell-out: more buyers than seats, each doing hold → book → pay (tok_success)
+→ wait for CONFIRMED, through a fixed number of concurrent sessions, until every seat is sold.
+
+Buyers pick seats from a shared view of what is still free (as a seat map shows it), so the
+show can sell out; a share of them pick from a stale map instead and collide (409), as real
+crowds do."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import orjson
+
+from boxoffice.bench.http import Connection, Endpoint, HttpError, auth
+from boxoffice.bench.stats import Latencies
+
+
+class SeatView:
+    """Seats believed free, with O(1) random picks of up to k adjacent ones."""
+
+    def __init__(self, rows: list[list[int]]) -> None:
+        self.rows = rows
+        self.where = {s: (r, i) for r, row in enumerate(rows) for i, s in enumerate(row)}
+        self.free: list[int] = [s for row in rows for s in row]
+        self.pos = {s: i for i, s in enumerate(self.free)}
+
+    def take(self, seat: int) -> None:
+        i = self.pos.pop(seat, None)
+        if i is None:
+            return
+        last = self.free.pop()
+        if last != seat:
+            self.free[i] = last
+            self.pos[last] = i
+
+    def give(self, seat: int) -> None:
+        if seat not in self.pos:
+            self.pos[seat] = len(self.free)
+            self.free.append(seat)
+
+    def pick(self, k: int, rng: random.Random) -> list[int]:
+        if not self.free:
+            return []
+        seat = self.free[rng.randrange(len(self.free))]
+        r, i = self.where[seat]
+        row = self.rows[r]
+        seats = [seat]
+        j = i + 1
+        while len(seats) < k and j < len(row) and row[j] in self.pos:
+            seats.append(row[j])
+            j += 1
+        j = i - 1
+        while len(seats) < k and j >= 0 and row[j] in self.pos:
+            seats.insert(0, row[j])
+            j -= 1
+        for s in seats:
+            self.take(s)
+        return seats
+
+
+@dataclass
+class SelloutResult:
+    seats: int
+    buyers_started: int = 0
+    confirmed: int = 0
+    seats_sold: int = 0
+    sold_out: bool = False
+    seconds: float = 0.0  # first hold sent → last seat confirmed (as the buyers saw it)
+    hold: Latencies = field(default_factory=Latencies)
+    book: Latencies = field(default_factory=Latencies)
+    confirm_seen: Latencies = field(default_factory=Latencies)  # booking accepted → CONFIRMED seen
+    hold_to_confirmed_seen: Latencies = field(default_factory=Latencies)
+    refused: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    # booking id → wall-clock time its hold was sent, for server-stamped latencies
+    hold_sent_at: dict[str, float] = field(default_factory=dict)
+    started_wall: float = 0.0
+    polls: int = 0
+    # filled from the database afterwards
+    server: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.confirmed / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+
+async def sellout(
+    endpoint: Endpoint,
+    show_id: str,
+    rows: list[list[int]],
+    tokens: list[str],
+    *,
+    concurrency: int,
+    buyers: int,
+    stale_share: float = 0.1,
+    poll_first: float = 0.1,
+    poll_every: float = 0.25,
+    timeout: float = 180.0,
+    seed: int | None = None,
+) -> SelloutResult:
+    total = sum(len(r) for r in rows)
+    result = SelloutResult(seats=total)
+    view = SeatView(rows)
+    rng = random.Random(seed)
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    pending = 0
+    next_buyer = 0
+    hold_path = f"/api/v1/shows/{show_id}/holds"
+    headers = [auth(t) for t in tokens]
+    begin = time.monotonic()
+    result.started_wall = time.time()
+    deadline = begin + timeout
+
+    def give_back_later(seats: list[int], delay: float = 4.0) -> None:
+        loop.call_later(delay, lambda: [view.give(s) for s in seats])
+
+    async def session(n: int) -> None:
+        nonlocal pending, next_buyer
+        conn = Connection(endpoint, timeout=60)
+        try:
+            while not done.is_set() and time.monotonic() < deadline:
+                if next_buyer >= buyers:
+                    return
+                buyer = next_buyer
+                next_buyer += 1
+                hdr = headers[buyer % len(headers)]
+                k = rng.randint(1, 4)
+                stale = rng.random() < stale_share
+                if stale:
+                    row = rows[rng.randrange(len(rows))]
+                    start = rng.randrange(max(1, len(row) - k + 1))
+                    seats = row[start : start + k]
+                else:
+                    seats = view.pick(k, rng)
+                    while not seats and pending and not done.is_set():
+                        await asyncio.sleep(0.05)  # someone's booking may still fail
+                        seats = view.pick(k, rng)
+                    if not seats:
+                        return  # nothing left to try
+                result.buyers_started += 1
+                pending += 1
+                try:
+                    await buy(conn, hdr, seats, stale)
+                finally:
+                    pending -= 1
+        finally:
+            conn.close()
+
+    async def buy(conn: Connection, hdr: bytes, seats: list[int], stale: bool) -> None:
+        sent = time.monotonic()
+        wall = time.time()
+        try:
+            r = await conn.request("POST", hold_path, hdr, orjson.dumps({"seat_ids": seats}))
+        except (HttpError, OSError, TimeoutError) as exc:
+            result.errors[f"hold: {type(exc).__name__}"] += 1
+            if not stale:
+                give_back_later(seats)
+            return
+        held = time.monotonic()
+        if r.status == 409:
+            result.refused["stale map" if stale else "fresh map"] += 1
+            if not stale:
+                taken = set(orjson.loads(r.body).get("seat_ids", []))
+                for s in seats:
+                    if s not in taken:
+                        view.give(s)
+            return
+        if r.status != 201:
+            result.errors[f"hold: HTTP {r.status}"] += 1
+            if not stale:
+                give_back_later(seats)
+            return
+        result.hold.add(held - sent)
+        if stale:
+            for s in seats:
+                view.take(s)
+        hold_id = orjson.loads(r.body)["hold_id"]
+        body = orjson.dumps(
+            {"hold_id": hold_id, "payment": {"method": "card", "token": "tok_success"}}
+        )
+        key = f"Idempotency-Key: {uuid.uuid4().hex}\r\n".encode()
+        try:
+            r = await conn.request("POST", "/api/v1/bookings", hdr + key, body)
+        except (HttpError, OSError, TimeoutError) as exc:
+            result.errors[f"book: {type(exc).__name__}"] += 1
+            give_back_later(seats)
+            return
+        booked = time.monotonic()
+        if r.status != 202:
+            result.errors[f"book: HTTP {r.status}"] += 1
+            give_back_later(seats)
+            return
+        result.book.add(booked - held)
+        booking_id = orjson.loads(r.body)["booking_id"]
+        result.hold_sent_at[booking_id] = wall
+        await asyncio.sleep(poll_first)
+        status = "PENDING"
+        path = f"/api/v1/bookings/{booking_id}"
+        while time.monotonic() < deadline:
+            try:
+                r = await conn.request("GET", path, hdr)
+            except (HttpError, OSError, TimeoutError) as exc:
+                result.errors[f"poll: {type(exc).__name__}"] += 1
+                await asyncio.sleep(poll_every)
+                continue
+            result.polls += 1
+            if r.status != 200:
+                result.errors[f"poll: HTTP {r.status}"] += 1
+                return
+            status = orjson.loads(r.body)["status"]
+            if status != "PENDING":
+                break
+            await asyncio.sleep(poll_every)
+        seen = time.monotonic()
+        result.outcomes[status] += 1
+        if status != "CONFIRMED":
+            give_back_later(seats)
+            return
+        result.confirmed += 1
+        result.seats_sold += len(seats)
+        result.confirm_seen.add(seen - booked)
+        result.hold_to_confirmed_seen.add(seen - sent)
+        if result.seats_sold >= total and not done.is_set():
+            result.sold_out = True
+            result.seconds = seen - begin
+            done.set()
+
+    await asyncio.gather(*(session(i) for i in range(concurrency)))
+    if not result.sold_out:
+        result.seconds = time.monotonic() - begin
+    return result
+
+
+SERVER_TIMES = """
+SELECT b.id::text AS id, b.created_at, s.at AS confirmed_at
+FROM booking.bookings b
+JOIN booking.saga_steps s ON s.booking_id = b.id AND s.step = 'confirmed'
+WHERE b.show_id = $1 AND b.status = 'CONFIRMED'
+"""
+
+
+async def server_times(database_dsn: str, show_id: str, result: SelloutResult) -> None:
+    """Hold → CONFIRMED and booking → CONFIRMED as the server stamped them (wall clock of the
+    same machine), which polling can only bound from above."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        rows = await conn.fetch(SERVER_TIMES, uuid.UUID(show_id))
+    finally:
+        await conn.close()
+    to_confirmed = Latencies()
+    saga = Latencies()
+    last = 0.0
+    for r in rows:
+        confirmed = r["confirmed_at"].timestamp()
+        saga.add(confirmed - r["created_at"].timestamp())
+        sent = result.hold_sent_at.get(r["id"])
+        if sent is not None:
+            to_confirmed.add(confirmed - sent)
+        last = max(last, confirmed)
+    result.server = {
+        "confirmed": len(rows),
+        "hold_to_confirmed": to_confirmed.summary(),
+        "booking_to_confirmed": saga.summary(),
+        "sellout_seconds": (last - result.started_wall) if rows else float("nan"),
+    }
