@@ -37,7 +37,13 @@ def test_every_main_page_renders_labelled_without_console_errors(
     booking = settled(buyer, book(buyer, show["id"], [show["seats"][0]["id"]])[1])
     assert booking["status"] == "CONFIRMED"
     tab = open_tab()
-    for route in ("/", "/login", "/register", f"/shows/{show['id']}", f"/events/{show['event_id']}"):
+    for route in (
+        "/",
+        "/login",
+        "/register",
+        f"/shows/{show['id']}",
+        f"/events/{show['event_id']}",
+    ):
         tab.go(route)
         page_is_healthy(tab.page)
     tab.login(*ADMIN)

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 from redis.asyncio import Redis
 
 from boxoffice.bench.stats import Latencies, Row
-from boxoffice.inventory.holdstore import HoldStore, prefix
+from boxoffice.inventory.holdstore import prefix
+
+HOLDS_LUA = files("boxoffice.inventory").joinpath("holds.lua").read_text()
 
 INSTALL_HINT = "apt-get install redis-tools postgresql-contrib"
 
@@ -34,7 +37,6 @@ async def _hold_script_show(redis_url: str, seats: int) -> tuple[str, uuid.UUID]
     expands to (12 zero-padded digits), so EVALSHA runs the real hold path."""
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
-        store = HoldStore(redis)
         show = uuid.uuid4()
         p = prefix(show)
         await redis.hset(f"{p}st", mapping={f"{i:012d}": "0" for i in range(seats)})
@@ -49,9 +51,7 @@ async def _hold_script_show(redis_url: str, seats: int) -> tuple[str, uuid.UUID]
                 "max": 10,
             },
         )
-        sha: str = await store._script.sha if store._script.sha else ""  # type: ignore[misc]
-        if not sha:
-            sha = await redis.script_load(store._script.script)  # type: ignore[arg-type]
+        sha: str = await redis.script_load(HOLDS_LUA)
         return sha, show
     finally:
         await redis.aclose()

@@ -124,6 +124,17 @@ class Cluster:
                 str(self.dir / "error.log"),
             ]
         )
+        (self.dir / "prometheus-targets.json").write_text(
+            json.dumps(
+                [
+                    {
+                        "targets": [f"127.0.0.1:{p}"],
+                        "labels": {"service": n, "shape": "distributed"},
+                    }
+                    for n, p, _ in self.processes
+                ]
+            )
+        )
         (self.dir / "processes.json").write_text(
             json.dumps(
                 [{"service": n, "port": p, "pid": proc.pid} for n, p, proc in self.processes]
