@@ -15,8 +15,11 @@ install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 run: install
 	$(UV) run boxoffice up --demo
 
+# Everything against the all-in-one shape, then the acceptance suite again against the distributed
+# shape (tests that start servers of their own with special settings run in the first pass only).
 test: install
 	$(UV) run pytest $(PYTEST_ARGS)
+	$(UV) run pytest tests/acceptance --shape=distributed -m "not own_server" $(PYTEST_ARGS)
 
 lint: install
 	$(UV) run ruff check src tests

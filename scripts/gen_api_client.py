@@ -72,8 +72,7 @@ def _doc(lines: list[str]) -> str:
     return "/**\n" + "".join(f" * {line}".rstrip() + "\n" for line in lines) + " */\n"
 
 
-def render_operation(path: str, method: str, op: dict[str, Any]) -> tuple[str, str]:
-    name = camel(op.get("summary") or op["operationId"])
+def render_operation(name: str, path: str, method: str, op: dict[str, Any]) -> str:
     params = op.get("parameters", [])
     path_params = [p["name"] for p in params if p["in"] == "path"]
     query = [p["name"] for p in params if p["in"] == "query"]
@@ -96,7 +95,7 @@ def render_operation(path: str, method: str, op: dict[str, Any]) -> tuple[str, s
             f"  return new EventSource(url(`{url}`));\n"
             "}\n"
         )
-        return name, _doc(doc) + code
+        return _doc(doc) + code
     fields = [f"{q}?: any" for q in query] + [f"{h}?: string" for h in headers.values()]
     if body is not None:
         fields.append(("body: " if body.get("required") else "body?: ") + _schema_name(body))
@@ -118,7 +117,32 @@ def render_operation(path: str, method: str, op: dict[str, Any]) -> tuple[str, s
         f"  return call(`{url}`, {spec_js}, args);\n"
         "}\n"
     )
-    return name, _doc(doc) + code
+    return _doc(doc) + code
+
+
+def _static(path: str) -> list[str]:
+    return [p for p in path.split("/") if p and not p.startswith("{")]
+
+
+def operation_names(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(name, path, method, operation) in document order. A name is the summary in camelCase;
+    operations sharing a summary (one route per service) add the path words that tell them apart."""
+    ops = [
+        (path, method, item[method])
+        for path, item in document.get("paths", {}).items()
+        for method in METHODS
+        if method in item
+    ]
+    base = [camel(op.get("summary") or op["operationId"]) for _, _, op in ops]
+    named = []
+    for (path, method, op), name in zip(ops, base, strict=True):
+        twins = [p for (p, _, _), n in zip(ops, base, strict=True) if n == name]
+        if len(twins) > 1:
+            common = set.intersection(*(set(_static(p)) for p in twins))
+            extra = [w for w in _static(path) if w not in common]
+            name = camel(" ".join([op.get("summary") or op["operationId"], *extra]))
+        named.append((name, path, method, op))
+    return named
 
 
 def render(document: dict[str, Any]) -> str:
@@ -131,15 +155,11 @@ def render(document: dict[str, Any]) -> str:
         'import { call, enc, url } from "./http.js";\n'
     ]
     names: dict[str, str] = {}
-    for path, item in document.get("paths", {}).items():
-        for method in METHODS:
-            if method not in item:
-                continue
-            name, code = render_operation(path, method, item[method])
-            if name in names:
-                raise SystemExit(f"two operations are both named {name}: {names[name]}, {path}")
-            names[name] = path
-            chunks.append(code)
+    for name, path, method, op in operation_names(document):
+        if name in names:
+            raise SystemExit(f"two operations are both named {name}: {names[name]}, {path}")
+        names[name] = path
+        chunks.append(render_operation(name, path, method, op))
     chunks.append(
         "/** Every operation by name, for tooling and tests. */\n"
         "export const operations = Object.freeze({\n"

@@ -125,6 +125,12 @@ class Runtime:
             path.chmod(0o600)
         return path.read_text().strip()
 
+    def prepare_secrets(self) -> None:
+        """Make the keys and secrets every process shares, before several processes start."""
+        self._verifier()
+        self._secret_file("internal-token", self.settings.internal_token)
+        self._secret_file("ticket-secret", self.settings.ticket_signing_secret)
+
     def _verifier(self) -> TokenVerifier:
         s = self.settings
         private = s.jwt_private_key_file or s.keys_dir / "jwt-ed25519.pem"
@@ -334,6 +340,10 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         description="Ticket booking: browse shows, hold seats, book and pay. "
         "Errors are RFC 9457 problem documents (application/problem+json).",
         lifespan=lifespan,
+        # TelemetryMiddleware below makes the one server span per request; FastAPI's built-in
+        # telemetry would add a second one plus spans per dependency (a third of the CPU of a
+        # hold, see docs/benchmarks.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_problem_handlers(app)
     process = runtime.names[0] if len(runtime.names) == 1 else "all-in-one"

@@ -1,4 +1,4 @@
-"""The boxoffice command: up | serve | migrate | seed-demo | create-admin."""
+"""The boxoffice command: up | serve | migrate | seed-demo | create-admin | bench."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from boxoffice.bootstrap import ALL_SERVICES, Runtime, create_app
 from boxoffice.kernel.config import Settings
@@ -72,29 +73,26 @@ def cmd_up(args: argparse.Namespace) -> int:
         if args.distributed:
             from boxoffice.gateway.cluster import Cluster
 
-            _prepare_secrets(settings)
+            Runtime(settings).prepare_secrets()
             return Cluster(settings, port, app.openapi()).run()
         sys.stderr.write(f"boxoffice is up: http://{host}:{port}  (API docs: /docs)\n")
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level=settings.log_level.lower(),
-            access_log=args.access_log,
-            loop="uvloop",
-            http="httptools",
-            timeout_graceful_shutdown=10,
-            log_config=None,
-        )
+        _serve(app, settings, host, port, args.access_log)
     return 0
 
 
-def _prepare_secrets(settings: Settings) -> None:
-    """Keys and secrets every process shares, made once before the processes start."""
-    runtime = Runtime(settings)
-    runtime._verifier()
-    runtime._secret_file("internal-token", settings.internal_token)
-    runtime._secret_file("ticket-secret", settings.ticket_signing_secret)
+def _serve(app: FastAPI, settings: Settings, host: str, port: int, access_log: bool) -> None:
+    """uvicorn with uvloop and httptools; it finishes in-flight requests on SIGTERM."""
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=access_log,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+        log_config=None,
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -104,17 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.stderr.write(f"serve needs {', '.join('BOXOFFICE_' + m.upper() for m in missing)}\n")
         return 2
     app = create_app(Runtime(settings, [args.service]))
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=args.access_log,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=10,
-        log_config=None,
-    )
+    _serve(app, settings, args.host or settings.host, args.port or settings.port, args.access_log)
     return 0
 
 
@@ -150,6 +138,12 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from boxoffice.bench.runner import main as bench
+
+    return bench(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="boxoffice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Administrator")
     admin.set_defaults(func=cmd_create_admin)
+    bench = sub.add_parser("bench", help="run the benchmark scenarios (docs/benchmarks.md)")
+    bench.set_defaults(func=cmd_bench)
+    from boxoffice.bench.runner import add_arguments
+
+    add_arguments(bench)
     args = parser.parse_args(argv)
     process = getattr(args, "service", None) or "all-in-one"
     setup_logging(process, os.environ.get("BOXOFFICE_LOG_LEVEL", "INFO"))

@@ -84,7 +84,8 @@ async def create_show(
     ga_capacity: int = 0,
     max_per_booking: int = 10,
 ) -> dict[str, Any]:
-    """A published show of a rows × seats grid on sale now; returns its id and seat map."""
+    """A published show of a rows × seats grid on sale now; returns its id, seat map and the
+    map's ETag."""
     h = organizer.headers
     venue = await client.post("/venues", headers=h, json={"name": "Crowd Hall", "city": "Rushton"})
     assert venue.status_code == 201, venue.text
@@ -130,7 +131,13 @@ async def create_show(
     while True:
         r = await client.get(f"/shows/{show_id}/seats")
         if r.status_code == 200 and len(r.json()["seats"]) == rows * seats_per_row:
-            return {"id": show_id, "seats": r.json()["seats"], "areas": r.json()["ga_areas"]}
+            body = r.json()
+            return {
+                "id": show_id,
+                "seats": body["seats"],
+                "areas": body["ga_areas"],
+                "etag": r.headers["ETag"],
+            }
         assert time.monotonic() < deadline, f"show {show_id} never went on sale: {r.text}"
         await asyncio.sleep(0.1)
 

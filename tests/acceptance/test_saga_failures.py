@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.acceptance.checks import MakeShow, notification_kinds, problem, seat_states
 from tests.acceptance.conftest import User, book, login, settled, wait_for
@@ -107,6 +108,7 @@ def test_slow_payment_within_the_deadline_confirms_the_booking(
     assert [states[s] for s in seats] == ["sold"] * 3
 
 
+@pytest.mark.own_server
 def test_expired_hold_frees_its_seats_and_can_no_longer_be_booked(
     infra: Infra,
     tmp_path: Path,

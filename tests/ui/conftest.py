@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ PASSWORD = "a-good-password"
 
 
 @pytest.fixture(scope="module")
-def playwright(server: Server) -> Iterator[Playwright]:
+def playwright(server: Server) -> Iterator[Playwright]:  # noqa: ARG001
     """Playwright's sync API runs an event loop in this thread while it is started, so it starts
     after the session's infrastructure (which uses asyncio.run) and stops with each module,
     leaving no loop behind for the async tests that follow."""
@@ -47,6 +48,8 @@ def playwright(server: Server) -> Iterator[Playwright]:
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium: Playwright never downloads a browser of its own."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the UI tests drive Debian's Chromium at {CHROMIUM}: apt-get install chromium")
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()

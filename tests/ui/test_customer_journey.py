@@ -10,6 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests.acceptance.conftest import User
 from tests.ui.conftest import PASSWORD, Tab, seat
 
 
@@ -79,4 +80,31 @@ def test_customer_registers_books_seats_from_the_map_sees_tickets_and_cancels(
 
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert tab.console_errors() == []
+
+
+def test_standing_places_with_a_declined_card_fail_with_the_reason_shown(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+) -> None:
+    show = make_ui_show(rows=1, seats_per_row=4, ga_capacity=30)
+    tab = open_tab()
+    tab.login(make_user().email)
+    page = tab.go(f"/shows/{show['id']}")
+    expect(page.get_by_text("30 of 30 left")).to_be_visible()
+    page.get_by_role("button", name="One more for Floor").click()
+    page.get_by_role("button", name="One more for Floor").click()
+    expect(page.get_by_label("Tickets for Floor")).to_have_value("2")
+    page.get_by_role("button", name="Hold 2 tickets").click()
+
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    expect(page.locator(".pick-list")).to_contain_text("2 × Floor")
+    page.get_by_role("radio", name=re.compile("tok_decline")).check()
+    page.get_by_role("button", name="Pay €40.00").click()
+
+    expect(page.locator(".status-word")).to_have_attribute("data-status", "FAILED", timeout=15_000)
+    expect(page.locator(".reason")).to_contain_text("Payment failed")
+    page.get_by_role("link", name="Try again").click()
+    expect(page.get_by_text("30 of 30 left")).to_be_visible()  # the places came back
     assert tab.console_errors() == []

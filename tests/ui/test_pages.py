@@ -13,7 +13,9 @@ from tests.acceptance.conftest import User, book, settled
 from tests.conftest import ADMIN
 from tests.ui.conftest import Tab, seat
 
-UNLABELLED = """() => [...document.querySelectorAll('main input, main select, main textarea, main button')]
+# Form controls and buttons that a screen reader could not name.
+UNLABELLED = """() => [...document.querySelectorAll(
+    'main input, main select, main textarea, main button')]
   .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
   .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
     && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim()))

@@ -65,7 +65,17 @@ async def hold(request: Request) -> Response:
     )
 
 
-app = Starlette(routes=[Route("/shows/{show_id}/holds", hold, methods=["POST"])], lifespan=lifespan)
+async def health(_: Request) -> Response:
+    return Response(b"ok")
+
+
+app = Starlette(
+    routes=[
+        Route("/shows/{show_id}/holds", hold, methods=["POST"]),
+        Route("/health", health),
+    ],
+    lifespan=lifespan,
+)
 
 
 async def load_show(redis_url: str, show_id: uuid.UUID, rows: list[list[int]]) -> None:

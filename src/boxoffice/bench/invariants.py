@@ -8,7 +8,7 @@ import asyncio
 import time
 import uuid
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from redis.asyncio import Redis
 
 from boxoffice.inventory.holdstore import prefix

@@ -122,10 +122,15 @@ async def sellout(
     result.started_wall = time.time()
     deadline = begin + timeout
 
-    def give_back_later(seats: list[int], delay: float = 4.0) -> None:
-        loop.call_later(delay, lambda: [view.give(s) for s in seats])
+    def give_back(seats: list[int]) -> None:
+        for s in seats:
+            view.give(s)
 
-    async def session(n: int) -> None:
+    def give_back_later(seats: list[int], delay: float = 4.0) -> None:
+        # after the hold has surely expired or been released
+        loop.call_later(delay, give_back, seats)
+
+    async def session() -> None:
         nonlocal pending, next_buyer
         conn = Connection(endpoint, timeout=60)
         try:
@@ -236,7 +241,7 @@ async def sellout(
             result.seconds = seen - begin
             done.set()
 
-    await asyncio.gather(*(session(i) for i in range(concurrency)))
+    await asyncio.gather(*(session() for _ in range(concurrency)))
     if not result.sold_out:
         result.seconds = time.monotonic() - begin
     return result
@@ -253,7 +258,7 @@ WHERE b.show_id = $1 AND b.status = 'CONFIRMED'
 async def server_times(database_dsn: str, show_id: str, result: SelloutResult) -> None:
     """Hold → CONFIRMED and booking → CONFIRMED as the server stamped them (wall clock of the
     same machine), which polling can only bound from above."""
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     conn = await asyncpg.connect(database_dsn)
     try:

@@ -1,6 +1,6 @@
 """Baselines of the raw stores: redis-benchmark (Debian package redis-tools) and pgbench
-(Debian package postgresql-contrib / postgresql-NN), run with the same client count as the
-storm. Missing tools are reported, not installed: `apt-get install redis-tools postgresql-contrib`."""
+(Debian packages postgresql-contrib / postgresql-NN). Missing tools are reported, not
+installed: `apt-get install redis-tools postgresql-contrib`."""
 
 from __future__ import annotations
 

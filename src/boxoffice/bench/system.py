@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 from sqlalchemy.engine import make_url
 
@@ -146,7 +146,12 @@ class System:
 
 
 def start_system(
-    infra: Infra, shape: str, workdir: Path, extra: dict[str, str] | None = None
+    infra: Infra,
+    shape: str,
+    workdir: Path,
+    extra: dict[str, str] | None = None,
+    *,
+    workers: int = 1,
 ) -> System:
     run = uuid.uuid4().hex[:8]
     database = f"bx_bench_{shape.replace('-', '')}_{run}"
@@ -172,6 +177,8 @@ def start_system(
     cmd = [sys.executable, "-m", "boxoffice.cli", "up", "--port", str(port)]
     if shape == "distributed":
         cmd.append("--distributed")
+    elif workers > 1:
+        cmd += ["--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     system = System(shape, f"http://127.0.0.1:{port}", database_url, infra.redis_url, process, log)

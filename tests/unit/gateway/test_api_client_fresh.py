@@ -4,6 +4,7 @@ what the generator makes from today's API (run `uv run python scripts/gen_api_cl
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -55,3 +56,16 @@ def test_names_are_camel_case_of_the_summary(generator: ModuleType) -> None:
     assert generator.camel("if-none-match") == "ifNoneMatch"
     assert generator.camel("Idempotency-Key") == "idempotencyKey"
     assert generator.camel("show_id") == "showId"
+
+
+def test_every_operation_the_ui_calls_exists_in_the_generated_client() -> None:
+    web = COMMITTED.parent
+    exported = set(re.findall(r"^export function (\w+)\(", COMMITTED.read_text(), re.MULTILINE))
+    called = {
+        name
+        for path in web.rglob("*.js")
+        if path != COMMITTED
+        for name in re.findall(r"\bapi\.(\w+)\(", path.read_text())
+    }
+    assert called, "the UI calls the API through the generated client"
+    assert called <= exported, f"not in api.gen.js: {sorted(called - exported)}"

@@ -86,6 +86,27 @@ export function setRoles(userId, args = {}) {
 }
 
 /**
+ * Events the identity service parked after failing: GET /api/v1/admin/dead-letters/identity → 200 (json).
+ *
+ * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function eventsTheIdentityServiceParkedAfterFailing(args = {}) {
+  return call(`/api/v1/admin/dead-letters/identity`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
+}
+
+/**
+ * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/identity/{dead_letter_id}/replay → 200 (json).
+ *
+ * @param {string} deadLetterId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function runAParkedEventThroughItsConsumerAgainIdentity(deadLetterId, args = {}) {
+  return call(`/api/v1/admin/dead-letters/identity/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
+}
+
+/**
  * List Venues: GET /api/v1/venues → 200 (json).
  *
  * @param {{city?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
@@ -234,6 +255,27 @@ export function cancelShow(showId, args = {}) {
 }
 
 /**
+ * Events the catalog service parked after failing: GET /api/v1/admin/dead-letters/catalog → 200 (json).
+ *
+ * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function eventsTheCatalogServiceParkedAfterFailing(args = {}) {
+  return call(`/api/v1/admin/dead-letters/catalog`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
+}
+
+/**
+ * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/catalog/{dead_letter_id}/replay → 200 (json).
+ *
+ * @param {string} deadLetterId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function runAParkedEventThroughItsConsumerAgainCatalog(deadLetterId, args = {}) {
+  return call(`/api/v1/admin/dead-letters/catalog/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
+}
+
+/**
  * Seat Map: GET /api/v1/shows/{show_id}/seats → 200 (json).
  *
  * @param {string} showId
@@ -285,6 +327,27 @@ export function getHold(holdId, args = {}) {
  */
 export function releaseHold(holdId, args = {}) {
   return call(`/api/v1/holds/${enc(holdId)}`, { method: "DELETE", response: "none" }, args);
+}
+
+/**
+ * Events the inventory service parked after failing: GET /api/v1/admin/dead-letters/inventory → 200 (json).
+ *
+ * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function eventsTheInventoryServiceParkedAfterFailing(args = {}) {
+  return call(`/api/v1/admin/dead-letters/inventory`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
+}
+
+/**
+ * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/inventory/{dead_letter_id}/replay → 200 (json).
+ *
+ * @param {string} deadLetterId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function runAParkedEventThroughItsConsumerAgainInventory(deadLetterId, args = {}) {
+  return call(`/api/v1/admin/dead-letters/inventory/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
 /**
@@ -364,6 +427,50 @@ export function showSales(showId, args = {}) {
 }
 
 /**
+ * Stuck Sagas: GET /api/v1/admin/sagas/stuck → 200 (json).
+ *
+ * Bookings still PENDING after `older_than` seconds, with the step they stopped at.
+ *
+ * @param {{older_than?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function stuckSagas(args = {}) {
+  return call(`/api/v1/admin/sagas/stuck`, { method: "GET", response: "json", query: ["older_than", "limit"] }, args);
+}
+
+/**
+ * Fail Saga: POST /api/v1/admin/sagas/{booking_id}/fail → 200 (json).
+ *
+ * @param {string} bookingId
+ * @param {{body?: ForceFailIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function failSaga(bookingId, args = {}) {
+  return call(`/api/v1/admin/sagas/${enc(bookingId)}/fail`, { method: "POST", response: "json", body: "optional" }, args);
+}
+
+/**
+ * Events the booking service parked after failing: GET /api/v1/admin/dead-letters/booking → 200 (json).
+ *
+ * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function eventsTheBookingServiceParkedAfterFailing(args = {}) {
+  return call(`/api/v1/admin/dead-letters/booking`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
+}
+
+/**
+ * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/booking/{dead_letter_id}/replay → 200 (json).
+ *
+ * @param {string} deadLetterId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function runAParkedEventThroughItsConsumerAgainBooking(deadLetterId, args = {}) {
+  return call(`/api/v1/admin/dead-letters/booking/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
+}
+
+/**
  * Get Payment: GET /api/v1/payments/{payment_id} → 200 (json).
  *
  * @param {string} paymentId
@@ -397,6 +504,27 @@ export function refund(paymentId, args = {}) {
 }
 
 /**
+ * Events the payment service parked after failing: GET /api/v1/admin/dead-letters/payment → 200 (json).
+ *
+ * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function eventsThePaymentServiceParkedAfterFailing(args = {}) {
+  return call(`/api/v1/admin/dead-letters/payment`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
+}
+
+/**
+ * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/payment/{dead_letter_id}/replay → 200 (json).
+ *
+ * @param {string} deadLetterId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function runAParkedEventThroughItsConsumerAgainPayment(deadLetterId, args = {}) {
+  return call(`/api/v1/admin/dead-letters/payment/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
+}
+
+/**
  * My Notifications: GET /api/v1/notifications → 200 (json).
  *
  * @param {{unread?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
@@ -414,6 +542,27 @@ export function myNotifications(args = {}) {
  */
 export function markRead(args = {}) {
   return call(`/api/v1/notifications/read`, { method: "POST", response: "json" }, args);
+}
+
+/**
+ * Events the notification service parked after failing: GET /api/v1/admin/dead-letters/notification → 200 (json).
+ *
+ * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function eventsTheNotificationServiceParkedAfterFailing(args = {}) {
+  return call(`/api/v1/admin/dead-letters/notification`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
+}
+
+/**
+ * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/notification/{dead_letter_id}/replay → 200 (json).
+ *
+ * @param {string} deadLetterId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function runAParkedEventThroughItsConsumerAgainNotification(deadLetterId, args = {}) {
+  return call(`/api/v1/admin/dead-letters/notification/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
 /**
@@ -446,6 +595,8 @@ export const operations = Object.freeze({
   listUsers,
   createUser,
   setRoles,
+  eventsTheIdentityServiceParkedAfterFailing,
+  runAParkedEventThroughItsConsumerAgainIdentity,
   listVenues,
   createVenue,
   getVenue,
@@ -460,11 +611,15 @@ export const operations = Object.freeze({
   updateShow,
   publishShow,
   cancelShow,
+  eventsTheCatalogServiceParkedAfterFailing,
+  runAParkedEventThroughItsConsumerAgainCatalog,
   seatMap,
   seatStream,
   placeHold,
   getHold,
   releaseHold,
+  eventsTheInventoryServiceParkedAfterFailing,
+  runAParkedEventThroughItsConsumerAgainInventory,
   listBookings,
   createBooking,
   getBooking,
@@ -472,11 +627,19 @@ export const operations = Object.freeze({
   myTickets,
   ticketQr,
   showSales,
+  stuckSagas,
+  failSaga,
+  eventsTheBookingServiceParkedAfterFailing,
+  runAParkedEventThroughItsConsumerAgainBooking,
   getPayment,
   bookingPayment,
   refund,
+  eventsThePaymentServiceParkedAfterFailing,
+  runAParkedEventThroughItsConsumerAgainPayment,
   myNotifications,
   markRead,
+  eventsTheNotificationServiceParkedAfterFailing,
+  runAParkedEventThroughItsConsumerAgainNotification,
   live,
   ready,
 });

@@ -95,7 +95,11 @@ export class SeatMap {
       viewBox: vb.map((v) => v.toFixed(2)).join(" "),
       role: this.mode === "view" ? "img" : "group",
       "aria-label": this.caption,
-      style: { maxWidth: `${Math.max(320, width * 34)}px`, minWidth: `${Math.min(width * 18, 900)}px` },
+      // Seats stay big enough to tap on a phone: a wide hall scrolls sideways instead.
+      style: {
+        maxWidth: `${Math.max(320, width * 34)}px`,
+        minWidth: this.mode === "view" ? "0" : `${Math.min(width * 24, 1600)}px`,
+      },
     });
     svg.append(s("defs", {},
       s("pattern", { id: "seat-hatch", width: "0.25", height: "0.25", patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
@@ -321,7 +325,7 @@ function avgY(list, pos) {
 }
 
 /** Category swatches with prices; states explained with the same marks the map uses. */
-export function legend(categories, currency, { states = true } = {}) {
+export function legend(categories, currency, { states = true, selection = true } = {}) {
   const swatch = (fill, mark, stroke) => s("svg", { class: "swatch", viewBox: "-0.6 -0.6 1.2 1.2", "aria-hidden": "true" },
     s("circle", { r: R, fill, stroke: stroke || "none", "stroke-width": stroke ? 0.08 : 0, "stroke-dasharray": stroke ? "0.12 0.08" : "" }),
     mark ? s("path", { d: MARKS[mark], stroke: "#fff", "stroke-width": 0.09, fill: "none", "stroke-linecap": "round" }) : null);
@@ -330,7 +334,7 @@ export function legend(categories, currency, { states = true } = {}) {
     h("span", { class: "legend-name" }, category),
     price !== undefined ? h("span", { class: "legend-price" }, money(price, currency).replace(/\.00$/, "")) : null));
   const stateItems = states ? [
-    h("li", {}, swatch("#111827", "check"), h("span", {}, "Your selection")),
+    selection ? h("li", {}, swatch("#111827", "check"), h("span", {}, "Your selection")) : null,
     h("li", {}, swatch("url(#legend-hatch)"), h("span", {}, "Held")),
     h("li", {}, swatch("#6b7280", "cross"), h("span", {}, "Sold")),
     h("li", {}, swatch("#ffffff", null, "#9aa3b2"), h("span", {}, "Not for sale")),

@@ -29,14 +29,22 @@ const HEADLINES = {
   CANCELLED: ["This booking is cancelled.", ""],
 };
 
-function timeline(steps, status) {
+function stepDetail(step, booking) {
+  if (step.step === "payment_requested") return `${money(booking.total, booking.currency)} by card`;
+  if (step.step === "tickets_issued") return `${step.detail} ticket${step.detail === "1" ? "" : "s"}`;
+  if (["created", "payment_captured", "confirmed"].includes(step.step)) return "";
+  return step.detail;
+}
+
+function timeline(steps, booking) {
+  const status = booking.status;
   const planned = ["created", "payment_requested", "payment_captured", "seats_sold", "tickets_issued", "confirmed"];
   const done = new Map(steps.map((step) => [step.step, step]));
   const items = steps.map((step) => h("li", { class: ["step", "done", ["failed", "expired", "cancelled"].includes(step.step) && "bad"] },
     h("span", { class: "step-dot", "aria-hidden": "true" }),
     h("span", { class: "step-name" }, STEP_LABELS[step.step] || step.step),
     h("time", { class: "muted", datetime: step.at }, new Date(step.at).toLocaleTimeString("en-GB")),
-    step.detail && !["created", "payment_captured"].includes(step.step) ? h("span", { class: "step-detail muted" }, step.detail) : null));
+    stepDetail(step, booking) ? h("span", { class: "step-detail muted" }, stepDetail(step, booking)) : null));
   if (status === "PENDING") {
     for (const name of planned) {
       if (!done.has(name)) items.push(h("li", { class: "step todo" }, h("span", { class: "step-dot", "aria-hidden": "true" }), h("span", { class: "step-name" }, STEP_LABELS[name])));
@@ -125,7 +133,7 @@ export async function bookingView(ctx) {
             actions)),
         h("section", { class: "panel", "aria-labelledby": "progress-title" },
           h("h2", { id: "progress-title", class: "h3" }, "Progress"),
-          timeline(booking.steps, booking.status))),
+          timeline(booking.steps, booking))),
       tickets);
     if (focusInside) root.querySelector("h1")?.focus({ preventScroll: true });
   }

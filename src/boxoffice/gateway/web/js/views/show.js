@@ -100,9 +100,11 @@ export async function showView(ctx) {
       seatMap.setState(seat.id, seat.state);
       if (seat.state !== "available" && state.selected.includes(seat.id) && !state.pending.has(seat.id)) lost.push(seat.id);
     }
+    const before = JSON.stringify(state.areas.map((a) => a.available));
     state.areas = data.ga_areas;
     dropTaken(lost);
-    renderAreas();
+    // Redraw the quantity pickers only when a count changed, so typing in one is not disturbed.
+    if (JSON.stringify(state.areas.map((a) => a.available)) !== before) renderAreas();
   }
 
   seatMap = map.seats.length ? new SeatMap({

@@ -5,6 +5,7 @@ import * as api from "../../api.gen.js";
 import { alertBox, badge, clear, h, money, pageHeader, shortId, when } from "../../dom.js";
 import { describe } from "../../http.js";
 import { LiveSeats } from "../../live.js";
+import { render } from "../../router.js";
 import { SeatMap, legend } from "../../seatmap.js";
 import { orgNav } from "./home.js";
 
@@ -89,13 +90,20 @@ export async function dashboardView(ctx) {
       if (map.seats.length) {
         seatMap = new SeatMap({ seats: map.seats, currency, mode: "view", caption: "Seat states" });
         const cats = [...new Set(map.seats.map((x) => x.category))].map((c) => [c, map.seats.find((x) => x.category === c).price]);
-        mapEl = h("div", {}, legend(cats, currency), seatMap.el);
+        mapEl = h("div", {}, legend(cats, currency, { selection: false }), seatMap.el);
       } else {
         mapEl = h("p", { class: "muted" }, "Standing only: no seat map.");
       }
       live.start();
     } catch (err) {
-      mapEl = alertBox("warning", `Seat map unavailable: ${describe(err)}`);
+      if (err.status === 404) {
+        // Just published: inventory takes a moment to put the show on sale.
+        const retry = setTimeout(() => { if (ctx.alive) render(); }, 1500);
+        ctx.onCleanup(() => clearTimeout(retry));
+        mapEl = alertBox("info", "The show is being put on sale; the seat map appears in a moment.");
+      } else {
+        mapEl = alertBox("warning", `Seat map unavailable: ${describe(err)}`);
+      }
     }
     ctx.onCleanup(() => live.close());
   }

@@ -1,0 +1,1 @@
+"""The benchmark suite behind `boxoffice bench` / `make bench` (see docs/benchmarks.md)."""

@@ -1,0 +1,715 @@
+"""`boxoffice bench`: starts the system in each shape (or takes --url of a running one), runs the
+scenarios and the baselines side by side, and writes the table to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from redis.asyncio import Redis
+
+from boxoffice.bench import browse, invariants, live, report, sellout, stores, storm
+from boxoffice.bench.bare import load_show
+from boxoffice.bench.http import Endpoint, auth
+from boxoffice.bench.stats import Row
+from boxoffice.bench.system import (
+    ADMIN,
+    BENCH_SETTINGS,
+    Infra,
+    asyncpg_dsn,
+    free_port,
+    infrastructure,
+    start_system,
+)
+from boxoffice.bench.world import Show, World
+from boxoffice.inventory.holdstore import SHOWS_INDEX, prefix
+
+T = TypeVar("T")
+SCENARIOS = ("storm", "sellout", "browse", "live")
+
+
+@dataclass
+class Options:
+    url: str | None
+    shapes: list[str]
+    scenarios: list[str]
+    seconds: float
+    repeats: int
+    clients: int
+    seats: int
+    map_seats: int
+    buyers: int
+    concurrency: int
+    subscribers: int
+    map_rate: float
+    workers: int
+    stores: bool
+    database_url: str | None
+    redis_url: str | None
+    admin: tuple[str, str]
+    out: Path | None
+    json_out: Path | None
+    var_dir: Path
+    command: str
+    hold_ttl_ms: int = 3000
+    warmup: float = 1.0  # seconds of each storm that are not counted
+
+
+@dataclass
+class Target:
+    """Where one shape runs and what the bench may touch besides its HTTP API."""
+
+    shape: str
+    base_url: str
+    database_url: str | None
+    redis_url: str | None
+    bare_workers: int
+    started: bool  # the bench started it (so it may clean its Redis keys afterwards)
+
+
+@dataclass
+class Outcome:
+    rows: list[Row] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", help="measure a running system at this base URL instead")
+    p.add_argument(
+        "--shape",
+        choices=("all-in-one", "distributed", "both"),
+        default="both",
+        help="which shape(s) to start; with --url, the label of the running one",
+    )
+    p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset")
+    p.add_argument("--seconds", type=float, default=10.0, help="length of each timed run")
+    p.add_argument("--repeats", type=int, default=3, help="storm runs per target (median)")
+    p.add_argument("--clients", type=int, default=64)
+    p.add_argument("--seats", type=int, default=10_000)
+    p.add_argument("--map-seats", type=int, default=20_000)
+    p.add_argument("--buyers", type=int, default=0, help="default: seats + 20%%")
+    p.add_argument("--concurrency", type=int, default=256, help="concurrent buyers (sell-out)")
+    p.add_argument("--subscribers", type=int, default=5_000)
+    p.add_argument("--map-rate", type=float, default=500.0, help="seat-map requests/s (open loop)")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn workers of all-in-one and bare")
+    p.add_argument("--no-stores", action="store_true", help="skip redis-benchmark and pgbench")
+    p.add_argument("--database-url", help="with --url: for the invariant check")
+    p.add_argument("--redis-url", help="with --url: for the bare baseline and invariant check")
+    p.add_argument("--admin-email", default=os.environ.get("BOXOFFICE_ADMIN_EMAIL", ADMIN[0]))
+    p.add_argument("--admin-password", default=os.environ.get("BOXOFFICE_ADMIN_PASSWORD", ADMIN[1]))
+    p.add_argument("--out", default="docs/benchmarks.md", help="'-' to write no Markdown")
+    p.add_argument("--json", dest="json_out", help="also write raw results as JSON here")
+    p.add_argument("--var-dir", default="var/bench")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per scenario")
+
+
+def options(args: argparse.Namespace) -> Options:
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    shapes = ["all-in-one", "distributed"] if args.shape == "both" else [args.shape]
+    if args.url and args.shape == "both":
+        shapes = ["running system"]
+    o = Options(
+        url=args.url,
+        shapes=shapes,
+        scenarios=scenarios,
+        seconds=args.seconds,
+        repeats=args.repeats,
+        clients=args.clients,
+        seats=args.seats,
+        map_seats=args.map_seats,
+        buyers=args.buyers,
+        concurrency=args.concurrency,
+        subscribers=args.subscribers,
+        map_rate=args.map_rate,
+        workers=args.workers,
+        stores=not args.no_stores,
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        admin=(args.admin_email, args.admin_password),
+        out=None if args.out == "-" else Path(args.out),
+        json_out=Path(args.json_out) if args.json_out else None,
+        var_dir=Path(args.var_dir).resolve(),
+        command="boxoffice bench " + " ".join(sys.argv[2:]),
+    )
+    if args.smoke:
+        o.seconds, o.repeats, o.clients = 1.0, 1, 4
+        o.seats, o.map_seats, o.concurrency = 60, 200, 8
+        o.subscribers, o.map_rate = 10, 20.0
+        o.stores, o.warmup = False, 0.0
+    if not o.buyers:
+        o.buyers = o.seats + o.seats // 5
+    return o
+
+
+def run_async(coro: Awaitable[T]) -> T:
+    import uvloop
+
+    async def wrapped() -> T:
+        return await coro
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(wrapped())
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {message}\n")
+    sys.stderr.flush()
+
+
+# -- the bare baseline process ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def bare_app(redis_url: str, workers: int, ttl_ms: int, workdir: Path) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "BOXOFFICE_REDIS_URL": redis_url,
+        "BOXOFFICE_BENCH_HOLD_TTL_MS": str(ttl_ms),
+    }
+    workdir.mkdir(parents=True, exist_ok=True)
+    with (workdir / "bare.log").open("ab") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "boxoffice.bench.bare",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the bare app exited; see {workdir / 'bare.log'}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the bare app did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def drop_shows(redis_url: str, show_ids: list[uuid.UUID]) -> None:
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        for show in show_ids:
+            keys = [k async for k in redis.scan_iter(match=f"{prefix(show)}*", count=1000)]
+            if keys:
+                await redis.delete(*keys)
+            await redis.srem(SHOWS_INDEX, show.hex)
+    finally:
+        await redis.aclose()
+
+
+# -- scenarios --------------------------------------------------------------------------------
+
+
+def _median_run(runs: list[storm.StormResult]) -> storm.StormResult:
+    ranked = sorted(runs, key=lambda r: r.rate())
+    return ranked[len(ranked) // 2]
+
+
+def _storm_row(name: str, target: str, runs: list[storm.StormResult]) -> Row:
+    mid = _median_run(runs)
+    rates = [r.rate() for r in runs]
+    refused = dict(sum((r.reasons for r in runs), start=type(mid.reasons)()))
+    note = (
+        f"granted {mid.rate(mid.granted):,.0f}/s, refused {mid.rate(mid.refused):,.0f}/s"
+        + (
+            f"; median of {len(runs)} ({min(rates):,.0f}–{max(rates):,.0f})"
+            if len(runs) > 1
+            else ""
+        )
+        + (f"; refusals {refused}" if refused else "")
+        + (f"; errors {dict(mid.errors)}" if mid.errors else "")
+    )
+    return Row(name, target, mid.rate(), "holds/s", mid.all.summary(), mid.error_count, note)
+
+
+def storm_side_by_side(o: Options, t: Target, show: Show, tokens: list[str], out: Outcome) -> None:
+    """Full path and bare endpoint under the same load, alternating, `repeats` times each."""
+    full_path = f"/api/v1/shows/{show.id}/holds"
+    headers = [auth(tok) for tok in tokens]
+    full: list[storm.StormResult] = []
+    bare: list[storm.StormResult] = []
+    bare_show = uuid.uuid4()
+    with contextlib.ExitStack() as stack:
+        bare_url = None
+        if t.redis_url:
+            run_async(load_show(t.redis_url, bare_show, show.rows))
+            stack.callback(lambda: run_async(drop_shows(t.redis_url or "", [bare_show])))
+            bare_url = stack.enter_context(
+                bare_app(t.redis_url, t.bare_workers, o.hold_ttl_ms, o.var_dir)
+            )
+        for i in range(o.repeats):
+            if i:  # holds of the previous run on these shows expire first
+                time.sleep(o.hold_ttl_ms / 1000 + 0.5)
+            if bare_url:
+                log(f"storm {i + 1}/{o.repeats}: bare endpoint ({t.bare_workers} worker(s))")
+                bare.append(
+                    run_async(
+                        storm.storm(
+                            Endpoint.of(bare_url),
+                            f"/shows/{bare_show}/holds",
+                            headers,
+                            show.rows,
+                            clients=o.clients,
+                            seconds=o.seconds,
+                            warmup=o.warmup,
+                        )
+                    )
+                )
+            log(f"storm {i + 1}/{o.repeats}: full path ({t.shape})")
+            full.append(
+                run_async(
+                    storm.storm(
+                        Endpoint.of(t.base_url),
+                        full_path,
+                        headers,
+                        show.rows,
+                        clients=o.clients,
+                        seconds=o.seconds,
+                        warmup=o.warmup,
+                    )
+                )
+            )
+    scenario = f"1 hold storm ({o.clients} clients, {show.seat_count:,} seats)"
+    out.rows.append(_storm_row(scenario, f"full path, {t.shape}", full))
+    f_rate = statistics.median(r.rate() for r in full)
+    f_p99 = statistics.median(r.all.summary()["p99_ms"] for r in full)
+    line = f"{t.shape}: full hold path {f_rate:,.0f} holds/s (p99 {f_p99:.1f} ms)"
+    if bare:
+        out.rows.append(_storm_row(scenario, f"bare endpoint, {t.bare_workers} worker(s)", bare))
+        b_rate = statistics.median(r.rate() for r in bare)
+        b_p99 = statistics.median(r.all.summary()["p99_ms"] for r in bare)
+        line += (
+            f" vs bare endpoint {b_rate:,.0f} holds/s (p99 {b_p99:.1f} ms): "
+            f"**{f_rate / b_rate:.2f}×** (target ≥ 0.8×, ≥ 5,000 holds/s, p99 ≤ 50 ms)"
+        )
+    out.summary.append(line)
+    out.raw[f"storm/{t.shape}"] = {
+        "full": [_storm_raw(r) for r in full],
+        "bare": [_storm_raw(r) for r in bare],
+    }
+
+
+def _storm_raw(r: storm.StormResult) -> dict[str, Any]:
+    return {
+        "rate": r.rate(),
+        "granted": r.rate(r.granted),
+        "refused": r.rate(r.refused),
+        "latency": r.all.summary(),
+        "reasons": dict(r.reasons),
+        "errors": dict(r.errors),
+    }
+
+
+def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: Outcome) -> None:
+    log(f"sell-out: {show.seat_count:,} seats, {o.buyers:,} buyers, {o.concurrency} at a time")
+    res = run_async(
+        sellout.sellout(
+            Endpoint.of(t.base_url),
+            show.id,
+            show.rows,
+            tokens,
+            concurrency=o.concurrency,
+            buyers=o.buyers,
+        )
+    )
+    checked: dict[str, Any] = {}
+    if t.database_url:
+        run_async(sellout.server_times(asyncpg_dsn(t.database_url), show.id, res))
+        checked = run_async(invariants.check(asyncpg_dsn(t.database_url), t.redis_url, show.id))
+    scenario = f"2 sell-out ({show.seat_count:,} seats, {o.concurrency} concurrent buyers)"
+    state = "sold out" if res.sold_out else f"NOT sold out ({res.seats_sold} seats)"
+    out.rows.append(
+        Row(
+            scenario,
+            f"confirmed bookings, {t.shape}",
+            res.rate,
+            "bookings/s",
+            res.hold_to_confirmed_seen.summary(),
+            res.error_count,
+            f"{state} in {res.seconds:.1f} s; latency = hold → CONFIRMED seen by polling"
+            + (f"; errors {dict(res.errors)}" if res.errors else ""),
+        )
+    )
+    for name, lat in (("hold", res.hold), ("book (POST /bookings)", res.book)):
+        out.rows.append(Row(scenario, f"step: {name}", math.nan, "", lat.summary(), 0))
+    server: dict[str, Any] = res.server
+    if server:
+        out.rows.append(
+            Row(
+                scenario,
+                "step: booking → CONFIRMED (server-stamped)",
+                math.nan,
+                "",
+                server["booking_to_confirmed"],
+                0,
+            )
+        )
+        out.rows.append(
+            Row(
+                scenario,
+                "hold → CONFIRMED (server-stamped)",
+                math.nan,
+                "",
+                server["hold_to_confirmed"],
+                0,
+                f"sold out {server['sellout_seconds']:.1f} s after the first hold",
+            )
+        )
+    if checked:
+        v = checked["violations"]
+        out.rows.append(
+            Row(
+                scenario,
+                "invariant check",
+                math.nan,
+                "",
+                {},
+                len(v),
+                f"{len(v)} violations; {checked['seats_sold']:,} seats sold in "
+                f"{checked['confirmed_bookings']:,} bookings, {checked['still_pending']} pending"
+                + (f"; first: {v[:3]}" if v else ""),
+            )
+        )
+    p99 = server.get("hold_to_confirmed", {}).get("p99_ms", math.nan) if server else math.nan
+    out.summary.append(
+        f"{t.shape}: sell-out {res.rate:,.0f} confirmed bookings/s, {state} in "
+        f"{res.seconds:.1f} s, hold → CONFIRMED p99 {p99:,.0f} ms (server-stamped), "
+        f"{len(checked.get('violations', [])) if checked else 'unchecked'} invariant violations "
+        "(target ≥ 500/s, ≤ 20 s, p99 ≤ 1 s, 0)"
+    )
+    out.raw[f"sellout/{t.shape}"] = {
+        "rate": res.rate,
+        "seconds": res.seconds,
+        "sold_out": res.sold_out,
+        "confirmed": res.confirmed,
+        "buyers_started": res.buyers_started,
+        "refused": dict(res.refused),
+        "outcomes": dict(res.outcomes),
+        "errors": dict(res.errors),
+        "polls": res.polls,
+        "hold": res.hold.summary(),
+        "book": res.book.summary(),
+        "confirm_seen": res.confirm_seen.summary(),
+        "hold_to_confirmed_seen": res.hold_to_confirmed_seen.summary(),
+        "server": server,
+        "invariants": checked,
+    }
+
+
+def browse_scenario(o: Options, t: Target, show: Show, out: Outcome) -> None:
+    e = Endpoint.of(t.base_url)
+    seats = f"/api/v1/shows/{show.id}/seats"
+    scenario = f"3 browse (seat map of {show.seat_count:,} seats)"
+    clients = min(32, o.clients)
+    results: list[browse.BrowseResult] = []
+    log("browse: seat map, closed loop")
+    results.append(
+        run_async(browse.closed_loop(e, "seat map", seats, clients=clients, seconds=o.seconds))
+    )
+    etag = run_async(browse.etag_of(e, seats))
+    log("browse: seat map with If-None-Match, closed loop")
+    results.append(
+        run_async(
+            browse.closed_loop(
+                e,
+                "seat map, If-None-Match → 304",
+                seats,
+                clients=clients,
+                seconds=o.seconds,
+                headers=b"If-None-Match: " + etag + b"\r\n",
+                expect=304,
+            )
+        )
+    )
+    log("browse: show list, closed loop")
+    results.append(
+        run_async(
+            browse.closed_loop(
+                e, "show list", "/api/v1/shows?limit=20", clients=clients, seconds=o.seconds
+            )
+        )
+    )
+    log(f"browse: seat map at {o.map_rate:.0f} req/s, open loop")
+    results.append(
+        run_async(
+            browse.open_loop(
+                e,
+                f"seat map at {o.map_rate:.0f} req/s",
+                seats,
+                rate=o.map_rate,
+                seconds=o.seconds,
+            )
+        )
+    )
+    for r in results:
+        size = r.bytes / max(1, len(r.latencies))
+        mode = "open loop" if r.rate_asked else f"{clients} clients"
+        out.rows.append(
+            Row(
+                scenario,
+                f"{r.name}, {t.shape}",
+                r.rate,
+                "req/s",
+                r.latencies.summary(),
+                r.error_count,
+                f"{mode}; {size / 1024:,.1f} KiB per answer"
+                + (f"; errors {dict(r.errors)}" if r.errors else ""),
+            )
+        )
+    at_rate = results[-1].latencies.summary()
+    out.summary.append(
+        f"{t.shape}: seat map at {o.map_rate:.0f} req/s: p99 {at_rate['p99_ms']:.1f} ms "
+        f"({results[-1].rate:,.0f} req/s served; target p99 ≤ 20 ms at 500 req/s)"
+    )
+    out.raw[f"browse/{t.shape}"] = [
+        {
+            "name": r.name,
+            "rate": r.rate,
+            "latency": r.latencies.summary(),
+            "statuses": {str(k): v for k, v in r.statuses.items()},
+            "errors": dict(r.errors),
+            "bytes": r.bytes,
+        }
+        for r in results
+    ]
+
+
+def live_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: Outcome) -> None:
+    path = f"/api/v1/shows/{show.id}/seats/stream"
+    log(f"live: connecting {o.subscribers:,} subscribers")
+    subs = live.Subscribers(t.base_url, path, o.subscribers)
+    ready = subs.start()
+    log(f"live: {ready['connected']:,} connected in {ready['seconds']:.1f} s; storm starts")
+    res = run_async(
+        storm.storm(
+            Endpoint.of(t.base_url),
+            f"/api/v1/shows/{show.id}/holds",
+            [auth(tok) for tok in tokens],
+            show.rows,
+            clients=o.clients,
+            seconds=o.seconds,
+            warmup=o.warmup,
+            keep_samples=True,
+        )
+    )
+    report_ = subs.finish()
+    lr = live.delivery(res.samples, report_, ready)
+    scenario = f"4 live ({lr.connected:,} subscribers, storm of {o.clients} clients)"
+    out.rows.append(
+        Row(
+            scenario,
+            f"hold → delivered to every subscriber, {t.shape}",
+            math.nan,
+            "",
+            lr.from_sent.summary(),
+            lr.dropped + ready["failed"],
+            f"{lr.matched_holds} of {lr.sampled_holds} sampled holds traced to "
+            f"{lr.subscribers:,} subscribers ({len(lr.from_sent):,} deliveries, "
+            f"{lr.missing:,} missing); {ready['failed']} failed to connect, "
+            f"{lr.dropped} dropped",
+        )
+    )
+    out.rows.append(
+        Row(
+            scenario,
+            "hold answered → delivered",
+            math.nan,
+            "",
+            lr.from_answer.summary(),
+            0,
+            "0 when the update arrived before the hold's own answer",
+        )
+    )
+    out.rows.append(
+        Row(
+            scenario,
+            "the storm meanwhile",
+            res.rate(),
+            "holds/s",
+            res.all.summary(),
+            res.error_count,
+            f"granted {res.rate(res.granted):,.0f}/s, refused {res.rate(res.refused):,.0f}/s",
+        )
+    )
+    p99 = lr.from_sent.summary()["p99_ms"]
+    out.summary.append(
+        f"{t.shape}: live updates to {lr.connected:,} subscribers: p99 {p99:,.0f} ms from "
+        f"hold to delivery while the storm ran at {res.rate():,.0f} holds/s (target p99 ≤ 1 s)"
+    )
+    out.raw[f"live/{t.shape}"] = {
+        "connected": lr.connected,
+        "failed": ready["failed"],
+        "dropped": lr.dropped,
+        "events_seen": lr.events_seen,
+        "matched": lr.matched_holds,
+        "missing": lr.missing,
+        "from_sent": lr.from_sent.summary(),
+        "from_answer": lr.from_answer.summary(),
+        "storm": _storm_raw(res),
+    }
+
+
+# -- one target, all scenarios ----------------------------------------------------------------
+
+
+def measure(o: Options, t: Target, out: Outcome) -> None:
+    world = World(t.base_url, o.admin)
+    created: list[uuid.UUID] = []
+
+    async def setup(customers: int) -> None:
+        await world.prepare(customers)
+
+    def new_show(seats: int, per_row: int = 100, title: str = "Bench") -> Show:
+        show = run_async(world.show(seats, seats_per_row=per_row, title=title))
+        created.append(uuid.UUID(show.id))
+        return show
+
+    try:
+        log(f"{t.shape}: creating {o.clients} customers and the shows")
+        run_async(setup(o.clients))
+        tokens = [a.token for a in world.accounts]
+        storm_show = new_show(o.seats, title="Storm") if "storm" in o.scenarios else None
+        sell_show = new_show(o.seats, title="Sell-out") if "sellout" in o.scenarios else None
+        map_show = (
+            new_show(o.map_seats, per_row=200, title="Big map") if "browse" in o.scenarios else None
+        )
+        live_show = new_show(o.seats, title="Live") if "live" in o.scenarios else None
+        if storm_show:
+            storm_side_by_side(o, t, storm_show, tokens, out)
+        if sell_show:
+            sellout_scenario(o, t, sell_show, tokens, out)
+        if map_show:
+            browse_scenario(o, t, map_show, out)
+        if live_show:
+            run_async(world.refresh_tokens())
+            live_scenario(o, t, live_show, [a.token for a in world.accounts], out)
+    finally:
+        run_async(world.close())
+        if t.started and t.redis_url and created:
+            run_async(drop_shows(t.redis_url, created))
+
+
+def raw_stores(o: Options, infra: Infra | None, out: Outcome) -> None:
+    redis_url = infra.redis_url if infra else o.redis_url
+    server_url = infra.server_url if infra else None
+    if redis_url:
+        log("raw stores: redis-benchmark")
+        out.rows += stores.redis_baselines(redis_url, o.clients, 200_000, o.seats)
+    if infra and server_url:
+        log("raw stores: pgbench")
+        out.rows += stores.pgbench_baselines(
+            server_url,
+            16,
+            o.seconds,
+            infra.create_database,
+            _dropper(infra),
+        )
+
+
+def _dropper(infra: Infra) -> Callable[[str], Awaitable[None]]:
+    async def drop(name: str) -> None:
+        import asyncpg  # type: ignore[import-untyped]
+
+        conn = await asyncpg.connect(asyncpg_dsn(infra.server_url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        if name in infra.databases:
+            infra.databases.remove(name)
+
+    return drop
+
+
+def main(args: argparse.Namespace) -> int:
+    o = options(args)
+    out = Outcome()
+    load_before = report.load_average()
+    started_at = report.now()
+    if o.url:
+        t = Target(o.shapes[0], o.url.rstrip("/"), o.database_url, o.redis_url, o.workers, False)
+        measure(o, t, out)
+        if o.stores:
+            raw_stores(o, None, out)
+    else:
+        with infrastructure(o.var_dir) as infra:
+            for shape in o.shapes:
+                log(f"starting the {shape} shape")
+                system = start_system(infra, shape, o.var_dir, workers=o.workers)
+                try:
+                    bare_workers = o.workers if shape == "all-in-one" else 2
+                    t = Target(
+                        shape,
+                        system.base_url,
+                        system.database_url,
+                        infra.redis_url,
+                        bare_workers,
+                        True,
+                    )
+                    measure(o, t, out)
+                finally:
+                    system.stop()
+            if o.stores:
+                raw_stores(o, infra, out)
+    meta = {
+        "command": o.command,
+        "date": started_at,
+        "revision": report.git_revision(),
+        "machine": report.machine(),
+        "load_before": load_before,
+        "load_after": report.load_average(),
+        "settings": BENCH_SETTINGS if not o.url else {},
+    }
+    block = report.render(meta, out.rows, out.summary)
+    sys.stdout.write(block + "\n")
+    if o.out is not None:
+        report.write(o.out, block)
+    if o.json_out is not None:
+        o.json_out.write_text(
+            json.dumps(
+                {"meta": meta, "rows": [r.as_dict() for r in out.rows], "raw": out.raw},
+                indent=1,
+                default=str,
+            )
+        )
+    return 0
