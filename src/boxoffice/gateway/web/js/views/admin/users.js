@@ -46,7 +46,7 @@ export async function usersView(ctx) {
   });
 
   const newName = h("input", { type: "text", required: true, maxlength: "120" });
-  const newEmail = h("input", { type: "email", required: true });
+  const newEmail = h("input", { type: "email", required: true, autocomplete: "off" });
   const newPassword = h("input", { type: "password", required: true, minlength: "8", autocomplete: "new-password" });
   const newRole = h("select", {}, ROLES.map((r) => h("option", { value: r }, r)));
   const createErrors = h("div", {});
