@@ -19,6 +19,7 @@ import { newShowView, manageShowView } from "./views/org/shows.js";
 import { dashboardView } from "./views/org/dashboard.js";
 import { adminBookingsView } from "./views/admin/bookings.js";
 import { usersView } from "./views/admin/users.js";
+import { operationsView } from "./views/admin/operations.js";
 
 const ORG = ["organizer", "admin"];
 const ADMIN = ["admin"];
@@ -45,6 +46,7 @@ route("/org/shows/:id", manageShowView, { roles: ORG });
 route("/org/shows/:id/dashboard", dashboardView, { roles: ORG });
 route("/admin/bookings", adminBookingsView, { roles: ADMIN });
 route("/admin/users", usersView, { roles: ADMIN });
+route("/admin/operations", operationsView, { roles: ADMIN });
 
 function link(href, text, extra = {}) {
   const here = currentPath().split("?")[0];
@@ -61,7 +63,7 @@ export function renderNav() {
   if (session.loggedIn) {
     items.push(link("#/bookings", "My bookings"), link("#/tickets", "My tickets"));
     if (session.hasRole(...ORG)) items.push(link("#/org", "Organizer"));
-    if (session.hasRole(...ADMIN)) items.push(link("#/admin/bookings", "Bookings"), link("#/admin/users", "Users"));
+    if (session.hasRole(...ADMIN)) items.push(link("#/admin/bookings", "Bookings"), link("#/admin/users", "Users"), link("#/admin/operations", "Operations"));
     const bell = link("#/notifications", "", { class: "nav-link nav-bell", "aria-label": "Notifications" });
     bell.append(icon("bell"), h("span", { class: "bell-count", id: "bell-count", hidden: true }));
     items.push(bell);
