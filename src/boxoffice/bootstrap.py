@@ -347,6 +347,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     )
     install_problem_handlers(app)
     process = runtime.names[0] if len(runtime.names) == 1 else "all-in-one"
+    if "inventory" in runtime.names:
+        app.add_middleware(inventory_api.FastHolds)  # inside telemetry: added before it
     app.add_middleware(TelemetryMiddleware, service=process)
     for name in runtime.names:
         app.include_router(ROUTERS[name], prefix="/api/v1")

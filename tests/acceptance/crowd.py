@@ -32,7 +32,11 @@ class Customer:
 
 
 def crowd_client(api: str, connections: int = 250) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends them: reusing one the
+    # server is closing at that moment fails the request with a ReadError.
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
     return httpx.AsyncClient(base_url=api, limits=limits, timeout=httpx.Timeout(60.0))
 
 

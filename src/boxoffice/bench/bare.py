@@ -24,7 +24,7 @@ from starlette.routing import Route
 from boxoffice.inventory.domain import new_hold_id
 from boxoffice.inventory.holdstore import HoldStore
 
-TTL_MS = int(os.environ.get("BOXOFFICE_BENCH_HOLD_TTL_MS", "3000"))
+TTL_MS = int(os.environ.get("BOXOFFICE_BENCH_HOLD_TTL_MS", "10000"))
 
 
 @asynccontextmanager

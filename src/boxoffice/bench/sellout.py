@@ -103,8 +103,8 @@ async def sellout(
     concurrency: int,
     buyers: int,
     stale_share: float = 0.1,
-    poll_first: float = 0.1,
-    poll_every: float = 0.25,
+    poll_first: float = 0.0,  # as the web UI: the booking page loads at once,
+    poll_every: float = 0.7,  # then refreshes every 700 ms while PENDING
     timeout: float = 180.0,
     seed: int | None = None,
 ) -> SelloutResult:
@@ -126,7 +126,7 @@ async def sellout(
         for s in seats:
             view.give(s)
 
-    def give_back_later(seats: list[int], delay: float = 4.0) -> None:
+    def give_back_later(seats: list[int], delay: float = 12.0) -> None:
         # after the hold has surely expired or been released
         loop.call_later(delay, give_back, seats)
 
@@ -209,7 +209,8 @@ async def sellout(
         result.book.add(booked - held)
         booking_id = orjson.loads(r.body)["booking_id"]
         result.hold_sent_at[booking_id] = wall
-        await asyncio.sleep(poll_first)
+        if poll_first:
+            await asyncio.sleep(poll_first)
         status = "PENDING"
         path = f"/api/v1/bookings/{booking_id}"
         while time.monotonic() < deadline:

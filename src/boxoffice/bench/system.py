@@ -32,7 +32,7 @@ MACHINE = {
 # and the per-customer hold limit still runs on every hold but does not bite 64 accounts that
 # place thousands of holds.
 BENCH_SETTINGS = {
-    "hold_ttl_seconds": "3",
+    "hold_ttl_seconds": "10",
     "max_holds_per_user_per_show": "1000000",
     "log_level": "WARNING",
 }

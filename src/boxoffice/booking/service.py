@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
 from boxoffice.booking.contract import (
@@ -35,6 +36,30 @@ from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.kernel.telemetry import BOOKINGS, SAGA_DURATION, SAGA_STEP
 
 log = logging.getLogger(__name__)
+
+
+def _children(table: sa.Table, order_by: str) -> sa.ScalarSelect[Any]:
+    """The booking's rows of `table` as one JSON array, in `order_by` order."""
+    child = table.alias("child")
+    return (
+        sa.select(
+            sa.func.coalesce(
+                sa.func.json_agg(aggregate_order_by(sa.literal_column("child"), child.c[order_by])),
+                sa.text("'[]'::json"),
+                type_=JSON,
+            )
+        )
+        .where(child.c.booking_id == bookings.c.id)
+        .scalar_subquery()
+    )
+
+
+_BOOKING_WITH_CHILDREN = sa.select(
+    bookings,
+    _children(lines, "id").label("lines"),
+    _children(tickets, "label").label("tickets"),
+    _children(saga_steps, "id").label("steps"),
+).where(bookings.c.id == sa.bindparam("booking_id"))
 
 
 class BookingService:
@@ -371,37 +396,13 @@ class BookingService:
     # -- queries ------------------------------------------------------------------------
 
     async def get(self, user: Principal, booking_id: uuid.UUID) -> dict[str, Any]:
+        # One round trip: customers poll this while their payment runs (the web UI every
+        # 700 ms), so in an on-sale it is the most frequent query of all.
         async with self.store.engine.connect() as conn:
-            row = (
-                await conn.execute(sa.select(bookings).where(bookings.c.id == booking_id))
-            ).first()
-            if row is None or (row.user_id != user.user_id and not user.is_admin):
-                raise UnknownBooking(f"No booking {booking_id}.")
-            booked = (
-                await conn.execute(
-                    sa.select(lines).where(lines.c.booking_id == booking_id).order_by(lines.c.id)
-                )
-            ).all()
-            issued = (
-                await conn.execute(
-                    sa.select(tickets)
-                    .where(tickets.c.booking_id == booking_id)
-                    .order_by(tickets.c.label)
-                )
-            ).all()
-            steps = (
-                await conn.execute(
-                    sa.select(saga_steps)
-                    .where(saga_steps.c.booking_id == booking_id)
-                    .order_by(saga_steps.c.id)
-                )
-            ).all()
-        return {
-            **row._mapping,
-            "lines": [dict(r._mapping) for r in booked],
-            "tickets": [dict(t._mapping) for t in issued],
-            "steps": [dict(s._mapping) for s in steps],
-        }
+            row = (await conn.execute(_BOOKING_WITH_CHILDREN, {"booking_id": booking_id})).first()
+        if row is None or (row.user_id != user.user_id and not user.is_admin):
+            raise UnknownBooking(f"No booking {booking_id}.")
+        return dict(row._mapping)
 
     async def search(
         self,

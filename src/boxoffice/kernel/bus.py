@@ -10,6 +10,7 @@ from typing import Protocol
 
 import nats
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
@@ -17,6 +18,8 @@ from nats.js.errors import NotFoundError
 from boxoffice.kernel.events import Envelope
 
 log = logging.getLogger(__name__)
+
+HANDLERS_PER_CONSUMER = 8  # events of one durable consumer handled at once, per process
 
 
 @dataclass
@@ -126,21 +129,29 @@ class NatsBus:
                 log.exception("event fetch failed; retrying")
                 await asyncio.sleep(1.0)
                 continue
-            for msg in msgs:
-                try:
-                    envelope = Envelope.from_json(msg.data)
-                except Exception:
-                    log.exception("dropping an event that is not a boxoffice envelope")
-                    await msg.term()
-                    continue
-                await handler(
-                    Delivery(
-                        envelope=envelope,
-                        attempt=msg.metadata.num_delivered,
-                        ack=msg.ack,
-                        retry=lambda delay, m=msg: m.nak(delay=delay),  # type: ignore[misc]
-                    )
+            # The events of a batch are independent (no event type has two events for one
+            # aggregate in flight), so a few run at once: one at a time, each transaction's
+            # round trips add up and a sell-out's events queue for seconds.
+            gate = asyncio.Semaphore(HANDLERS_PER_CONSUMER)
+            await asyncio.gather(*(self._deliver(msg, handler, gate) for msg in msgs))
+
+    @staticmethod
+    async def _deliver(msg: Msg, handler: DeliveryHandler, gate: asyncio.Semaphore) -> None:
+        try:
+            envelope = Envelope.from_json(msg.data)
+        except Exception:
+            log.exception("dropping an event that is not a boxoffice envelope")
+            await msg.term()
+            return
+        async with gate:
+            await handler(
+                Delivery(
+                    envelope=envelope,
+                    attempt=msg.metadata.num_delivered,
+                    ack=msg.ack,
+                    retry=lambda delay: msg.nak(delay=delay),
                 )
+            )
 
     async def pending(self) -> dict[str, int]:
         """Events waiting per durable consumer (its lag), for the metrics."""
