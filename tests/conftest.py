@@ -4,6 +4,7 @@ and a running boxoffice server for the acceptance tests."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -20,14 +21,16 @@ import pytest
 
 from boxoffice.kernel.embedded import EmbeddedInfra
 
-
 SHAPES = ("all-in-one", "distributed")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--shape", choices=SHAPES, default=os.environ.get("BOXOFFICE_TEST_SHAPE", SHAPES[0]),
-        help="which shape the acceptance tests' server runs in")
+        "--shape",
+        choices=SHAPES,
+        default=os.environ.get("BOXOFFICE_TEST_SHAPE", SHAPES[0]),
+        help="which shape the acceptance tests' server runs in",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -115,10 +118,8 @@ def _delete_stream(url: str, stream: str) -> None:
 
     async def delete() -> None:
         nc = await nats.connect(url)
-        try:
+        with contextlib.suppress(Exception):  # already gone is fine
             await nc.jetstream().delete_stream(stream)
-        except Exception:
-            pass
         await nc.close()
 
     asyncio.run(delete())
@@ -152,8 +153,15 @@ def start_server(infra: Infra, workdir: Path, shape: str = "all-in-one", **setti
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "boxoffice.cli", "up", "--port", str(port),
-             *(["--distributed"] if shape == "distributed" else [])],
+            [
+                sys.executable,
+                "-m",
+                "boxoffice.cli",
+                "up",
+                "--port",
+                str(port),
+                *(["--distributed"] if shape == "distributed" else []),
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -125,8 +125,9 @@ def test_a_dead_lettered_event_is_listed_and_replayed_once(
         try:
             return int(
                 await conn.fetchval(
-                    "INSERT INTO notification.dead_letters (consumer, event_id, type, envelope, error,"
-                    " deliveries, created_at) VALUES ($1, $2, $3, $4, $5, 5, now()) RETURNING id",
+                    "INSERT INTO notification.dead_letters (consumer, event_id, type, envelope,"
+                    " error, deliveries, created_at)"
+                    " VALUES ($1, $2, $3, $4, $5, 5, now()) RETURNING id",
                     "notification-bookings",
                     uuid.UUID(envelope["id"]),
                     envelope["type"],

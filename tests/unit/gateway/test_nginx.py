@@ -14,19 +14,30 @@ from boxoffice.gateway.nginx import ROUTES, GatewayConfig, render
 
 def config(tmp_path: Path) -> str:
     (tmp_path / "tmp").mkdir()
-    return render(GatewayConfig(
-        port=18000, upstreams={name: [18001, 18002] for name in ROUTERS},
-        web_dir=tmp_path, openapi_file=tmp_path / "openapi.json", prefix=tmp_path))
+    return render(
+        GatewayConfig(
+            port=18000,
+            upstreams={name: [18001, 18002] for name in ROUTERS},
+            web_dir=tmp_path,
+            openapi_file=tmp_path / "openapi.json",
+            prefix=tmp_path,
+        )
+    )
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
-                    reason="nginx is not installed (apt-get install nginx)")
+@pytest.mark.skipif(
+    shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+    reason="nginx is not installed (apt-get install nginx)",
+)
 def test_generated_config_passes_nginx_syntax_check(tmp_path: Path) -> None:
     conf = tmp_path / "nginx.conf"
     conf.write_text(config(tmp_path))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf),
-                             "-e", str(tmp_path / "error.log")], capture_output=True, text=True)
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -37,7 +48,8 @@ def test_every_public_route_has_a_gateway_location() -> None:
         for route in router.routes:
             path = "/api/v1" + route.path  # type: ignore[attr-defined]
             routed = any(path.startswith(p) for p in prefixes) or any(
-                _matches(r, path) for r in regexes)
+                _matches(r, path) for r in regexes
+            )
             assert routed, f"{name} route {path} is not routed by the gateway"
 
 

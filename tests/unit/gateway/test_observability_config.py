@@ -36,8 +36,12 @@ def test_dashboards_query_only_metrics_the_code_exports() -> None:
             for target in panel["targets"]:
                 used = set(re.findall(r"\b(boxoffice_[a-z_]+|up)\b", target["expr"]))
                 assert used, target["expr"]
-                missing = {m for m in used if m not in known and not any(
-                    m == k + suffix for k in known for suffix in SUFFIXES)}
+                missing = {
+                    m
+                    for m in used
+                    if m not in known
+                    and not any(m == k + suffix for k in known for suffix in SUFFIXES)
+                }
                 assert not missing, f"{path.name}: {panel['title']} uses unknown {missing}"
 
 
@@ -46,4 +50,5 @@ def test_prometheus_config_scrapes_both_shapes() -> None:
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == {"boxoffice-all-in-one", "boxoffice-distributed"}
     assert jobs["boxoffice-distributed"]["file_sd_configs"][0]["files"] == [
-        "../../var/cluster/prometheus-targets.json"]
+        "../../var/cluster/prometheus-targets.json"
+    ]

@@ -51,8 +51,9 @@ async def test_open_breaker_fails_fast_without_calling() -> None:
         calls += 1
         raise httpx.ConnectError("refused", request=request)
 
-    client = client_with(httpx.MockTransport(handle), breaker=CircuitBreaker(threshold=2,
-                                                                               cooldown=60))
+    client = client_with(
+        httpx.MockTransport(handle), breaker=CircuitBreaker(threshold=2, cooldown=60)
+    )
     for _ in range(2):
         with pytest.raises(Unavailable):
             await client.call("GET", "/x")
@@ -65,8 +66,16 @@ async def test_open_breaker_fails_fast_without_calling() -> None:
 
 async def test_problem_answers_are_passed_on_with_status_and_fields() -> None:
     def handle(_: httpx.Request) -> httpx.Response:
-        return httpx.Response(409, json={"type": "about:blank", "title": "Hold in use",
-                                         "status": 409, "detail": "taken", "booking_id": "b1"})
+        return httpx.Response(
+            409,
+            json={
+                "type": "about:blank",
+                "title": "Hold in use",
+                "status": 409,
+                "detail": "taken",
+                "booking_id": "b1",
+            },
+        )
 
     client = client_with(httpx.MockTransport(handle))
     with pytest.raises(RemoteProblem) as raised:
