@@ -254,7 +254,7 @@ class Runtime:
         tasks = [OutboxRelay(store, self.bus).run() for store in self.stores.values()]
         if "inventory" in self.services:
             assert self.seat_feed is not None
-            tasks.append(self.seat_feed.run())
+            tasks += [self.seat_feed.run(), self.seat_feed.keep_alive()]
             lease_ms = int(s.hold_sweep_seconds * 900)
             sweep = self.services["inventory"].sweep
             tasks.append(_every(s.hold_sweep_seconds, lambda: sweep(lease_ms), "holds"))

@@ -29,6 +29,15 @@ class NotCancellable(Conflict):
     title = "Booking cannot be cancelled"
 
 
+_BOOKINGS = uuid.UUID("6f1c2a52-0b8e-4a53-9d1e-3c2b7d0f4a11")
+
+
+def booking_id_for(hold_id: str) -> uuid.UUID:
+    """A hold backs at most one booking, so the booking's id follows from the hold's: a retried
+    request (a lost answer, a replica that died mid-request) finds the same booking again."""
+    return uuid.uuid5(_BOOKINGS, hold_id)
+
+
 def can_cancel(status: Status, show_started: bool) -> None:
     if status in FINAL:
         raise NotCancellable(f"This booking is already {status.value.lower()}.")

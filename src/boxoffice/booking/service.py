@@ -21,6 +21,7 @@ from boxoffice.booking.domain import (
     NotCancellable,
     Status,
     UnknownBooking,
+    booking_id_for,
     can_cancel,
     ticket_code,
 )
@@ -83,7 +84,22 @@ class BookingService:
     async def create(
         self, user: Principal, hold_id: str, method: str, token: str, idempotency_key: str | None
     ) -> tuple[int, dict[str, Any]]:
-        booking_id = new_id()
+        booking_id = booking_id_for(hold_id)
+        try:
+            return await self._create(user, booking_id, hold_id, method, token, idempotency_key)
+        except IntegrityError:
+            pass  # a concurrent request for the same hold created the booking first
+        return await self._create(user, booking_id, hold_id, method, token, idempotency_key)
+
+    async def _create(
+        self,
+        user: Principal,
+        booking_id: uuid.UUID,
+        hold_id: str,
+        method: str,
+        token: str,
+        idempotency_key: str | None,
+    ) -> tuple[int, dict[str, Any]]:
         async with self.store.uow() as uow:
             call = None
             if idempotency_key:
@@ -98,6 +114,20 @@ class BookingService:
                 replay = await call.replay()
                 if replay is not None:
                     return replay
+            existing = (
+                await uow.execute(
+                    sa.select(bookings.c.user_id, bookings.c.status).where(
+                        bookings.c.id == booking_id
+                    )
+                )
+            ).first()
+            if existing is not None:  # this hold is booked already: the same answer again
+                if existing.user_id != user.user_id:
+                    raise UnknownBooking("This hold belongs to another customer.")
+                answer = {"booking_id": str(booking_id), "status": existing.status}
+                if call is not None:
+                    await call.remember(202, answer)
+                return 202, answer
             # The hold now lasts as long as the payment may take, and serves only this booking.
             hold = await self.inventory.attach_hold(
                 hold_id, user.user_id, booking_id, self.payment_timeout + 60

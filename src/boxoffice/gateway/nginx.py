@@ -96,7 +96,6 @@ http {{
         proxy_set_header Host $host;
         proxy_set_header X-Request-ID $request_id;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        add_header X-Request-ID $request_id always;
         proxy_connect_timeout 2s;
         proxy_send_timeout 30s;
         proxy_read_timeout 30s;
@@ -121,6 +120,10 @@ http {{
         }}
 {routes}
         location /internal/ {{ return 404; }}
+        location /api/ {{
+            default_type application/problem+json;
+            return 404 '{_problem(404, "Not found", "No such API path.")}';
+        }}
         location = /openapi.json {{
             default_type application/json;
             alias {cfg.openapi_file};

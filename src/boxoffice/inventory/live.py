@@ -1,4 +1,11 @@
-"""Live seat updates: one Redis subscription per process, fanned out to SSE clients."""
+"""Live seat updates: one Redis subscription per process, fanned out to SSE clients.
+
+Updates of a show are sent in batches: the first change after a quiet spell goes out at once,
+later ones are gathered and sent as one write of several SSE events. In a hold storm a show
+changes thousands of times a second; one write per change to each of thousands of subscribers
+would be millions of writes (docs/benchmarks.md, scenario 4). A batch spans `batch_seconds`, or
+longer for a show with many subscribers, so that one process makes at most about
+`writes_per_second` writes to them: each costs a task switch and a send() system call."""
 
 from __future__ import annotations
 
@@ -11,14 +18,23 @@ from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
+CONNECTED = b": connected\n\n"
+KEEP_ALIVE = b": keep-alive\n\n"
+
 
 class SeatFeed:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(
+        self, redis: Redis, batch_seconds: float = 0.1, writes_per_second: float = 10_000
+    ) -> None:
         self._redis = redis
-        self._listeners: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
-        self._task: asyncio.Task[None] | None = None
+        self._batch_seconds = batch_seconds
+        self._writes_per_second = writes_per_second
+        self._listeners: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
+        self._pending: dict[str, list[str]] = {}
+        self._last_sent: dict[str, float] = {}
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
@@ -27,31 +43,57 @@ class SeatFeed:
                         if message["type"] != "pmessage":
                             continue
                         show = message["channel"].split(":", 1)[1]
-                        for queue in self._listeners.get(show, ()):
-                            if queue.qsize() < 1000:  # a stalled client must not eat memory
-                                queue.put_nowait(message["data"])
+                        if show not in self._listeners:
+                            continue
+                        pending = self._pending.get(show)
+                        if pending is not None:
+                            pending.append(message["data"])
+                            continue
+                        self._pending[show] = [message["data"]]
+                        window = max(
+                            self._batch_seconds,
+                            len(self._listeners[show]) / self._writes_per_second,
+                        )
+                        due = self._last_sent.get(show, 0.0) + window
+                        loop.call_at(max(due, loop.time()), self._send, show)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("seat feed lost its Redis subscription; resubscribing")
                 await asyncio.sleep(1.0)
 
-    async def follow(self, show_hex: str, heartbeat: float = 15.0) -> AsyncIterator[str]:
-        queue: asyncio.Queue[str] = asyncio.Queue()
+    def _send(self, show: str) -> None:
+        changes = self._pending.pop(show, [])
+        self._last_sent[show] = asyncio.get_running_loop().time()
+        if not changes:
+            return
+        chunk = "".join(f"event: seats\ndata: {data}\n\n" for data in changes).encode()
+        for queue in self._listeners.get(show, ()):
+            if queue.qsize() < 1000:  # a stalled client must not eat memory
+                queue.put_nowait(chunk)
+
+    async def keep_alive(self, every: float = 15.0) -> None:
+        """A comment line to every subscriber now and then, so proxies keep quiet streams
+        open (one timer for all, not one per subscriber and update)."""
+        while True:
+            await asyncio.sleep(every)
+            for queues in list(self._listeners.values()):
+                for queue in queues:
+                    if queue.empty():
+                        queue.put_nowait(KEEP_ALIVE)
+
+    async def follow(self, show_hex: str) -> AsyncIterator[bytes]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
         self._listeners[show_hex].add(queue)
         try:
-            yield ": connected\n\n"
+            yield CONNECTED
             while True:
-                try:
-                    data = await asyncio.wait_for(queue.get(), timeout=heartbeat)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield f"event: seats\ndata: {data}\n\n"
+                yield await queue.get()
         finally:
             self._listeners[show_hex].discard(queue)
             if not self._listeners[show_hex]:
                 del self._listeners[show_hex]
+                self._last_sent.pop(show_hex, None)
 
     @property
     def subscribers(self) -> int:
