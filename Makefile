@@ -21,6 +21,17 @@ test: install
 	$(UV) run pytest $(PYTEST_ARGS)
 	$(UV) run pytest tests/acceptance --shape=distributed -m "not own_server" $(PYTEST_ARGS)
 
+# Benchmarks (docs/benchmarks.md): starts each shape itself on this machine's PostgreSQL, Redis
+# and NATS (embedded ones when those are not running) and writes the table to docs/benchmarks.md;
+# `make bench URL=http://127.0.0.1:8000` measures a running system instead. The raw-store
+# baselines need redis-benchmark and pgbench, the distributed shape nginx (Debian packages):
+#   apt-get install redis-tools postgresql-contrib nginx
+BENCH_ARGS ?=
+bench: install
+	@command -v redis-benchmark >/dev/null && command -v pgbench >/dev/null || echo \
+	  "note: no redis-benchmark/pgbench (apt-get install redis-tools postgresql-contrib): raw-store baselines are skipped"
+	$(UV) run boxoffice bench $(if $(URL),--url $(URL)) $(BENCH_ARGS)
+
 lint: install
 	$(UV) run ruff check src tests
 	$(UV) run ruff format --check src tests

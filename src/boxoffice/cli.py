@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
@@ -76,8 +77,52 @@ def cmd_up(args: argparse.Namespace) -> int:
             Runtime(settings).prepare_secrets()
             return Cluster(settings, port, app.openapi()).run()
         sys.stderr.write(f"boxoffice is up: http://{host}:{port}  (API docs: /docs)\n")
-        _serve(app, settings, host, port, args.access_log)
+        if args.workers > 1:
+            _serve_workers(settings, host, port, args.access_log, args.workers)
+        else:
+            _serve(app, settings, host, port, args.access_log)
     return 0
+
+
+def _serve_workers(
+    settings: Settings, host: str, port: int, access_log: bool, workers: int
+) -> None:
+    """Several all-in-one processes on one port. Each runs every service with its consumers,
+    relays and sweepers, which are safe to run as replicas (docs/operations.md)."""
+    Runtime(settings).prepare_secrets()  # made once, before the workers start
+    os.environ.update(  # the workers read their settings afresh, embedded servers included
+        {
+            "BOXOFFICE_DATABASE_URL": settings.database_url,
+            "BOXOFFICE_REDIS_URL": settings.redis_url,
+            "BOXOFFICE_NATS_URL": settings.nats_url,
+        }
+    )
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # /metrics adds up every worker
+        metrics = settings.var_dir.resolve() / "prometheus"
+        shutil.rmtree(metrics, ignore_errors=True)
+        metrics.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+    uvicorn.run(
+        "boxoffice.cli:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=access_log,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+        log_config=None,
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app of one process of `boxoffice up --workers N`."""
+    settings = Settings()
+    setup_logging("all-in-one", settings.log_level)
+    setup_tracing("all-in-one")
+    return create_app(Runtime(settings))
 
 
 def _serve(app: FastAPI, settings: Settings, host: str, port: int, access_log: bool) -> None:
@@ -152,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=None)
     up.add_argument("--demo", action="store_true", help="create demo data first (idempotent)")
     up.add_argument("--access-log", action="store_true")
+    up.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BOXOFFICE_WORKERS", "1")),
+        help="processes serving the all-in-one shape (each runs every service)",
+    )
     up.add_argument(
         "--distributed",
         action="store_true",

@@ -236,7 +236,11 @@ async def test_a_dead_service_makes_its_callers_answer_503_fast_and_they_recover
         finally:
             for process in restarted:
                 process.terminate()
-                process.wait(15)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def _restart(

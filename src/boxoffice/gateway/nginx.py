@@ -70,7 +70,10 @@ worker_processes 1;
 pid {cfg.prefix}/nginx.pid;
 error_log {cfg.prefix}/error.log warn;
 daemon off;
-events {{ worker_connections 8192; }}
+# A live seat map holds two connections open (client and upstream): thousands of subscribers
+# to an on-sale's stream need more than nginx's default, and file descriptors to match.
+worker_rlimit_nofile 20000;
+events {{ worker_connections 16384; }}
 http {{
     log_format gateway '$remote_addr "$request" $status $body_bytes_sent $request_time '
                        'upstream=$upstream_addr rt=$upstream_response_time id=$request_id';

@@ -140,12 +140,12 @@ async def seat_map(
         version = await svc.seat_map_version(show_id)
         if version and if_none_match.strip('W/"') == str(version):
             return Response(status_code=304, headers={"ETag": f'"{version}"'})
-    version, body = await svc.seat_map(show_id)
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"ETag": f'"{version}"', "Cache-Control": "no-cache"},
-    )
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    version, body = await svc.seat_map(show_id, gzipped=gzipped)
+    headers = {"ETag": f'"{version}"', "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,7 @@ class ShowData:
     areas: dict[int, Any]
     loaded_at: float
     rendered: dict[int, bytes]  # seat map bodies by version
+    compressed: dict[int, bytes] = field(default_factory=dict)  # the same, gzipped
 
 
 class _Lost(Exception):
@@ -560,8 +562,26 @@ class InventoryService:
 
     # -- seat map -----------------------------------------------------------------------
 
-    async def seat_map(self, show_id: uuid.UUID) -> tuple[int, bytes]:
+    async def seat_map(self, show_id: uuid.UUID, *, gzipped: bool = False) -> tuple[int, bytes]:
+        """The seat map as JSON (or gzipped JSON), drawn once per version of the show."""
         data = await self.show(show_id)
+        # Browsing crowds mostly ask for a map that has not changed since it was drawn: one
+        # HMGET of the version then, instead of reading every seat's state.
+        version = await self.holds.version(show_id)
+        cached = (data.compressed if gzipped else data.rendered).get(version) if version else None
+        if cached is not None:
+            return version, cached
+        version, body = await self._draw(show_id, data)
+        if not gzipped:
+            return version, body
+        zipped = data.compressed.get(version)
+        if zipped is None:
+            # ~12× smaller; 14 ms for 2.6 MB, in a thread (zlib lets go of the GIL)
+            zipped = await asyncio.to_thread(gzip.compress, body, compresslevel=1, mtime=0)
+            data.compressed = {version: zipped}
+        return version, zipped
+
+    async def _draw(self, show_id: uuid.UUID, data: ShowData) -> tuple[int, bytes]:
         version, states, live = await self.holds.states(show_id)
         if version == 0:
             await self.load(show_id)
