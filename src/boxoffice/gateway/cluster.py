@@ -85,6 +85,8 @@ class Cluster:
             "BOXOFFICE_VAR_DIR": str(s.var_dir.resolve()),
             "BOXOFFICE_CATALOG_URLS": urls["catalog"],
             "BOXOFFICE_INVENTORY_URLS": urls["inventory"],
+            # Eight processes share the database's connection limit (PostgreSQL's default 100).
+            "BOXOFFICE_DB_POOL_SIZE": os.environ.get("BOXOFFICE_DB_POOL_SIZE", "4"),
         }
         for name, replica_ports in ports.items():
             for port in replica_ports:

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from boxoffice.kernel.errors import DomainError
@@ -54,6 +56,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
         return problem(
             exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), request
+        )
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    @app.exception_handler(RedisConnectionError)
+    async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # Out of database connections, or a store briefly unreachable: retry, nothing was done.
+        log.warning("store unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return problem(
+            503, "Service unavailable", "Too busy right now; try again shortly.", request
         )
 
     @app.exception_handler(Exception)

@@ -9,6 +9,7 @@ from typing import Annotated
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import StarletteDeprecationWarning
 
 from boxoffice.inventory.domain import SeatsTaken
@@ -54,6 +55,10 @@ def make_app() -> FastAPI:
     @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("secret internals")
+
+    @app.get("/no-connections")
+    def no_connections() -> None:
+        raise sa_exc.OperationalError("connect", {}, Exception("too many clients already"))
 
     @app.post("/items", status_code=201)
     def create(item: ItemIn) -> ItemIn:
@@ -159,3 +164,11 @@ def test_an_unexpected_error_is_a_500_problem_that_hides_the_internals(
     assert r.json()["title"] == "Internal error"
     assert "secret internals" not in r.text
     assert "unhandled error on GET /boom" in caplog.text
+
+
+def test_a_database_out_of_connections_is_a_503_problem_to_retry(client: TestClient) -> None:
+    r = client.get("/no-connections")
+    assert r.status_code == 503
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["title"] == "Service unavailable"
+    assert "too many clients" not in r.text
