@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -329,6 +330,11 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         app.state.internal_token = runtime.internal_token
         app.state.stores = runtime.stores
         app.state.consumers = {c.name: c for c in runtime.consumers}
+        # The collector's defaults (a collection every 700 allocations) walk the cached seat
+        # layouts of big shows again and again: a third of the hold throughput and most of
+        # its p99 (docs/benchmarks.md). Collect less often, and never the start-up objects.
+        gc.set_threshold(50_000, 50, 100)
+        gc.freeze()
         try:
             yield
         finally:

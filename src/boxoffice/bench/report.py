@@ -84,8 +84,14 @@ def render(meta: dict[str, Any], rows: list[Row], summary: list[str]) -> str:
         f"Date: {meta['date']} · git {meta['revision']} · machine: {m['nproc']} cores "
         f"({m['cpu']}), {m['ram']} RAM, Python {m['python']} · load average before / after: "
         f"{meta['load_before']} / {meta['load_after']}",
-        "",
     ]
+    if meta.get("settings"):
+        head[-1] += "  "
+        head.append(
+            "Settings of the systems it started: "
+            + ", ".join(f"`{k}={v}`" for k, v in meta["settings"].items())
+        )
+    head.append("")
     body = [table(rows), ""]
     if summary:
         body += ["Side by side (medians of the repeated runs):", ""]

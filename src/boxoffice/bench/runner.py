@@ -24,11 +24,13 @@ from redis.asyncio import Redis
 
 from boxoffice.bench import browse, invariants, live, report, sellout, stores, storm
 from boxoffice.bench.bare import load_show
+from boxoffice.bench.cpu import tree_cpu_seconds
 from boxoffice.bench.http import Endpoint, auth
 from boxoffice.bench.stats import Row
 from boxoffice.bench.system import (
     ADMIN,
     BENCH_SETTINGS,
+    TRACING,
     Infra,
     asyncpg_dsn,
     free_port,
@@ -79,6 +81,10 @@ class Target:
     redis_url: str | None
     bare_workers: int
     started: bool  # the bench started it (so it may clean its Redis keys afterwards)
+    pid: int | None = None  # its process (tree), for CPU per request
+
+    def cpu(self) -> float:
+        return tree_cpu_seconds(self.pid) if self.pid else 0.0
 
 
 @dataclass
@@ -178,7 +184,7 @@ def log(message: str) -> None:
 
 
 @contextlib.contextmanager
-def bare_app(redis_url: str, workers: int, ttl_ms: int, workdir: Path) -> Iterator[str]:
+def bare_app(redis_url: str, workers: int, ttl_ms: int, workdir: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {
         **os.environ,
@@ -215,7 +221,7 @@ def bare_app(redis_url: str, workers: int, ttl_ms: int, workdir: Path) -> Iterat
             if time.monotonic() > deadline:
                 raise RuntimeError("the bare app did not start")
             time.sleep(0.2)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -258,6 +264,11 @@ def _storm_row(name: str, target: str, runs: list[storm.StormResult]) -> Row:
         )
         + (f"; refusals {refused}" if refused else "")
         + (f"; errors {dict(mid.errors)}" if mid.errors else "")
+        + (
+            f"; server CPU {mid.cpu_per_hold_us:,.0f} µs/hold"
+            if not math.isnan(mid.cpu_per_hold_us)
+            else ""
+        )
     )
     return Row(name, target, mid.rate(), "holds/s", mid.all.summary(), mid.error_count, note)
 
@@ -272,12 +283,12 @@ def storm_side_by_side(
     bare: list[storm.StormResult] = []
     bare_shows = [uuid.uuid4() for _ in shows]
     with contextlib.ExitStack() as stack:
-        bare_url = None
+        bare_url, bare_pid = None, 0
         if t.redis_url:
             for bare_show, show in zip(bare_shows, shows, strict=True):
                 run_async(load_show(t.redis_url, bare_show, show.rows))
             stack.callback(lambda: run_async(drop_shows(t.redis_url or "", bare_shows)))
-            bare_url = stack.enter_context(
+            bare_url, bare_pid = stack.enter_context(
                 bare_app(t.redis_url, t.bare_workers, o.hold_ttl_ms, o.var_dir)
             )
         for i, (show, bare_show) in enumerate(zip(shows, bare_shows, strict=True)):
@@ -285,7 +296,8 @@ def storm_side_by_side(
             if bare_url:
                 log(f"storm {i + 1}/{o.repeats}: bare endpoint ({t.bare_workers} worker(s))")
                 bare.append(
-                    run_async(
+                    with_cpu(
+                        lambda: tree_cpu_seconds(bare_pid),
                         storm.storm(
                             Endpoint.of(bare_url),
                             f"/shows/{bare_show}/holds",
@@ -294,12 +306,13 @@ def storm_side_by_side(
                             clients=o.clients,
                             seconds=o.seconds,
                             warmup=o.warmup,
-                        )
+                        ),
                     )
                 )
             log(f"storm {i + 1}/{o.repeats}: full path ({t.shape})")
             full.append(
-                run_async(
+                with_cpu(
+                    t.cpu if t.pid else None,
                     storm.storm(
                         Endpoint.of(t.base_url),
                         full_path,
@@ -308,7 +321,7 @@ def storm_side_by_side(
                         clients=o.clients,
                         seconds=o.seconds,
                         warmup=o.warmup,
-                    )
+                    ),
                 )
             )
     scenario = f"1 hold storm ({o.clients} clients, {shows[0].seat_count:,} seats)"
@@ -331,8 +344,19 @@ def storm_side_by_side(
     }
 
 
+def with_cpu(
+    cpu: Callable[[], float] | None, run: Awaitable[storm.StormResult]
+) -> storm.StormResult:
+    before = cpu() if cpu else 0.0
+    result = run_async(run)
+    if cpu:
+        result.server_cpu = cpu() - before
+    return result
+
+
 def _storm_raw(r: storm.StormResult) -> dict[str, Any]:
     return {
+        "server_cpu_us_per_hold": r.cpu_per_hold_us,
         "rate": r.rate(),
         "granted": r.rate(r.granted),
         "refused": r.rate(r.refused),
@@ -344,6 +368,7 @@ def _storm_raw(r: storm.StormResult) -> dict[str, Any]:
 
 def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: Outcome) -> None:
     log(f"sell-out: {show.seat_count:,} seats, {o.buyers:,} buyers, {o.concurrency} at a time")
+    cpu_before = t.cpu()
     res = run_async(
         sellout.sellout(
             Endpoint.of(t.base_url),
@@ -352,8 +377,10 @@ def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: 
             tokens,
             concurrency=o.concurrency,
             buyers=o.buyers,
+            timeout=300.0,
         )
     )
+    cpu_ms = (t.cpu() - cpu_before) / max(1, res.confirmed) * 1000 if t.pid else math.nan
     checked: dict[str, Any] = {}
     if t.database_url:
         run_async(sellout.server_times(asyncpg_dsn(t.database_url), show.id, res))
@@ -369,6 +396,9 @@ def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: 
             res.hold_to_confirmed_seen.summary(),
             res.error_count,
             f"{state} in {res.seconds:.1f} s; latency = hold → CONFIRMED seen by polling"
+            f" (every 0.7 s, as the web UI; {res.polls / max(1, res.confirmed):.1f} polls per"
+            " booking)"
+            + (f"; server CPU {cpu_ms:,.1f} ms/booking" if not math.isnan(cpu_ms) else "")
             + (f"; errors {dict(res.errors)}" if res.errors else ""),
         )
     )
@@ -429,6 +459,7 @@ def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: 
         "outcomes": dict(res.outcomes),
         "errors": dict(res.errors),
         "polls": res.polls,
+        "server_cpu_ms_per_booking": cpu_ms,
         "hold": res.hold.summary(),
         "book": res.book.summary(),
         "confirm_seen": res.confirm_seen.summary(),
@@ -681,7 +712,9 @@ def main(args: argparse.Namespace) -> int:
         with infrastructure(o.var_dir) as infra:
             for shape in o.shapes:
                 log(f"starting the {shape} shape")
-                system = start_system(infra, shape, o.var_dir, workers=o.workers)
+                # eight processes share PostgreSQL's 100 connections (max_connections)
+                extra = {"db_pool_size": "5"} if shape == "distributed" else {}
+                system = start_system(infra, shape, o.var_dir, extra, workers=o.workers)
                 try:
                     bare_workers = o.workers if shape == "all-in-one" else 2
                     t = Target(
@@ -691,6 +724,7 @@ def main(args: argparse.Namespace) -> int:
                         infra.redis_url,
                         bare_workers,
                         True,
+                        system.process.pid,
                     )
                     measure(o, t, out)
                 finally:
@@ -704,7 +738,7 @@ def main(args: argparse.Namespace) -> int:
         "machine": report.machine(),
         "load_before": load_before,
         "load_after": report.load_average(),
-        "settings": BENCH_SETTINGS if not o.url else {},
+        "settings": {**BENCH_SETTINGS, **TRACING} if not o.url else {},
     }
     block = report.render(meta, out.rows, out.summary)
     sys.stdout.write(block + "\n")

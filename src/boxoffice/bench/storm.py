@@ -4,6 +4,7 @@ seats at random, as fast as the server answers, for a fixed time."""
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import Counter
@@ -32,6 +33,12 @@ class StormResult:
     reasons: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     samples: list[HoldSample] = field(default_factory=list)
+    answered: int = 0  # every answer, warm-up included
+    server_cpu: float = math.nan  # CPU seconds of the server's processes during the run
+
+    @property
+    def cpu_per_hold_us(self) -> float:
+        return self.server_cpu / self.answered * 1e6 if self.answered else math.nan
 
     @property
     def all(self) -> Latencies:
@@ -99,6 +106,7 @@ async def storm(
                     await asyncio.sleep(0.05)
                     continue
                 answered = time.monotonic()
+                result.answered += 1
                 if sent < counted_from:
                     continue
                 if r.status == 201:

@@ -37,6 +37,11 @@ BENCH_SETTINGS = {
     "log_level": "WARNING",
 }
 
+# Traces of 1% of requests are recorded (trace ids still reach every log line and event), as an
+# on-sale deployment would run: recording a span per request costs a fifth of the hold path
+# (docs/benchmarks.md). Standard OpenTelemetry variables; set them yourself to measure others.
+TRACING = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.01"}
+
 ADMIN = ("bench-admin@boxoffice.example", "bench-admin-password-1")
 
 
@@ -173,7 +178,11 @@ def start_system(
         "admin_password": ADMIN[1],
         **(extra or {}),
     }
-    env = {**os.environ, **{f"BOXOFFICE_{k.upper()}": v for k, v in settings.items()}}
+    env = {
+        **TRACING,
+        **os.environ,
+        **{f"BOXOFFICE_{k.upper()}": v for k, v in settings.items()},
+    }
     cmd = [sys.executable, "-m", "boxoffice.cli", "up", "--port", str(port)]
     if shape == "distributed":
         cmd.append("--distributed")

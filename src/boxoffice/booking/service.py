@@ -29,7 +29,7 @@ from boxoffice.booking.store import bookings, lines, messaging, saga_steps, tick
 from boxoffice.catalog.contract import CatalogClient
 from boxoffice.inventory.contract import InventoryClient
 from boxoffice.kernel.auth import Principal
-from boxoffice.kernel.db import new_id, utcnow
+from boxoffice.kernel.db import autocommit, new_id, utcnow
 from boxoffice.kernel.errors import Forbidden, NotFound
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.idempotency import IdempotentCall
@@ -74,6 +74,7 @@ class BookingService:
         ticket_secret: bytes,
     ) -> None:
         self.store = store
+        self._reads = autocommit(store.engine)
         self.inventory = inventory
         self.catalog = catalog
         self.payment_timeout = payment_timeout
@@ -179,9 +180,16 @@ class BookingService:
                     ),
                 ],
             )
-            await self._step(uow, booking_id, "created", f"hold {hold_id}")
-            await self._step(
-                uow, booking_id, "payment_requested", f"{hold.total} {hold.currency} by {method}"
+            at = utcnow()
+            await uow.execute(  # both steps in one round trip
+                sa.insert(saga_steps),
+                [
+                    {"booking_id": booking_id, "step": step, "detail": detail, "at": at}
+                    for step, detail in (
+                        ("created", f"hold {hold_id}"),
+                        ("payment_requested", f"{hold.total} {hold.currency} by {method}"),
+                    )
+                ],
             )
             uow.emit(
                 BookingCreated(
@@ -250,16 +258,14 @@ class BookingService:
             )
             return
         await self._step(uow, row.id, "seats_sold")
-        if not await self._issue_tickets(uow, row):
+        count = await self._issue_tickets(uow, row)
+        if count is None:
             await self._fail(
                 uow, row, Status.FAILED, "A seat was sold to someone else; the payment is refunded."
             )
             return
         await self._set(uow, row, Status.CONFIRMED, None)
         log.info("booking %s confirmed", row.id)
-        count = (
-            await uow.execute(sa.select(sa.func.count()).where(tickets.c.booking_id == row.id))
-        ).scalar_one()
         uow.emit(
             BookingConfirmed(
                 booking_id=str(row.id),
@@ -272,7 +278,8 @@ class BookingService:
             )
         )
 
-    async def _issue_tickets(self, uow: UnitOfWork, row: Any) -> bool:
+    async def _issue_tickets(self, uow: UnitOfWork, row: Any) -> int | None:
+        """Issue the booking's tickets; how many, or None when a seat has a ticket already."""
         booked = (await uow.execute(sa.select(lines).where(lines.c.booking_id == row.id))).all()
         values = []
         for line in booked:
@@ -297,9 +304,9 @@ class BookingService:
             async with uow.conn.begin_nested():
                 await uow.execute(sa.insert(tickets), values)
         except IntegrityError:
-            return False
+            return None
         await self._step(uow, row.id, "tickets_issued", str(len(values)))
-        return True
+        return len(values)
 
     async def on_payment_failed(self, uow: UnitOfWork, event: Envelope) -> None:
         row = await self._locked(uow, uuid.UUID(event.payload["booking_id"]))
@@ -428,7 +435,7 @@ class BookingService:
     async def get(self, user: Principal, booking_id: uuid.UUID) -> dict[str, Any]:
         # One round trip: customers poll this while their payment runs (the web UI every
         # 700 ms), so in an on-sale it is the most frequent query of all.
-        async with self.store.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = (await conn.execute(_BOOKING_WITH_CHILDREN, {"booking_id": booking_id})).first()
         if row is None or (row.user_id != user.user_id and not user.is_admin):
             raise UnknownBooking(f"No booking {booking_id}.")

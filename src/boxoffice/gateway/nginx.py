@@ -58,7 +58,9 @@ def render(cfg: GatewayConfig) -> str:
         + "".join(
             f"        server 127.0.0.1:{port} max_fails=2 fail_timeout=5s;\n" for port in ports
         )
-        + "        keepalive 64;\n    }"
+        # idle upstream connections close before uvicorn's 5 s keep-alive does: a request
+        # sent on one the service is closing fails (connection reset), and a POST is not retried
+        + "        keepalive 64;\n        keepalive_timeout 4s;\n    }"
         for name, ports in cfg.upstreams.items()
     )
     routes = "\n".join(

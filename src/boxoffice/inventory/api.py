@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -19,7 +20,7 @@ from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.errors import DomainError
-from boxoffice.kernel.problems import problem
+from boxoffice.kernel.problems import PROBLEM, problem
 from boxoffice.kernel.telemetry import user_id_var
 from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller
 
@@ -239,11 +240,16 @@ class FastHolds:
                 hold_in.seat_ids, [(g.area_id, g.quantity) for g in hold_in.ga]
             )
             created = HoldCreated.model_validate(await svc.place_hold(user, show_id, hold, key))
-        except DomainError as exc:
-            request = Request(scope)
-            await problem(exc.status, exc.title, exc.detail, request, **exc.extra)(
-                scope, receive, send
-            )
+        except DomainError as exc:  # the problem document kernel.problems would write
+            document = {
+                "type": "about:blank",
+                "title": exc.title,
+                "status": exc.status,
+                "detail": exc.detail,
+                "instance": scope["path"],
+                **exc.extra,
+            }
+            await _respond(send, exc.status, orjson.dumps(document), PROBLEM_JSON)
             return
         except Exception as exc:
             log.error("unhandled error on POST %s", scope["path"], exc_info=exc)
@@ -251,18 +257,7 @@ class FastHolds:
                 500, "Internal error", "Something went wrong on our side.", Request(scope)
             )(scope, receive, send)
             return
-        payload = created.model_dump_json().encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 201,
-                "headers": [
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"content-type", b"application/json"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await _respond(send, 201, created.model_dump_json().encode(), b"application/json")
 
     @staticmethod
     def _parse(
@@ -293,6 +288,23 @@ class FastHolds:
         except (ValueError, DomainError):  # ValidationError is a ValueError
             return None
         return show_id, user, hold_in, idempotency_key
+
+
+PROBLEM_JSON = PROBLEM.encode()
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", content_type),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -19,7 +19,9 @@ from boxoffice.kernel.events import Envelope
 
 log = logging.getLogger(__name__)
 
-HANDLERS_PER_CONSUMER = 8  # events of one durable consumer handled at once, per process
+# Events handled at once by one process, over all its consumers: enough to overlap their round
+# trips, few enough to leave database connections (pool of 10 + 10) to the HTTP requests.
+HANDLERS_PER_PROCESS = 8
 
 
 @dataclass
@@ -63,6 +65,7 @@ class NatsBus:
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = asyncio.Event()
+        self._slots = asyncio.Semaphore(HANDLERS_PER_PROCESS)
 
     async def connect(self) -> None:
         self._nc = await nats.connect(self._url, max_reconnect_attempts=-1, name="boxoffice")
@@ -132,8 +135,7 @@ class NatsBus:
             # The events of a batch are independent (no event type has two events for one
             # aggregate in flight), so a few run at once: one at a time, each transaction's
             # round trips add up and a sell-out's events queue for seconds.
-            gate = asyncio.Semaphore(HANDLERS_PER_CONSUMER)
-            await asyncio.gather(*(self._deliver(msg, handler, gate) for msg in msgs))
+            await asyncio.gather(*(self._deliver(msg, handler, self._slots) for msg in msgs))
 
     @staticmethod
     async def _deliver(msg: Msg, handler: DeliveryHandler, gate: asyncio.Semaphore) -> None:
