@@ -6,6 +6,7 @@ hide its queue)."""
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +26,12 @@ class BrowseResult:
     errors: Counter[str] = field(default_factory=Counter)
     bytes: int = 0
     rate_asked: float = 0.0
+    answered: int = 0  # every answer, warm-up included
+    server_cpu: float = math.nan  # CPU seconds of the server's processes during the run
+
+    @property
+    def cpu_per_request_us(self) -> float:
+        return self.server_cpu / self.answered * 1e6 if self.answered else math.nan
 
     @property
     def rate(self) -> float:
@@ -67,6 +74,7 @@ async def closed_loop(
                         result.errors[type(exc).__name__] += 1
                     await asyncio.sleep(0.05)
                     continue
+                result.answered += 1
                 if sent < counted_from:
                     continue
                 result.latencies.add(time.monotonic() - sent)
@@ -107,6 +115,7 @@ async def open_loop(
             result.errors[type(exc).__name__] += 1
             conn.close()
         else:
+            result.answered += 1
             result.latencies.add(time.monotonic() - due)
             result.statuses[r.status] += 1
             result.bytes += len(r.body)

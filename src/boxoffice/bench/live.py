@@ -72,7 +72,13 @@ async def _subscribers(url: str, path: str, count: int, pipe: Pipe) -> None:
     pipe.send({"connected": len(streams), "failed": failures, "seconds": time.monotonic() - began})
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, pipe.recv)  # "stop"
-    await asyncio.sleep(1.5)  # let the last updates arrive
+    # Let the last updates arrive: until the streams have been quiet for 2 s (at most 60 s).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        last = max((s.arrivals[-1][0] for s in streams if s.arrivals), default=0.0)
+        if time.monotonic() - last > 2.0:
+            break
     dropped = sum(1 for s in streams if s.closed)
     arrivals = [s.arrivals for s in streams]
     for s in streams:

@@ -62,6 +62,7 @@ class Options:
     stores: bool
     database_url: str | None
     redis_url: str | None
+    server_pid: int | None
     admin: tuple[str, str]
     out: Path | None
     json_out: Path | None
@@ -116,6 +117,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-stores", action="store_true", help="skip redis-benchmark and pgbench")
     p.add_argument("--database-url", help="with --url: for the invariant check")
     p.add_argument("--redis-url", help="with --url: for the bare baseline and invariant check")
+    p.add_argument(
+        "--server-pid", type=int, help="with --url: its process, to report CPU per request"
+    )
     p.add_argument("--admin-email", default=os.environ.get("BOXOFFICE_ADMIN_EMAIL", ADMIN[0]))
     p.add_argument("--admin-password", default=os.environ.get("BOXOFFICE_ADMIN_PASSWORD", ADMIN[1]))
     p.add_argument("--out", default="docs/benchmarks.md", help="'-' to write no Markdown")
@@ -149,6 +153,7 @@ def options(args: argparse.Namespace) -> Options:
         stores=not args.no_stores,
         database_url=args.database_url,
         redis_url=args.redis_url,
+        server_pid=args.server_pid,
         admin=(args.admin_email, args.admin_password),
         out=None if args.out == "-" else Path(args.out),
         json_out=Path(args.json_out) if args.json_out else None,
@@ -475,43 +480,39 @@ def browse_scenario(o: Options, t: Target, show: Show, out: Outcome) -> None:
     scenario = f"3 browse (seat map of {show.seat_count:,} seats)"
     clients = min(32, o.clients)
     results: list[browse.BrowseResult] = []
+
+    def measured(run: Awaitable[browse.BrowseResult]) -> None:
+        before = t.cpu()
+        result = run_async(run)
+        if t.pid:
+            result.server_cpu = t.cpu() - before
+        results.append(result)
+
     log("browse: seat map, closed loop")
-    results.append(
-        run_async(browse.closed_loop(e, "seat map", seats, clients=clients, seconds=o.seconds))
-    )
+    measured(browse.closed_loop(e, "seat map", seats, clients=clients, seconds=o.seconds))
     etag = run_async(browse.etag_of(e, seats))
     log("browse: seat map with If-None-Match, closed loop")
-    results.append(
-        run_async(
-            browse.closed_loop(
-                e,
-                "seat map, If-None-Match → 304",
-                seats,
-                clients=clients,
-                seconds=o.seconds,
-                headers=b"If-None-Match: " + etag + b"\r\n",
-                expect=304,
-            )
+    measured(
+        browse.closed_loop(
+            e,
+            "seat map, If-None-Match → 304",
+            seats,
+            clients=clients,
+            seconds=o.seconds,
+            headers=b"If-None-Match: " + etag + b"\r\n",
+            expect=304,
         )
     )
     log("browse: show list, closed loop")
-    results.append(
-        run_async(
-            browse.closed_loop(
-                e, "show list", "/api/v1/shows?limit=20", clients=clients, seconds=o.seconds
-            )
+    measured(
+        browse.closed_loop(
+            e, "show list", "/api/v1/shows?limit=20", clients=clients, seconds=o.seconds
         )
     )
     log(f"browse: seat map at {o.map_rate:.0f} req/s, open loop")
-    results.append(
-        run_async(
-            browse.open_loop(
-                e,
-                f"seat map at {o.map_rate:.0f} req/s",
-                seats,
-                rate=o.map_rate,
-                seconds=o.seconds,
-            )
+    measured(
+        browse.open_loop(
+            e, f"seat map at {o.map_rate:.0f} req/s", seats, rate=o.map_rate, seconds=o.seconds
         )
     )
     for r in results:
@@ -526,6 +527,11 @@ def browse_scenario(o: Options, t: Target, show: Show, out: Outcome) -> None:
                 r.latencies.summary(),
                 r.error_count,
                 f"{mode}; {size / 1024:,.1f} KiB per answer"
+                + (
+                    f"; server CPU {r.cpu_per_request_us:,.0f} µs/request"
+                    if not math.isnan(r.cpu_per_request_us)
+                    else ""
+                )
                 + (f"; errors {dict(r.errors)}" if r.errors else ""),
             )
         )
@@ -542,6 +548,7 @@ def browse_scenario(o: Options, t: Target, show: Show, out: Outcome) -> None:
             "statuses": {str(k): v for k, v in r.statuses.items()},
             "errors": dict(r.errors),
             "bytes": r.bytes,
+            "server_cpu_us_per_request": r.cpu_per_request_us,
         }
         for r in results
     ]
@@ -553,7 +560,8 @@ def live_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: Out
     subs = live.Subscribers(t.base_url, path, o.subscribers)
     ready = subs.start()
     log(f"live: {ready['connected']:,} connected in {ready['seconds']:.1f} s; storm starts")
-    res = run_async(
+    res = with_cpu(
+        t.cpu if t.pid else None,
         storm.storm(
             Endpoint.of(t.base_url),
             f"/api/v1/shows/{show.id}/holds",
@@ -563,7 +571,7 @@ def live_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: Out
             seconds=o.seconds,
             warmup=o.warmup,
             keep_samples=True,
-        )
+        ),
     )
     report_ = subs.finish()
     lr = live.delivery(res.samples, report_, ready)
@@ -601,7 +609,12 @@ def live_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: Out
             "holds/s",
             res.all.summary(),
             res.error_count,
-            f"granted {res.rate(res.granted):,.0f}/s, refused {res.rate(res.refused):,.0f}/s",
+            f"granted {res.rate(res.granted):,.0f}/s, refused {res.rate(res.refused):,.0f}/s"
+            + (
+                f"; server CPU {res.cpu_per_hold_us:,.0f} µs/hold (fan-out included)"
+                if not math.isnan(res.cpu_per_hold_us)
+                else ""
+            ),
         )
     )
     p99 = lr.from_sent.summary()["p99_ms"]
@@ -704,7 +717,15 @@ def main(args: argparse.Namespace) -> int:
     load_before = report.load_average()
     started_at = report.now()
     if o.url:
-        t = Target(o.shapes[0], o.url.rstrip("/"), o.database_url, o.redis_url, o.workers, False)
+        t = Target(
+            o.shapes[0],
+            o.url.rstrip("/"),
+            o.database_url,
+            o.redis_url,
+            o.workers,
+            False,
+            o.server_pid,
+        )
         measure(o, t, out)
         if o.stores:
             raw_stores(o, None, out)

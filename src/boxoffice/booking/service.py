@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,11 @@ class BookingService:
     ) -> None:
         self.store = store
         self._reads = autocommit(store.engine)
+        # Polls of a booking take at most this many database connections at once. A crowd
+        # polling while its payments run would otherwise queue the saga's own transactions
+        # behind its reads, and slow sagas mean more polls (docs/benchmarks.md, sell-out);
+        # waiting here instead slows the polling down.
+        self._poll_slots = asyncio.Semaphore(4)
         self.inventory = inventory
         self.catalog = catalog
         self.payment_timeout = payment_timeout
@@ -435,7 +441,7 @@ class BookingService:
     async def get(self, user: Principal, booking_id: uuid.UUID) -> dict[str, Any]:
         # One round trip: customers poll this while their payment runs (the web UI every
         # 700 ms), so in an on-sale it is the most frequent query of all.
-        async with self._reads.connect() as conn:
+        async with self._poll_slots, self._reads.connect() as conn:
             row = (await conn.execute(_BOOKING_WITH_CHILDREN, {"booking_id": booking_id})).first()
         if row is None or (row.user_id != user.user_id and not user.is_admin):
             raise UnknownBooking(f"No booking {booking_id}.")

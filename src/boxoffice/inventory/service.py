@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,8 @@ from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.kernel.telemetry import ACTIVE_HOLDS, HOLDS
+
+log = logging.getLogger(__name__)
 
 SHOW_CACHE_SECONDS = 5.0
 
@@ -89,18 +92,40 @@ class InventoryService:
         # once each, all at the same moment).
         self._show_locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._draw_locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self._refreshing: dict[uuid.UUID, asyncio.Task[None]] = {}
 
     # -- show data ----------------------------------------------------------------------
 
     async def show(self, show_id: uuid.UUID) -> ShowData:
         cached = self._shows.get(show_id)
-        if cached is not None and time.monotonic() - cached.loaded_at < SHOW_CACHE_SECONDS:
+        if cached is not None:
+            # A layout older than SHOW_CACHE_SECONDS is still answered at once and refreshed
+            # in the background: callers such as a booking's attach_hold hold a database
+            # connection of their own, and hundreds of them waiting for a second one to
+            # refresh the layout would empty the pool and wait on each other.
+            if time.monotonic() - cached.loaded_at >= SHOW_CACHE_SECONDS:
+                self._refresh_later(show_id)
             return cached
         async with self._show_locks.setdefault(show_id, asyncio.Lock()):
             cached = self._shows.get(show_id)
-            if cached is not None and time.monotonic() - cached.loaded_at < SHOW_CACHE_SECONDS:
+            if cached is not None:
                 return cached
-            return await self._refresh_show(show_id, cached)
+            return await self._refresh_show(show_id, None)
+
+    def _refresh_later(self, show_id: uuid.UUID) -> None:
+        if show_id in self._refreshing:
+            return
+
+        async def refresh() -> None:
+            try:
+                async with self._show_locks.setdefault(show_id, asyncio.Lock()):
+                    await self._refresh_show(show_id, self._shows.get(show_id))
+            except Exception:
+                log.exception("refreshing show %s failed; keeping the cached layout", show_id)
+            finally:
+                self._refreshing.pop(show_id, None)
+
+        self._refreshing[show_id] = asyncio.create_task(refresh())
 
     async def _refresh_show(self, show_id: uuid.UUID, cached: ShowData | None) -> ShowData:
         async with self.store.engine.connect() as conn:
