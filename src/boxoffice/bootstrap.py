@@ -162,6 +162,7 @@ class Runtime:
             stream=s.event_stream,
             prefix=s.event_subject_prefix,
             ack_wait=s.consumer_ack_wait_seconds,
+            concurrency=s.consumer_concurrency,
         )
         await self.bus.connect()
         self.stores = {name: ServiceStore(engine, MESSAGING[name]) for name in self.names}

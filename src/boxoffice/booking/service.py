@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -249,10 +250,9 @@ class BookingService:
             # The saga already gave up; the payment service refunds a late capture itself.
             await self._step(uow, row.id, "late_payment_ignored", str(payment_id))
             return
-        await uow.execute(
-            sa.update(bookings).where(bookings.c.id == row.id).values(payment_id=payment_id)
-        )
-        await self._step(uow, row.id, "payment_captured", str(payment_id))
+        # The booking's row and its saga log are written once, at the end: one UPDATE and one
+        # INSERT of every step instead of a statement per step (the sell-out's busiest handler).
+        steps = [("payment_captured", str(payment_id))]
         waited = (utcnow() - row.created_at).total_seconds()
         uow.then(lambda: SAGA_STEP.labels("payment").observe(waited))
         if not await self.inventory.sell_hold(row.hold_id, row.id):
@@ -261,16 +261,24 @@ class BookingService:
                 row,
                 Status.EXPIRED,
                 "Your seats were released before the payment completed; the payment is refunded.",
+                steps=steps,
+                payment_id=payment_id,
             )
             return
-        await self._step(uow, row.id, "seats_sold")
+        steps.append(("seats_sold", ""))
         count = await self._issue_tickets(uow, row)
         if count is None:
             await self._fail(
-                uow, row, Status.FAILED, "A seat was sold to someone else; the payment is refunded."
+                uow,
+                row,
+                Status.FAILED,
+                "A seat was sold to someone else; the payment is refunded.",
+                steps=steps,
+                payment_id=payment_id,
             )
             return
-        await self._set(uow, row, Status.CONFIRMED, None)
+        steps.append(("tickets_issued", str(count)))
+        await self._set(uow, row, Status.CONFIRMED, None, steps=steps, payment_id=payment_id)
         log.info("booking %s confirmed", row.id)
         uow.emit(
             BookingConfirmed(
@@ -311,7 +319,6 @@ class BookingService:
                 await uow.execute(sa.insert(tickets), values)
         except IntegrityError:
             return None
-        await self._step(uow, row.id, "tickets_issued", str(len(values)))
         return len(values)
 
     async def on_payment_failed(self, uow: UnitOfWork, event: Envelope) -> None:
@@ -357,9 +364,17 @@ class BookingService:
                 )
         return len(rows)
 
-    async def _fail(self, uow: UnitOfWork, row: Any, status: Status, reason: str) -> None:
+    async def _fail(
+        self,
+        uow: UnitOfWork,
+        row: Any,
+        status: Status,
+        reason: str,
+        steps: Sequence[tuple[str, str]] = (),
+        **values: Any,
+    ) -> None:
         log.info("booking %s %s: %s", row.id, status.value.lower(), reason)
-        await self._set(uow, row, status, reason)
+        await self._set(uow, row, status, reason, steps=steps, **values)
         uow.emit(
             BookingFailed(
                 booking_id=str(row.id),
@@ -371,7 +386,17 @@ class BookingService:
             )
         )
 
-    async def _set(self, uow: UnitOfWork, row: Any, status: Status, reason: str | None) -> None:
+    async def _set(
+        self,
+        uow: UnitOfWork,
+        row: Any,
+        status: Status,
+        reason: str | None,
+        steps: Sequence[tuple[str, str]] = (),
+        **values: Any,
+    ) -> None:
+        """Move the booking to `status` (and set `values`), logging `steps` and then the status
+        as saga steps."""
         booking_id = row.id
         took = (utcnow() - row.created_at).total_seconds()
         uow.then(lambda: BOOKINGS.labels(status.value).inc())
@@ -380,9 +405,16 @@ class BookingService:
         await uow.execute(
             sa.update(bookings)
             .where(bookings.c.id == booking_id)
-            .values(status=status, reason=reason, updated_at=utcnow())
+            .values(status=status, reason=reason, updated_at=utcnow(), **values)
         )
-        await self._step(uow, booking_id, status.value.lower(), reason or "")
+        at = utcnow()
+        await uow.execute(
+            sa.insert(saga_steps),
+            [
+                {"booking_id": booking_id, "step": step, "detail": detail, "at": at}
+                for step, detail in [*steps, (status.value.lower(), reason or "")]
+            ],
+        )
 
     async def _step(
         self, uow: UnitOfWork, booking_id: uuid.UUID, step: str, detail: str = ""

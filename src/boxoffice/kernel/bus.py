@@ -19,9 +19,10 @@ from boxoffice.kernel.events import Envelope
 
 log = logging.getLogger(__name__)
 
-# Events handled at once by one process, over all its consumers: enough to overlap their round
-# trips, few enough to leave database connections (pool of 10 + 10) to the HTTP requests.
-HANDLERS_PER_PROCESS = 8
+# Events handled at once by one process, over all its consumers (Settings.consumer_concurrency):
+# enough to overlap their round trips, few enough to leave database connections to the HTTP
+# requests.
+HANDLERS_PER_PROCESS = 16
 
 
 @dataclass
@@ -55,7 +56,13 @@ class NatsBus:
     (service, consumer) shared by every replica of that service."""
 
     def __init__(
-        self, url: str, *, stream: str = "BOXOFFICE", prefix: str = "bx", ack_wait: float = 30.0
+        self,
+        url: str,
+        *,
+        stream: str = "BOXOFFICE",
+        prefix: str = "bx",
+        ack_wait: float = 30.0,
+        concurrency: int = HANDLERS_PER_PROCESS,
     ) -> None:
         self._url = url
         self._ack_wait = ack_wait
@@ -65,7 +72,8 @@ class NatsBus:
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = asyncio.Event()
-        self._slots = asyncio.Semaphore(HANDLERS_PER_PROCESS)
+        self._concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def connect(self) -> None:
         self._nc = await nats.connect(self._url, max_reconnect_attempts=-1, name="boxoffice")
@@ -121,21 +129,34 @@ class NatsBus:
             self._tasks.append(asyncio.create_task(self._pull(sub, handler), name=durable))
 
     async def _pull(self, sub: JetStreamContext.PullSubscription, handler: DeliveryHandler) -> None:
-        while not self._closing.is_set():
-            try:
-                msgs = await sub.fetch(64, timeout=1.0)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            except Exception:
-                if self._closing.is_set():
-                    return
-                log.exception("event fetch failed; retrying")
-                await asyncio.sleep(1.0)
-                continue
-            # The events of a batch are independent (no event type has two events for one
-            # aggregate in flight), so a few run at once: one at a time, each transaction's
-            # round trips add up and a sell-out's events queue for seconds.
-            await asyncio.gather(*(self._deliver(msg, handler, self._slots) for msg in msgs))
+        # Each fetched event is handled in a task of its own (the process-wide semaphore bounds
+        # how many run), and the next fetch asks for as many as this consumer has room for: it
+        # does not wait for the slowest event of a batch. The events in flight are independent
+        # (no event type has two events for one aggregate in flight).
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while not self._closing.is_set():
+                if len(inflight) >= self._concurrency:
+                    await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                try:
+                    msgs = await sub.fetch(self._concurrency - len(inflight), timeout=1.0)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    continue
+                except Exception:
+                    if self._closing.is_set():
+                        return
+                    log.exception("event fetch failed; retrying")
+                    await asyncio.sleep(1.0)
+                    continue
+                for msg in msgs:
+                    task = asyncio.create_task(self._deliver(msg, handler, self._slots))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
+        finally:
+            for task in list(inflight):
+                task.cancel()
+            await asyncio.gather(*inflight, return_exceptions=True)
 
     @staticmethod
     async def _deliver(msg: Msg, handler: DeliveryHandler, gate: asyncio.Semaphore) -> None:

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     internal_token: str = ""
     rpc_timeout_seconds: float = 3.0
     consumer_ack_wait_seconds: float = 30.0
+    # Events one process handles at once, over all its consumers.
+    consumer_concurrency: int = 16
 
     db_pool_size: int = 10
     log_level: str = "INFO"
