@@ -10,7 +10,8 @@ PYTEST_ARGS ?=
 	.tools/bin/pip install -q uv
 
 install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
+	$(UV) run python -m compileall -q src
 
 run: install
 	$(UV) run boxoffice up --demo

@@ -113,6 +113,9 @@ def _serve_workers(
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,
+        # A worker that is not serving within uvicorn's default 5 s is killed and started
+        # again; on two busy cores an import-heavy start takes longer, and the worker never came.
+        timeout_worker_healthcheck=60,
         log_config=None,
     )
 
@@ -136,6 +139,9 @@ def _serve(app: FastAPI, settings: Settings, host: str, port: int, access_log: b
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,
+        # A worker that is not serving within uvicorn's default 5 s is killed and started
+        # again; on two busy cores an import-heavy start takes longer, and the worker never came.
+        timeout_worker_healthcheck=60,
         log_config=None,
     )
 

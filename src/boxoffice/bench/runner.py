@@ -113,7 +113,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=int, default=256, help="concurrent buyers (sell-out)")
     p.add_argument("--subscribers", type=int, default=5_000)
     p.add_argument("--map-rate", type=float, default=500.0, help="seat-map requests/s (open loop)")
-    p.add_argument("--workers", type=int, default=1, help="uvicorn workers of all-in-one and bare")
+    p.add_argument(
+        "--workers", type=int, default=2, help="uvicorn workers of all-in-one and bare (2 cores)"
+    )
     p.add_argument("--no-stores", action="store_true", help="skip redis-benchmark and pgbench")
     p.add_argument("--database-url", help="with --url: for the invariant check")
     p.add_argument("--redis-url", help="with --url: for the bare baseline and invariant check")
