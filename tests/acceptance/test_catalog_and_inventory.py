@@ -474,7 +474,10 @@ def test_drafts_are_hidden_from_the_public_but_listed_for_their_organizer(
     assert published.status_code == 200 and published.json()["status"] == "published"
     twice = problem(organizer.post(f"/shows/{draft}/publish"), 409)
     assert "published" in twice["detail"]
+    # The public list is cached for a moment, but a change shows at once.
     assert draft in _ids(anon.get("/shows", params={"city": c["city"]}).json())
+    assert organizer.post(f"/shows/{draft}/cancel", json={}).status_code == 200
+    assert draft not in _ids(anon.get("/shows", params={"city": c["city"]}).json())
 
 
 def test_show_times_and_prices_are_validated(organizer: User) -> None:

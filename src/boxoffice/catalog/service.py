@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -85,16 +86,30 @@ def expand_layout(
     return result
 
 
+# The public show list is what an on-sale crowd reads most, and it changes only when an organizer
+# writes: answers are kept this long, and dropped at once when this process commits a change
+# (another catalog replica's change shows after at most this long).
+BROWSE_CACHE_SECONDS = 2.0
+BROWSE_CACHE_ENTRIES = 1000
+
+
 class CatalogService:
     def __init__(self, store: ServiceStore) -> None:
         self.store = store
+        self._browsed: dict[tuple[Any, ...], tuple[float, list[dict[str, Any]], int]] = {}
+
+    def _uow(self) -> UnitOfWork:
+        """A unit of work for a change: the cached show lists go once it commits."""
+        uow = self.store.uow()
+        uow.then(self._browsed.clear)
+        return uow
 
     # -- venues and halls ---------------------------------------------------------------
 
     async def create_venue(
         self, user: Principal, name: str, city: str, address: str
     ) -> dict[str, Any]:
-        async with self.store.uow() as uow:
+        async with self._uow() as uow:
             row = (
                 await uow.execute(
                     sa.insert(venues)
@@ -148,7 +163,7 @@ class CatalogService:
         layout = expand_layout(sections, grid)
         if not layout and not areas:
             raise InvalidLayout("A hall needs seats (sections or grid) or general-admission areas.")
-        async with self.store.uow() as uow:
+        async with self._uow() as uow:
             venue = (
                 await uow.execute(
                     sa.select(venues).where(venues.c.id == venue_id).with_for_update()
@@ -193,7 +208,7 @@ class CatalogService:
     # -- events -------------------------------------------------------------------------
 
     async def create_event(self, user: Principal, data: dict[str, Any]) -> dict[str, Any]:
-        async with self.store.uow() as uow:
+        async with self._uow() as uow:
             row = (
                 await uow.execute(
                     sa.insert(events)
@@ -225,7 +240,7 @@ class CatalogService:
 
     async def create_show(self, user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         check_show_times(data["starts_at"], data["sales_start"], data["sales_end"])
-        async with self.store.uow() as uow:
+        async with self._uow() as uow:
             event = (
                 await uow.execute(sa.select(events).where(events.c.id == data["event_id"]))
             ).first()
@@ -299,6 +314,11 @@ class CatalogService:
         limit: int,
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
+        key = (city, event_id, start, end, category, limit, offset)
+        if mine is None:
+            cached = self._browsed.get(key)
+            if cached is not None and time.monotonic() - cached[0] < BROWSE_CACHE_SECONDS:
+                return cached[1], cached[2]
         query = self._show_query()
         if mine is not None:
             if not mine.is_admin:
@@ -324,12 +344,17 @@ class CatalogService:
                     query.order_by(shows.c.starts_at, shows.c.id).limit(limit).offset(offset)
                 )
             ).all()
-        return [dict(r._mapping) for r in rows], int(total)
+        items = [dict(r._mapping) for r in rows]
+        if mine is None:
+            if len(self._browsed) >= BROWSE_CACHE_ENTRIES:
+                self._browsed.clear()
+            self._browsed[key] = (time.monotonic(), items, int(total))
+        return items, int(total)
 
     async def update_show(
         self, user: Principal, show_id: uuid.UUID, changes: dict[str, Any]
     ) -> dict[str, Any]:
-        async with self.store.uow() as uow:
+        async with self._uow() as uow:
             row = await self._locked_show(uow, user, show_id)
             if row.status == "cancelled":
                 raise ShowStateConflict("A cancelled show cannot be changed.")
@@ -353,7 +378,7 @@ class CatalogService:
         return row
 
     async def publish(self, user: Principal, show_id: uuid.UUID) -> dict[str, Any]:
-        async with self.store.uow() as uow:
+        async with self._uow() as uow:
             row = await self._locked_show(uow, user, show_id)
             status = next_status(row.status, "publish")
             check_prices(await self._hall_categories(uow, row.hall_id) or set(), row.prices)
@@ -370,7 +395,7 @@ class CatalogService:
         return await self.get_show(show_id, user)
 
     async def cancel(self, user: Principal, show_id: uuid.UUID, reason: str) -> dict[str, Any]:
-        async with self.store.uow() as uow:
+        async with self._uow() as uow:
             row = await self._locked_show(uow, user, show_id)
             status = next_status(row.status, "cancel")
             await uow.execute(sa.update(shows).where(shows.c.id == show_id).values(status=status))
