@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -38,6 +40,8 @@ from boxoffice.bench.system import (
     start_system,
 )
 from boxoffice.bench.world import Show, World
+from boxoffice.gateway.cluster import nginx_binary
+from boxoffice.gateway.nginx import ROUTES, GatewayConfig, render
 from boxoffice.inventory.holdstore import SHOWS_INDEX, prefix
 
 T = TypeVar("T")
@@ -191,6 +195,56 @@ def log(message: str) -> None:
 
 
 @contextlib.contextmanager
+def behind_gateway(bare_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
+    """nginx with the distributed shape's generated configuration, every upstream pointing at
+    the bare app: the distributed full path's extra hop, without our code. (URL, nginx pid)."""
+    prefix_dir = workdir / "bare-gateway"
+    (prefix_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    bare_port = int(bare_url.rsplit(":", 1)[1])
+    port = free_port()
+    openapi_file = prefix_dir / "openapi.json"
+    openapi_file.write_text("{}")
+    conf = prefix_dir / "nginx.conf"
+    conf.write_text(
+        render(
+            GatewayConfig(
+                port=port,
+                upstreams={name: [bare_port] for name in {s for _, s in ROUTES}},
+                web_dir=prefix_dir,
+                openapi_file=openapi_file,
+                prefix=prefix_dir,
+                worker_user=getpass.getuser() if os.geteuid() == 0 else "",
+            )
+        )
+    )
+    process = subprocess.Popen(
+        [nginx_binary(), "-p", str(prefix_dir), "-c", str(conf), "-e", str(prefix_dir / "err.log")]
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"nginx in front of the bare app exited; see {prefix_dir}")
+            try:
+                if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("nginx in front of the bare app did not start")
+            time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        process.send_signal(signal.SIGQUIT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
 def bare_app(redis_url: str, workers: int, ttl_ms: int, workdir: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {
@@ -288,18 +342,43 @@ def storm_side_by_side(
     headers = [auth(tok) for tok in tokens]
     full: list[storm.StormResult] = []
     bare: list[storm.StormResult] = []
+    gated: list[storm.StormResult] = []  # the bare app behind the gateway's nginx (distributed)
     bare_shows = [uuid.uuid4() for _ in shows]
+    gated_shows = [uuid.uuid4() for _ in shows]
     with contextlib.ExitStack() as stack:
         bare_url, bare_pid = None, 0
+        gate_url, gate_pid = None, 0
         if t.redis_url:
-            for bare_show, show in zip(bare_shows, shows, strict=True):
-                run_async(load_show(t.redis_url, bare_show, show.rows))
-            stack.callback(lambda: run_async(drop_shows(t.redis_url or "", bare_shows)))
+            for extra, show in zip(bare_shows + gated_shows, shows + shows, strict=True):
+                run_async(load_show(t.redis_url, extra, show.rows))
+            stack.callback(
+                lambda: run_async(drop_shows(t.redis_url or "", bare_shows + gated_shows))
+            )
             bare_url, bare_pid = stack.enter_context(
                 bare_app(t.redis_url, t.bare_workers, o.hold_ttl_ms, o.var_dir)
             )
-        for i, (show, bare_show) in enumerate(zip(shows, bare_shows, strict=True)):
+            if t.shape == "distributed":
+                gate_url, gate_pid = stack.enter_context(behind_gateway(bare_url, o.var_dir))
+        for i, (show, bare_show, gated_show) in enumerate(
+            zip(shows, bare_shows, gated_shows, strict=True)
+        ):
             full_path = f"/api/v1/shows/{show.id}/holds"
+            if gate_url:
+                log(f"storm {i + 1}/{o.repeats}: bare endpoint behind the gateway's nginx")
+                gated.append(
+                    with_cpu(
+                        lambda: tree_cpu_seconds(bare_pid) + tree_cpu_seconds(gate_pid),
+                        storm.storm(
+                            Endpoint.of(gate_url),
+                            f"/api/v1/shows/{gated_show}/holds",
+                            headers,
+                            show.rows,
+                            clients=o.clients,
+                            seconds=o.seconds,
+                            warmup=o.warmup,
+                        ),
+                    )
+                )
             if bare_url:
                 log(f"storm {i + 1}/{o.repeats}: bare endpoint ({t.bare_workers} worker(s))")
                 bare.append(
@@ -344,10 +423,24 @@ def storm_side_by_side(
             f" vs bare endpoint {b_rate:,.0f} holds/s (p99 {b_p99:.1f} ms): "
             f"**{f_rate / b_rate:.2f}×** (target ≥ 0.8×, ≥ 5,000 holds/s, p99 ≤ 50 ms)"
         )
+    if gated:
+        out.rows.append(
+            _storm_row(
+                scenario,
+                f"bare endpoint behind the gateway's nginx, {t.bare_workers} worker(s)",
+                gated,
+            )
+        )
+        g_rate = statistics.median(r.rate() for r in gated)
+        line += (
+            f"; vs the bare endpoint behind the same nginx {g_rate:,.0f} holds/s: "
+            f"**{f_rate / g_rate:.2f}×**"
+        )
     out.summary.append(line)
     out.raw[f"storm/{t.shape}"] = {
         "full": [_storm_raw(r) for r in full],
         "bare": [_storm_raw(r) for r in bare],
+        "bare_behind_gateway": [_storm_raw(r) for r in gated],
     }
 
 
