@@ -108,15 +108,11 @@ def _serve_workers(
         workers=workers,
         host=host,
         port=port,
-        log_level=settings.log_level.lower(),
         access_log=access_log,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=10,
         # A worker that is not serving within uvicorn's default 5 s is killed and started
         # again; on two busy cores an import-heavy start takes longer, and the worker never came.
         timeout_worker_healthcheck=60,
-        log_config=None,
+        **_uvicorn_options(settings),
     )
 
 
@@ -128,21 +124,26 @@ def worker_app() -> FastAPI:
     return create_app(Runtime(settings))
 
 
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How every boxoffice process runs uvicorn: uvloop, httptools, our own logging, and
+    in-flight requests finished on SIGTERM."""
+    return {
+        "log_level": settings.log_level.lower(),
+        "loop": "uvloop",
+        "http": "httptools",
+        "timeout_graceful_shutdown": 10,
+        "log_config": None,
+    }
+
+
 def _serve(app: FastAPI, settings: Settings, host: str, port: int, access_log: bool) -> None:
     """uvicorn with uvloop and httptools; it finishes in-flight requests on SIGTERM."""
     uvicorn.run(
         app,
         host=host,
         port=port,
-        log_level=settings.log_level.lower(),
         access_log=access_log,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=10,
-        # A worker that is not serving within uvicorn's default 5 s is killed and started
-        # again; on two busy cores an import-heavy start takes longer, and the worker never came.
-        timeout_worker_healthcheck=60,
-        log_config=None,
+        **_uvicorn_options(settings),
     )
 
 

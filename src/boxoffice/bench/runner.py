@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
 import json
 import math
 import os
@@ -40,8 +39,8 @@ from boxoffice.bench.system import (
     start_system,
 )
 from boxoffice.bench.world import Show, World
-from boxoffice.gateway.cluster import nginx_binary
-from boxoffice.gateway.nginx import ROUTES, GatewayConfig, render
+from boxoffice.gateway.cluster import start_nginx
+from boxoffice.gateway.nginx import ROUTES
 from boxoffice.inventory.holdstore import SHOWS_INDEX, prefix
 
 T = TypeVar("T")
@@ -195,6 +194,38 @@ def log(message: str) -> None:
 
 
 @contextlib.contextmanager
+def running(
+    process: subprocess.Popen[bytes],
+    health_url: str,
+    what: str,
+    stop: signal.Signals = signal.SIGQUIT,
+    timeout: float = 60.0,
+) -> Iterator[None]:
+    """Wait until `process` answers 200 at `health_url`; stop it with `stop` when done."""
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{what} exited while starting")
+            try:
+                if httpx.get(health_url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start in {timeout:.0f} s")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.send_signal(stop)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
 def behind_gateway(bare_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
     """nginx with the distributed shape's generated configuration, every upstream pointing at
     the bare app: the distributed full path's extra hop, without our code. (URL, nginx pid)."""
@@ -204,44 +235,12 @@ def behind_gateway(bare_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     openapi_file = prefix_dir / "openapi.json"
     openapi_file.write_text("{}")
-    conf = prefix_dir / "nginx.conf"
-    conf.write_text(
-        render(
-            GatewayConfig(
-                port=port,
-                upstreams={name: [bare_port] for name in {s for _, s in ROUTES}},
-                web_dir=prefix_dir,
-                openapi_file=openapi_file,
-                prefix=prefix_dir,
-                worker_user=getpass.getuser() if os.geteuid() == 0 else "",
-            )
-        )
-    )
-    process = subprocess.Popen(
-        [nginx_binary(), "-p", str(prefix_dir), "-c", str(conf), "-e", str(prefix_dir / "err.log")]
+    process = start_nginx(
+        prefix_dir, port, {name: [bare_port] for _, name in ROUTES}, prefix_dir, openapi_file
     )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"nginx in front of the bare app exited; see {prefix_dir}")
-            try:
-                if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("nginx in front of the bare app did not start")
-            time.sleep(0.2)
+    with running(process, f"{url}/health/ready", f"nginx in front of the bare app ({prefix_dir})"):
         yield url, process.pid
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextlib.contextmanager
@@ -269,27 +268,10 @@ def bare_app(redis_url: str, workers: int, ttl_ms: int, workdir: Path) -> Iterat
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the bare app exited; see {workdir / 'bare.log'}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the bare app did not start")
-            time.sleep(0.2)
+    with running(
+        process, f"{url}/health", f"the bare app ({workdir / 'bare.log'})", signal.SIGTERM
+    ):
         yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def drop_shows(redis_url: str, show_ids: list[uuid.UUID]) -> None:
@@ -359,55 +341,53 @@ def storm_side_by_side(
             )
             if t.shape == "distributed":
                 gate_url, gate_pid = stack.enter_context(behind_gateway(bare_url, o.var_dir))
+
+        def run(
+            url: str, path: str, rows: list[list[int]], cpu: Callable[[], float] | None
+        ) -> storm.StormResult:
+            return with_cpu(
+                cpu,
+                storm.storm(
+                    Endpoint.of(url),
+                    path,
+                    headers,
+                    rows,
+                    clients=o.clients,
+                    seconds=o.seconds,
+                    warmup=o.warmup,
+                ),
+            )
+
         for i, (show, bare_show, gated_show) in enumerate(
             zip(shows, bare_shows, gated_shows, strict=True)
         ):
-            full_path = f"/api/v1/shows/{show.id}/holds"
             if gate_url:
                 log(f"storm {i + 1}/{o.repeats}: bare endpoint behind the gateway's nginx")
                 gated.append(
-                    with_cpu(
+                    run(
+                        gate_url,
+                        f"/api/v1/shows/{gated_show}/holds",
+                        show.rows,
                         lambda: tree_cpu_seconds(bare_pid) + tree_cpu_seconds(gate_pid),
-                        storm.storm(
-                            Endpoint.of(gate_url),
-                            f"/api/v1/shows/{gated_show}/holds",
-                            headers,
-                            show.rows,
-                            clients=o.clients,
-                            seconds=o.seconds,
-                            warmup=o.warmup,
-                        ),
                     )
                 )
             if bare_url:
                 log(f"storm {i + 1}/{o.repeats}: bare endpoint ({t.bare_workers} worker(s))")
                 bare.append(
-                    with_cpu(
+                    run(
+                        bare_url,
+                        f"/shows/{bare_show}/holds",
+                        show.rows,
                         lambda: tree_cpu_seconds(bare_pid),
-                        storm.storm(
-                            Endpoint.of(bare_url),
-                            f"/shows/{bare_show}/holds",
-                            headers,
-                            show.rows,
-                            clients=o.clients,
-                            seconds=o.seconds,
-                            warmup=o.warmup,
-                        ),
                     )
                 )
             log(f"storm {i + 1}/{o.repeats}: full path ({t.shape})")
             full.append(
-                with_cpu(
+                run(
+                    t.base_url,
+                    f"/api/v1/shows/{show.id}/holds",
+                    show.rows,
                     t.cpu if t.pid else None,
-                    storm.storm(
-                        Endpoint.of(t.base_url),
-                        full_path,
-                        headers,
-                        show.rows,
-                        clients=o.clients,
-                        seconds=o.seconds,
-                        warmup=o.warmup,
-                    ),
                 )
             )
     scenario = f"1 hold storm ({o.clients} clients, {shows[0].seat_count:,} seats)"

@@ -46,6 +46,28 @@ def nginx_binary() -> str:
     return found
 
 
+def start_nginx(
+    directory: Path, port: int, upstreams: dict[str, list[int]], web_dir: Path, openapi_file: Path
+) -> subprocess.Popen[bytes]:
+    """nginx with the generated gateway configuration, working in `directory`."""
+    conf = directory / "nginx.conf"
+    conf.write_text(
+        render(
+            GatewayConfig(
+                port=port,
+                upstreams=upstreams,
+                web_dir=web_dir,
+                openapi_file=openapi_file,
+                prefix=directory,
+                worker_user=getpass.getuser() if os.geteuid() == 0 else "",
+            )
+        )
+    )
+    return subprocess.Popen(
+        [nginx_binary(), "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")]
+    )
+
+
 def _wait_ready(
     url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 120.0
 ) -> None:
@@ -102,30 +124,7 @@ class Cluster:
             _wait_ready(f"http://127.0.0.1:{port}/health/ready", process, f"{name}:{port}")
         openapi_file = self.dir / "openapi.json"
         openapi_file.write_text(json.dumps(self.openapi))
-        conf = self.dir / "nginx.conf"
-        conf.write_text(
-            render(
-                GatewayConfig(
-                    port=self.port,
-                    upstreams=ports,
-                    web_dir=WEB_DIR,
-                    openapi_file=openapi_file,
-                    prefix=self.dir,
-                    worker_user=getpass.getuser() if os.geteuid() == 0 else "",
-                )
-            )
-        )
-        self.nginx = subprocess.Popen(
-            [
-                nginx_binary(),
-                "-p",
-                str(self.dir),
-                "-c",
-                str(conf),
-                "-e",
-                str(self.dir / "error.log"),
-            ]
-        )
+        self.nginx = start_nginx(self.dir, self.port, ports, WEB_DIR, openapi_file)
         (self.dir / "prometheus-targets.json").write_text(
             json.dumps(
                 [

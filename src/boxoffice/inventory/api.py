@@ -20,7 +20,7 @@ from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.errors import DomainError
-from boxoffice.kernel.problems import PROBLEM, problem
+from boxoffice.kernel.problems import PROBLEM, problem, problem_document
 from boxoffice.kernel.telemetry import user_id_var
 from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller
 
@@ -240,15 +240,10 @@ class FastHolds:
                 hold_in.seat_ids, [(g.area_id, g.quantity) for g in hold_in.ga]
             )
             created = HoldCreated.model_validate(await svc.place_hold(user, show_id, hold, key))
-        except DomainError as exc:  # the problem document kernel.problems would write
-            document = {
-                "type": "about:blank",
-                "title": exc.title,
-                "status": exc.status,
-                "detail": exc.detail,
-                "instance": scope["path"],
-                **exc.extra,
-            }
+        except DomainError as exc:
+            document = problem_document(
+                exc.status, exc.title, exc.detail, scope["path"], **exc.extra
+            )
             await _respond(send, exc.status, orjson.dumps(document), PROBLEM_JSON)
             return
         except Exception as exc:
