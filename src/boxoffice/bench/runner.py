@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 from redis.asyncio import Redis
 
 from boxoffice.bench import browse, invariants, live, report, sellout, stores, storm
@@ -39,7 +38,7 @@ from boxoffice.bench.system import (
     start_system,
 )
 from boxoffice.bench.world import Show, World
-from boxoffice.gateway.cluster import start_nginx
+from boxoffice.gateway.cluster import start_nginx, wait_ready
 from boxoffice.gateway.nginx import ROUTES
 from boxoffice.inventory.holdstore import SHOWS_INDEX, prefix
 
@@ -203,18 +202,7 @@ def running(
 ) -> Iterator[None]:
     """Wait until `process` answers 200 at `health_url`; stop it with `stop` when done."""
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{what} exited while starting")
-            try:
-                if httpx.get(health_url, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not start in {timeout:.0f} s")
-            time.sleep(0.2)
+        wait_ready(health_url, process, what, timeout)
         yield
     finally:
         process.send_signal(stop)

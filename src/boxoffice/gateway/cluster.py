@@ -68,7 +68,7 @@ def start_nginx(
     )
 
 
-def _wait_ready(
+def wait_ready(
     url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 120.0
 ) -> None:
     deadline = time.monotonic() + timeout
@@ -121,7 +121,7 @@ class Cluster:
                     )
                 self.processes.append((name, port, process))
         for name, port, process in self.processes:
-            _wait_ready(f"http://127.0.0.1:{port}/health/ready", process, f"{name}:{port}")
+            wait_ready(f"http://127.0.0.1:{port}/health/ready", process, f"{name}:{port}")
         openapi_file = self.dir / "openapi.json"
         openapi_file.write_text(json.dumps(self.openapi))
         self.nginx = start_nginx(self.dir, self.port, ports, WEB_DIR, openapi_file)
@@ -143,7 +143,7 @@ class Cluster:
                 indent=1,
             )
         )
-        _wait_ready(f"http://127.0.0.1:{self.port}/health/ready", self.nginx, "nginx")
+        wait_ready(f"http://127.0.0.1:{self.port}/health/ready", self.nginx, "nginx")
 
     def stop(self) -> None:
         everything = [proc for _, _, proc in self.processes]
