@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,10 +33,22 @@ def problem_document(
     }
 
 
+def problem_headers(status: int, extra: dict[str, Any]) -> dict[str, str]:
+    """Headers that go with a problem: how to authenticate (401), when to retry (429, 503)."""
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if status in (429, 503):
+        # `retry_after` (seconds) in a problem's extension members sets the header; a store
+        # outage or a busy server is worth a retry a moment later.
+        headers["Retry-After"] = str(max(1, math.ceil(float(extra.get("retry_after", 1)))))
+    return headers
+
+
 def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
     body = problem_document(status, title, detail, request.url.path, **extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    headers = problem_headers(status, extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
