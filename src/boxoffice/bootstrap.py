@@ -149,7 +149,12 @@ class Runtime:
         s = self.settings
         self.verifier = self._verifier()
         self.internal_token = self._secret_file("internal-token", s.internal_token)
-        self.engine = engine = make_engine(s.database_url, pool_size=s.db_pool_size)
+        self.engine = engine = make_engine(
+            s.database_url,
+            pool_size=s.db_pool_size,
+            lock_timeout_ms=s.db_lock_timeout_ms,
+            statement_timeout_ms=s.db_statement_timeout_ms,
+        )
         # A blocking pool: in an on-sale surge, commands wait for a free connection instead of
         # failing with MaxConnectionsError once 100 are in flight (the default pool's limit).
         self.redis = Redis.from_pool(

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     consumer_concurrency: int = 16
 
     db_pool_size: int = 10
+    # Longest wait for a row lock and longest statement, per database session (kernel/db.py).
+    db_lock_timeout_ms: int = 3_000
+    db_statement_timeout_ms: int = 30_000
     log_level: str = "INFO"
     ticket_signing_secret: str = ""
 

@@ -10,14 +10,37 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# Every session of a boxoffice process waits at most this long for a row lock, a statement or
+# an idle transaction: a lock that cannot be had in time fails the transaction (the caller
+# answers 503 or the consumer retries) instead of queueing requests behind it without end.
+LOCK_TIMEOUT_MS = 3_000
+STATEMENT_TIMEOUT_MS = 30_000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+) -> AsyncEngine:
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=10,
+        # Parameters (password hashes, tokens, personal data) stay out of error messages and
+        # therefore out of the logs.
+        hide_parameters=True,
+        connect_args={
+            "server_settings": {
+                "lock_timeout": f"{lock_timeout_ms}ms",
+                "statement_timeout": f"{statement_timeout_ms}ms",
+                "idle_in_transaction_session_timeout": f"{IDLE_IN_TRANSACTION_TIMEOUT_MS}ms",
+            }
+        },
     )
     # The pre-ping asks asyncpg whether the socket is still open instead of sending a query:
     # asyncpg notices a closed connection (a restarted server) by itself, and a round trip on
