@@ -60,7 +60,7 @@ BOOKINGS_WITH_PAYMENTS = """
 SELECT b.id, b.status AS booking_status, b.total,
        p.id AS payment_id, p.status AS payment_status, p.amount, p.refunded,
        (SELECT coalesce(sum(r.amount), 0) FROM payment.refunds r
-        WHERE r.payment_id = p.id) AS refund_sum
+        WHERE r.payment_id = p.id AND r.status <> 'failed') AS refund_sum
 FROM booking.bookings b LEFT JOIN payment.payments p ON p.booking_id = b.id
 WHERE b.show_id = $1
 """

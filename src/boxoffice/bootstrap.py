@@ -209,7 +209,7 @@ class Runtime:
                 HoldStore(self.redis),
                 catalog,
                 s.hold_ttl_seconds,
-                s.max_holds_per_user_per_show,
+                s.max_held_per_customer,
             )
             self.seat_feed = SeatFeed(self.redis)
         if "booking" in st:
@@ -273,6 +273,7 @@ class Runtime:
             )
         if "payment" in self.services:
             await self.services["payment"].resume()
+            tasks.append(_every(5.0, self.services["payment"].retry_refunds, "refunds"))
         tasks.append(_every(5.0, self._measure_lag, "consumer-lag"))
         self._tasks = [asyncio.create_task(t) for t in tasks]
 

@@ -35,7 +35,9 @@ async def seed(runtime: Runtime) -> list[str]:
     owner = Principal(user_id=uuid.UUID(str(organizer[0]["id"])), roles=frozenset({"organizer"}))
     if await catalog.list_venues("Berlin", 10, 0):
         return lines
-    venue = await catalog.create_venue(owner, "Demo Concert Hall", "Berlin", "Unter den Linden 1")
+    venue = await catalog.create_venue(
+        owner, "Demo Concert Hall", "Berlin", "Unter den Linden 1", "Europe/Berlin"
+    )
     hall = await catalog.create_hall(
         owner,
         venue["id"],

@@ -11,7 +11,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import orjson
 import uvicorn
@@ -48,10 +47,13 @@ async def hold(request: Request) -> Response:
     show_id = uuid.UUID(request.path_params["show_id"])
     body = orjson.loads(await request.body())
     seats = ",".join(str(int(s)) for s in body["seat_ids"])
+    prices = ",".join("0" for _ in body["seat_ids"])
     user = request.headers.get("authorization", "anonymous")[-16:]
     hold_id = new_hold_id(show_id)
     holds: HoldStore = request.app.state.holds
-    answer = await holds.run("hold", show_id, hold_id, user, TTL_MS, seats, "", "", "", 1000000)
+    answer = await holds.run(
+        "hold", show_id, hold_id, user, TTL_MS, seats, "", "", "", 1000000, prices, ""
+    )
     if answer[0] == "ok":
         return Response(
             orjson.dumps({"hold_id": hold_id, "expires_at": int(answer[1])}),
@@ -89,13 +91,15 @@ async def load_show(redis_url: str, show_id: uuid.UUID, rows: list[list[int]]) -
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
         now = datetime.now(UTC)
-        meta: dict[Any, Any] = {
+        meta: dict[str, str] = {
             "status": "published",
             "sales_start": str(int((now - timedelta(hours=1)).timestamp() * 1000)),
             "sales_end": str(int((now + timedelta(days=1)).timestamp() * 1000)),
             "max": "10",
         }
-        await HoldStore(redis).load(show_id, meta, {s: "0" for row in rows for s in row}, {})
+        await HoldStore(redis).load(
+            show_id, meta, int(now.timestamp() * 1000), {s: "0" for row in rows for s in row}, {}
+        )
     finally:
         await redis.aclose()
 

@@ -33,7 +33,7 @@ MACHINE = {
 # place thousands of holds.
 BENCH_SETTINGS = {
     "hold_ttl_seconds": "10",
-    "max_holds_per_user_per_show": "1000000",
+    "max_held_per_customer": "1000000",
     "log_level": "WARNING",
 }
 

@@ -76,11 +76,13 @@ class BookingSummary(BaseModel):
     show_id: uuid.UUID
     show_title: str
     show_starts_at: datetime
+    show_time_zone: str = Field(description="The venue's time zone (IANA name)")
     hold_id: str
     status: Status
     reason: str | None
     currency: str
     total: int
+    refunded: int = Field(description="Refunded so far, minor units")
     payment_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
@@ -95,6 +97,7 @@ class BookingOut(BookingSummary):
 class MyTicket(TicketOut):
     show_title: str
     show_starts_at: datetime
+    show_time_zone: str
 
 
 class CancelIn(BaseModel):
@@ -105,7 +108,9 @@ class SalesOut(BaseModel):
     show_id: uuid.UUID
     bookings: dict[str, int] = Field(description="Number of bookings per status")
     tickets_sold: int = Field(description="Valid tickets issued")
-    revenue: int = Field(description="Total of confirmed bookings, minor units")
+    revenue: int = Field(
+        description="Total of confirmed bookings less what was refunded of them, minor units"
+    )
     currency: str | None
     recent: list[BookingSummary] = Field(description="The latest bookings, newest first")
 

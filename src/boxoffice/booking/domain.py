@@ -29,6 +29,10 @@ class NotCancellable(Conflict):
     title = "Booking cannot be cancelled"
 
 
+class ShowCancelled(Conflict):
+    title = "Show cancelled"
+
+
 _BOOKINGS = uuid.UUID("6f1c2a52-0b8e-4a53-9d1e-3c2b7d0f4a11")
 
 

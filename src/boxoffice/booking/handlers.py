@@ -1,4 +1,5 @@
-"""Booking event consumers: the saga advances on payment outcomes and show cancellations."""
+"""Booking event consumers: the saga advances on payment outcomes, refunds and show
+cancellations."""
 
 from __future__ import annotations
 
@@ -14,5 +15,8 @@ def event_handlers(svc: BookingService) -> dict[str, dict[str, EventHandler]]:
         },
         "booking-shows": {
             "catalog.show.cancelled": svc.on_show_cancelled,
+        },
+        "booking-refunds": {
+            "payment.payment.refunded": svc.on_payment_refunded,
         },
     }

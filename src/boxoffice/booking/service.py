@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from boxoffice.booking.contract import (
@@ -21,21 +22,29 @@ from boxoffice.booking.contract import (
 )
 from boxoffice.booking.domain import (
     NotCancellable,
+    ShowCancelled,
     Status,
     UnknownBooking,
     booking_id_for,
     can_cancel,
     ticket_code,
 )
-from boxoffice.booking.store import bookings, lines, messaging, saga_steps, tickets
+from boxoffice.booking.store import (
+    bookings,
+    cancelled_shows,
+    lines,
+    messaging,
+    saga_steps,
+    tickets,
+)
 from boxoffice.catalog.contract import CatalogClient
-from boxoffice.inventory.contract import InventoryClient
+from boxoffice.inventory.contract import HoldView, InventoryClient
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import autocommit, new_id, utcnow
 from boxoffice.kernel.errors import Forbidden, NotFound
 from boxoffice.kernel.events import Envelope
-from boxoffice.kernel.idempotency import IdempotentCall
-from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
+from boxoffice.kernel.idempotency import IdempotentCall, stored_answer
+from boxoffice.kernel.messaging import InconsistentEvent, ServiceStore, UnitOfWork
 from boxoffice.kernel.telemetry import BOOKINGS, SAGA_DURATION, SAGA_STEP
 
 log = logging.getLogger(__name__)
@@ -65,6 +74,11 @@ _BOOKING_WITH_CHILDREN = sa.select(
 ).where(bookings.c.id == sa.bindparam("booking_id"))
 
 
+def _show_lock(show_id: uuid.UUID) -> sa.ColumnElement[Any]:
+    """The key of a show's advisory lock (see on_show_cancelled)."""
+    return sa.func.hashtextextended(str(show_id), 0)
+
+
 class BookingService:
     def __init__(
         self,
@@ -92,22 +106,70 @@ class BookingService:
     async def create(
         self, user: Principal, hold_id: str, method: str, token: str, idempotency_key: str | None
     ) -> tuple[int, dict[str, Any]]:
+        """Book a hold: 202 with the PENDING booking (or, for a repeat, the first answer)."""
         booking_id = booking_id_for(hold_id)
+        request = {"hold_id": hold_id, "method": method, "token": token}
+        repeat = await self._repeat(user, booking_id, idempotency_key, request)
+        if repeat is not None:
+            return repeat
+        # The hold now lasts as long as the payment may take, and serves only this booking.
+        # A call to inventory: made before our transaction begins, so no lock waits on it.
+        hold = await self.inventory.attach_hold(
+            hold_id, user.user_id, booking_id, self.payment_timeout + 60
+        )
         try:
-            return await self._create(user, booking_id, hold_id, method, token, idempotency_key)
+            return await self._record(user, booking_id, hold, method, token, idempotency_key)
         except IntegrityError:
-            pass  # a concurrent request for the same hold created the booking first
-        return await self._create(user, booking_id, hold_id, method, token, idempotency_key)
+            # A concurrent request for the same hold (or with the same key) committed first.
+            repeat = await self._repeat(user, booking_id, idempotency_key, request)
+            if repeat is None:
+                raise
+            return repeat
 
-    async def _create(
+    async def _repeat(
         self,
         user: Principal,
         booking_id: uuid.UUID,
-        hold_id: str,
+        idempotency_key: str | None,
+        request: dict[str, str],
+    ) -> tuple[int, dict[str, Any]] | None:
+        """The answer to a repeated request: the stored one for its Idempotency-Key, or the
+        booking this hold already has."""
+        async with self._reads.connect() as conn:
+            if idempotency_key:
+                stored = await stored_answer(
+                    conn,
+                    messaging.idempotency,
+                    "bookings.create",
+                    str(user.user_id),
+                    idempotency_key,
+                    request,
+                )
+                if stored is not None:
+                    return stored[0], dict(stored[1])
+            existing = (
+                await conn.execute(
+                    sa.select(bookings.c.user_id, bookings.c.status).where(
+                        bookings.c.id == booking_id
+                    )
+                )
+            ).first()
+        if existing is None:
+            return None
+        if existing.user_id != user.user_id:
+            raise UnknownBooking("This hold belongs to another customer.")
+        return 202, {"booking_id": str(booking_id), "status": existing.status}
+
+    async def _record(
+        self,
+        user: Principal,
+        booking_id: uuid.UUID,
+        hold: HoldView,
         method: str,
         token: str,
         idempotency_key: str | None,
     ) -> tuple[int, dict[str, Any]]:
+        hold_id = hold.hold_id
         async with self.store.uow() as uow:
             call = None
             if idempotency_key:
@@ -122,24 +184,9 @@ class BookingService:
                 replay = await call.replay()
                 if replay is not None:
                     return replay
-            existing = (
-                await uow.execute(
-                    sa.select(bookings.c.user_id, bookings.c.status).where(
-                        bookings.c.id == booking_id
-                    )
-                )
-            ).first()
-            if existing is not None:  # this hold is booked already: the same answer again
-                if existing.user_id != user.user_id:
-                    raise UnknownBooking("This hold belongs to another customer.")
-                answer = {"booking_id": str(booking_id), "status": existing.status}
-                if call is not None:
-                    await call.remember(202, answer)
-                return 202, answer
-            # The hold now lasts as long as the payment may take, and serves only this booking.
-            hold = await self.inventory.attach_hold(
-                hold_id, user.user_id, booking_id, self.payment_timeout + 60
-            )
+            cancelled = await self._cancellation(uow, hold.show_id)
+            if cancelled is not None:
+                raise ShowCancelled(f"This show was cancelled ({cancelled}); it sells nothing.")
             now = utcnow()
             await uow.execute(
                 sa.insert(bookings).values(
@@ -149,6 +196,7 @@ class BookingService:
                     hold_id=hold_id,
                     show_title=hold.show_title,
                     show_starts_at=hold.show_starts_at,
+                    show_time_zone=hold.time_zone,
                     status=Status.PENDING,
                     currency=hold.currency,
                     total=hold.total,
@@ -242,12 +290,25 @@ class BookingService:
     # -- the saga (event handlers) ------------------------------------------------------
 
     async def on_payment_completed(self, uow: UnitOfWork, event: Envelope) -> None:
-        row = await self._locked(uow, uuid.UUID(event.payload["booking_id"]))
+        payload = event.payload
+        booking_id = uuid.UUID(payload["booking_id"])
+        payment_id = uuid.UUID(payload["payment_id"])
+        # Read without a lock: the call to inventory below must not hold one.
+        row = (await uow.execute(sa.select(bookings).where(bookings.c.id == booking_id))).first()
         if row is None:
-            return
-        payment_id = uuid.UUID(event.payload["payment_id"])
+            raise InconsistentEvent(f"payment {payment_id} is for no booking we know")
+        if payload.get("amount") != row.total or payload.get("currency") != row.currency:
+            raise InconsistentEvent(
+                f"payment {payment_id} of {payload.get('amount')} {payload.get('currency')} "
+                f"does not pay booking {booking_id} of {row.total} {row.currency}"
+            )
+        sold = False
+        if row.status == Status.PENDING and await self._cancellation(uow, row.show_id) is None:
+            sold = await self.inventory.sell_hold(row.hold_id, row.id)
+        row = await self._locked(uow, booking_id)
         if row.status != Status.PENDING:
-            # The saga already gave up; the payment service refunds a late capture itself.
+            # The saga already gave up (or the booking was cancelled meanwhile): its
+            # compensation gives back any sale and the payment service refunds the capture.
             await self._step(uow, row.id, "late_payment_ignored", str(payment_id))
             return
         # The booking's row and its saga log are written once, at the end: one UPDATE and one
@@ -255,7 +316,20 @@ class BookingService:
         steps = [("payment_captured", str(payment_id))]
         waited = (utcnow() - row.created_at).total_seconds()
         uow.then(lambda: SAGA_STEP.labels("payment").observe(waited))
-        if not await self.inventory.sell_hold(row.hold_id, row.id):
+        # Shared with every other confirmation of the show, exclusive with its cancellation
+        # (on_show_cancelled): a booking confirmed here is seen and cancelled by it, or sees it.
+        cancelled = await self._cancellation(uow, row.show_id, lock=True)
+        if cancelled is not None:
+            await self._fail(
+                uow,
+                row,
+                Status.CANCELLED,
+                f"The show was cancelled ({cancelled}); the payment is refunded.",
+                steps=steps,
+                payment_id=payment_id,
+            )
+            return
+        if not sold:
             await self._fail(
                 uow,
                 row,
@@ -290,6 +364,19 @@ class BookingService:
                 currency=row.currency,
                 tickets=count,
             )
+        )
+
+    @staticmethod
+    async def _cancellation(uow: UnitOfWork, show_id: uuid.UUID, *, lock: bool = False) -> Any:
+        """Why the show was cancelled, or None while it is not. With `lock`, a shared lock on
+        the show until the transaction ends, which its cancellation waits for."""
+        if lock:
+            # A statement of its own: a statement's snapshot is taken when it starts, so the
+            # read below must start after the lock was granted to see a cancellation that
+            # committed while we waited.
+            await uow.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(_show_lock(show_id))))
+        return await uow.conn.scalar(
+            sa.select(cancelled_shows.c.reason).where(cancelled_shows.c.show_id == show_id)
         )
 
     async def _issue_tickets(self, uow: UnitOfWork, row: Any) -> int | None:
@@ -328,7 +415,18 @@ class BookingService:
         await self._fail(uow, row, Status.FAILED, f"Payment failed: {event.payload['reason']}")
 
     async def on_show_cancelled(self, uow: UnitOfWork, event: Envelope) -> None:
+        """The catalog cancelled a show: no booking of it is made or confirmed from now on, and
+        every pending or confirmed one is cancelled (refunded, its seats released)."""
         show_id = uuid.UUID(event.payload["show_id"])
+        reason = event.payload.get("reason") or "Cancelled by the organizer."
+        # Exclusive: waits for confirmations in flight (they hold it shared), so the SELECT
+        # below sees every booking they confirmed, and confirmations after it see the row.
+        await uow.execute(sa.select(sa.func.pg_advisory_xact_lock(_show_lock(show_id))))
+        await uow.execute(
+            pg_insert(cancelled_shows)
+            .values(show_id=show_id, reason=reason, cancelled_at=utcnow())
+            .on_conflict_do_nothing()
+        )
         rows = (
             await uow.execute(
                 sa.select(bookings)
@@ -340,7 +438,33 @@ class BookingService:
             )
         ).all()
         for row in rows:
-            await self._cancel(uow, row, f"The show was cancelled: {event.payload['reason']}")
+            await self._cancel(uow, row, f"The show was cancelled: {reason}")
+
+    async def on_payment_refunded(self, uow: UnitOfWork, event: Envelope) -> None:
+        """Money went back: a booking records how much, and a refund of everything it cost
+        cancels it (tickets void, seats back on sale), whoever made the refund."""
+        payload = event.payload
+        booking_id = uuid.UUID(payload["booking_id"])
+        row = await self._locked(uow, booking_id)
+        if row is None:
+            raise InconsistentEvent(f"refund for booking {booking_id}, which we do not know")
+        amount = int(payload["amount"])
+        refunded = int(payload.get("refunded_total", row.refunded + amount))
+        if payload.get("currency") != row.currency or not 0 < amount <= refunded <= row.total:
+            raise InconsistentEvent(
+                f"refund of {amount} (in all {refunded}) {payload.get('currency')} does not fit "
+                f"booking {booking_id} of {row.total} {row.currency}"
+            )
+        refunded = max(refunded, row.refunded)  # refund events may arrive in any order
+        await uow.execute(
+            sa.update(bookings)
+            .where(bookings.c.id == booking_id)
+            .values(refunded=refunded, updated_at=utcnow())
+        )
+        reason = payload.get("reason") or "Refunded."
+        await self._step(uow, booking_id, "refunded", f"{amount} {row.currency}: {reason}")
+        if refunded == row.total and row.status in (Status.PENDING, Status.CONFIRMED):
+            await self._cancel(uow, row, f"Refunded in full: {reason}")
 
     async def expire_overdue(self, limit: int = 100) -> int:
         """Fail bookings whose payment did not answer in time; one replica takes each."""
@@ -427,6 +551,7 @@ class BookingService:
 
     @staticmethod
     async def _locked(uow: UnitOfWork, booking_id: uuid.UUID) -> Any:
+        """The booking's row, locked until the transaction ends (None if there is none)."""
         return (
             await uow.execute(
                 sa.select(bookings).where(bookings.c.id == booking_id).with_for_update()
@@ -505,7 +630,9 @@ class BookingService:
 
     async def tickets(self, user: Principal, limit: int, offset: int) -> list[dict[str, Any]]:
         query = (
-            sa.select(tickets, bookings.c.show_title, bookings.c.show_starts_at)
+            sa.select(
+                tickets, bookings.c.show_title, bookings.c.show_starts_at, bookings.c.show_time_zone
+            )
             .join(bookings, bookings.c.id == tickets.c.booking_id)
             .where(tickets.c.user_id == user.user_id)
             .order_by(bookings.c.show_starts_at, tickets.c.label)
@@ -535,7 +662,9 @@ class BookingService:
             sa.select(
                 bookings.c.status,
                 sa.func.count().label("n"),
-                sa.func.coalesce(sa.func.sum(bookings.c.total), 0).label("amount"),
+                sa.func.coalesce(sa.func.sum(bookings.c.total - bookings.c.refunded), 0).label(
+                    "amount"
+                ),
             )
             .where(bookings.c.show_id == show_id)
             .group_by(bookings.c.status)

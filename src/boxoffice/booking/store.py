@@ -19,10 +19,13 @@ bookings = sa.Table(
     sa.Column("hold_id", sa.Text, nullable=False, unique=True),
     sa.Column("show_title", sa.Text, nullable=False),
     sa.Column("show_starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("show_time_zone", sa.Text, nullable=False, server_default="UTC"),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("reason", sa.Text),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("total", sa.Integer, nullable=False),
+    # What the payment service reports refunded so far (minor units).
+    sa.Column("refunded", sa.Integer, nullable=False, server_default="0"),
     sa.Column("payment_id", UUID(as_uuid=True)),
     sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -82,4 +85,13 @@ saga_steps = sa.Table(
     sa.Column("step", sa.Text, nullable=False),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Shows the catalog cancelled: no booking of theirs is created or confirmed any more.
+cancelled_shows = sa.Table(
+    "cancelled_shows",
+    metadata,
+    sa.Column("show_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=False),
 )

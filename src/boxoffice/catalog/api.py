@@ -30,6 +30,10 @@ class VenueIn(BaseModel):
     name: Name
     city: Name
     address: Annotated[str, Field(max_length=500)] = ""
+    time_zone: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        default="UTC",
+        description="IANA time zone of the venue (Europe/Berlin): show times are shown in it",
+    )
 
 
 class VenueOut(BaseModel):
@@ -37,6 +41,7 @@ class VenueOut(BaseModel):
     name: str
     city: str
     address: str
+    time_zone: str
     created_at: datetime
 
 
@@ -146,6 +151,13 @@ class ShowIn(BaseModel):
     sales_start: AwareDatetime
     sales_end: AwareDatetime
     max_per_booking: int = Field(default=10, ge=1, le=100)
+    max_held_per_customer: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Places one customer may have in live holds and pending bookings at once "
+        "(default: the installation's BOXOFFICE_MAX_HELD_PER_CUSTOMER)",
+    )
 
 
 class ShowPatch(BaseModel):
@@ -154,6 +166,7 @@ class ShowPatch(BaseModel):
     sales_start: AwareDatetime | None = None
     sales_end: AwareDatetime | None = None
     max_per_booking: int | None = Field(default=None, ge=1, le=100)
+    max_held_per_customer: int | None = Field(default=None, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def not_empty(self) -> ShowPatch:
@@ -174,12 +187,14 @@ class ShowOut(BaseModel):
     venue_name: str
     hall_name: str
     city: str
+    time_zone: str = Field(description="The venue's time zone: show times are given in it")
     starts_at: datetime
     currency: str
     prices: dict[str, int]
     sales_start: datetime
     sales_end: datetime
     max_per_booking: int
+    max_held_per_customer: int | None
     status: str
 
 
@@ -196,7 +211,9 @@ class CancelIn(BaseModel):
 
 @router.post("/venues", status_code=201, response_model=VenueOut)
 async def create_venue(body: VenueIn, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).create_venue(user, body.name, body.city, body.address)
+    return await service(request).create_venue(
+        user, body.name, body.city, body.address, body.time_zone
+    )
 
 
 @router.get("/venues", response_model=list[VenueOut])

@@ -46,6 +46,8 @@ class ShowLayout:
     max_per_booking: int
     seats: list[LayoutSeat]
     areas: list[LayoutArea]
+    time_zone: str = "UTC"  # the venue's (IANA name)
+    max_held_per_customer: int | None = None  # None: the installation's default
 
 
 class CatalogClient(Protocol):

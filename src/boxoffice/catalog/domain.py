@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from boxoffice.kernel.errors import Conflict, Forbidden, InvalidRequest, NotFound
 
@@ -33,6 +34,10 @@ class InvalidLayout(InvalidRequest):
     title = "Invalid seat layout"
 
 
+class InvalidVenue(InvalidRequest):
+    title = "Invalid venue"
+
+
 class InvalidShow(InvalidRequest):
     title = "Invalid show"
 
@@ -46,6 +51,15 @@ def check_show_times(starts_at: datetime, sales_start: datetime, sales_end: date
         raise InvalidShow("The sales window must end after it starts.")
     if sales_end > starts_at:
         raise InvalidShow("Sales must end before the show starts.")
+
+
+def check_time_zone(name: str) -> str:
+    """An IANA time zone name (Europe/Berlin), as venues give their show times."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidVenue(f"{name!r} is not a time zone name such as Europe/Berlin.") from exc
+    return name
 
 
 def check_prices(categories: set[str], prices: dict[str, int]) -> None:

@@ -27,6 +27,7 @@ from boxoffice.catalog.domain import (
     UnknownVenue,
     check_prices,
     check_show_times,
+    check_time_zone,
     next_status,
     row_label,
 )
@@ -107,8 +108,9 @@ class CatalogService:
     # -- venues and halls ---------------------------------------------------------------
 
     async def create_venue(
-        self, user: Principal, name: str, city: str, address: str
+        self, user: Principal, name: str, city: str, address: str, time_zone: str = "UTC"
     ) -> dict[str, Any]:
+        check_time_zone(time_zone)
         async with self._uow() as uow:
             row = (
                 await uow.execute(
@@ -119,6 +121,7 @@ class CatalogService:
                         name=name,
                         city=city,
                         address=address,
+                        time_zone=time_zone,
                         created_at=utcnow(),
                     )
                     .returning(venues)
@@ -287,6 +290,7 @@ class CatalogService:
                 events.c.duration_minutes,
                 venues.c.name.label("venue_name"),
                 venues.c.city,
+                venues.c.time_zone,
                 halls.c.name.label("hall_name"),
                 halls.c.venue_id,
             )
@@ -436,6 +440,8 @@ class CatalogService:
             sales_start=show.sales_start,
             sales_end=show.sales_end,
             max_per_booking=show.max_per_booking,
+            time_zone=show.time_zone,
+            max_held_per_customer=show.max_held_per_customer,
             seats=[
                 LayoutSeat(
                     id=s.id,

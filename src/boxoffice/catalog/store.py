@@ -23,6 +23,7 @@ venues = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("city", sa.Text, nullable=False, index=True),
     sa.Column("address", sa.Text, nullable=False, server_default=""),
+    sa.Column("time_zone", sa.Text, nullable=False, server_default="UTC"),  # IANA name
     *_timestamps(),
 )
 
@@ -90,6 +91,8 @@ shows = sa.Table(
     sa.Column("sales_start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sales_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("max_per_booking", sa.Integer, nullable=False),
+    # Places one customer may have in live holds and pending bookings; NULL: the default.
+    sa.Column("max_held_per_customer", sa.Integer),
     sa.Column("status", sa.Text, nullable=False),
     *_timestamps(),
 )

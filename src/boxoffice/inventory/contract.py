@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -41,6 +41,7 @@ class HoldView:
     show_title: str
     show_starts_at: datetime
     booking_id: uuid.UUID | None = None
+    time_zone: str = "UTC"  # the venue's
 
     @property
     def total(self) -> int:
@@ -69,7 +70,11 @@ class SeatsSold(Event):
 
 @dataclass(frozen=True)
 class SeatsReleased(Event):
+    """A failed or cancelled booking gave back its hold and what it had bought."""
+
     type = "inventory.seats.released"
     show_id: str
     booking_id: str
-    seat_ids: list[int]
+    seat_ids: list[int]  # sold seats given back
+    hold_id: str = ""
+    ga: list[dict[str, int]] = field(default_factory=list)  # sold places: area_id, quantity

@@ -18,4 +18,8 @@ def event_handlers(svc: InventoryService) -> dict[str, dict[str, EventHandler]]:
             "booking.booking.failed": svc.release_booking,
             "booking.booking.cancelled": svc.release_booking,
         },
+        # Our own event: what PostgreSQL released is freed in Redis at least once.
+        "inventory-hold-store": {
+            "inventory.seats.released": svc.apply_release,
+        },
     }

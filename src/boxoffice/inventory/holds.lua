@@ -1,7 +1,10 @@
 -- boxoffice hold store: every key of a show shares the hash tag {s:<show>} so one script
 -- touches one slot. Seat values in <p>st: "0" available, "B" blocked, "S" sold,
 -- "H<hold_id>" held while <p>exp scores that hold in the future.
--- Holds live in <p>h:<hold_id> (fields user, seats, ga, booking, state, expires).
+-- Holds live in <p>h:<hold_id> (fields user, seats, ga, n (places), sp and gp (the prices
+-- quoted when the seats were held, aligned with seats and ga), booking, state, expires).
+-- <p>u:<user> scores the user's holds, live or being paid for, by expiry; <p>r:<booking>
+-- marks a booking whose hold and sale were released (so a repeated release changes nothing).
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -15,29 +18,32 @@ local function split(s)
   return out
 end
 
--- Release one hold's seats and GA places; returns the freed seat ids.
+local function pairs_of(csv)
+  local out = {}
+  for _, pair in ipairs(split(csv)) do
+    local area, qty = string.match(pair, '([^:]+):([^:]+)')
+    out[#out + 1] = {area, tonumber(qty)}
+  end
+  return out
+end
+
+-- Release one hold, held or sold, with its seats and GA places; returns the freed seat ids.
 local function free_hold(p, hold_id)
   local hk = p .. 'h:' .. hold_id
   local h = redis.call('HMGET', hk, 'seats', 'ga', 'state', 'user')
   local freed = {}
   if h[4] then redis.call('ZREM', p .. 'u:' .. h[4], hold_id) end
-  if h[3] == 'sold' then
-    redis.call('ZREM', p .. 'exp', hold_id)
-    return freed
-  end
-  local marker = 'H' .. hold_id
+  redis.call('ZREM', p .. 'exp', hold_id)
+  if not h[3] then return freed end
+  local marker = h[3] == 'sold' and 'S' or ('H' .. hold_id)
   for _, seat in ipairs(split(h[1])) do
     if redis.call('HGET', p .. 'st', seat) == marker then
       redis.call('HSET', p .. 'st', seat, '0')
       freed[#freed + 1] = seat
     end
   end
-  for _, pair in ipairs(split(h[2])) do
-    local area, qty = string.match(pair, '([^:]+):([^:]+)')
-    redis.call('HINCRBY', p .. 'gau', area, -tonumber(qty))
-  end
+  for _, g in ipairs(pairs_of(h[2])) do redis.call('HINCRBY', p .. 'gau', g[1], -g[2]) end
   redis.call('DEL', hk)
-  redis.call('ZREM', p .. 'exp', hold_id)
   return freed
 end
 
@@ -47,6 +53,12 @@ local function announce(p, show, kind, seats, ver)
   local body = cjson.encode({show = show, state = kind, seats = seats})
   redis.call('PUBLISH', 'seats:' .. show,
     string.sub(body, 1, -2) .. ',"version":' .. string.format('%d', ver) .. '}')
+end
+
+local function changed(p, show, kind, seats)
+  local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
+  if #seats > 0 then announce(p, show, kind, seats, ver) end
+  return ver
 end
 
 -- Purge holds whose time is up (at most `limit`); returns freed seat ids.
@@ -59,6 +71,17 @@ local function purge(p, now, limit)
   return freed, #expired
 end
 
+-- Places a user has in live holds and holds being paid for.
+local function places_of(p, user, now)
+  local key = p .. 'u:' .. user
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  local total = 0
+  for _, hold_id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    total = total + tonumber(redis.call('HGET', p .. 'h:' .. hold_id, 'n') or '1')
+  end
+  return total
+end
+
 local op = ARGV[1]
 local p = ARGV[2]      -- key prefix "{s:<show>}:"
 local show = ARGV[3]
@@ -66,7 +89,8 @@ local now = now_ms()
 
 if op == 'hold' then
   -- ARGV: 4 hold_id, 5 user, 6 ttl_ms, 7 seat csv, 8 ga csv (area:qty), 9 idem key or '',
-  --       10 request fingerprint (for the idempotency key), 11 live holds allowed per user
+  --       10 request fingerprint (for the idempotency key), 11 places one customer may have
+  --       in live holds and pending bookings, 12 seat prices csv, 13 GA unit prices csv
   local meta = redis.call('HMGET', p .. 'meta', 'loaded', 'status', 'sales_start', 'sales_end', 'max')
   if meta[1] ~= '1' then return {'unloaded'} end
   if meta[2] ~= 'published' then return {'closed', meta[2]} end
@@ -80,23 +104,14 @@ if op == 'hold' then
     end
   end
   local seats = split(ARGV[7])
-  local ga = {}
+  local ga = pairs_of(ARGV[8])
   local count = #seats
-  for _, pair in ipairs(split(ARGV[8])) do
-    local area, qty = string.match(pair, '([^:]+):([^:]+)')
-    ga[#ga + 1] = {area, tonumber(qty)}
-    count = count + tonumber(qty)
-  end
+  for _, g in ipairs(ga) do count = count + g[2] end
   if count > tonumber(meta[5]) then return {'too_many', meta[5]} end
   local freed = purge(p, now, 50)
-  local mine = p .. 'u:' .. ARGV[5]
-  if redis.call('ZCARD', mine) >= tonumber(ARGV[11]) then
+  if #freed > 0 then changed(p, show, 'available', freed) end
+  if places_of(p, ARGV[5], now) + count > tonumber(ARGV[11]) then
     return {'too_many_holds', ARGV[11]}
-  end
-  local ver
-  if #freed > 0 then
-    ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
-    announce(p, show, 'available', freed, ver)
   end
   local unknown, taken = {}, {}
   for _, seat in ipairs(seats) do
@@ -126,15 +141,16 @@ if op == 'hold' then
   for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, marker) end
   for _, g in ipairs(ga) do redis.call('HINCRBY', p .. 'gau', g[1], g[2]) end
   local hk = p .. 'h:' .. hold_id
-  redis.call('HSET', hk, 'user', ARGV[5], 'seats', ARGV[7], 'ga', ARGV[8], 'state', 'held',
-    'expires', expires, 'created', now)
+  redis.call('HSET', hk, 'user', ARGV[5], 'seats', ARGV[7], 'ga', ARGV[8], 'n', count,
+    'sp', ARGV[12], 'gp', ARGV[13], 'state', 'held', 'expires', expires, 'created', now)
   redis.call('PEXPIREAT', hk, expires + 86400000)
   redis.call('ZADD', p .. 'exp', expires, hold_id)
+  local mine = p .. 'u:' .. ARGV[5]
   redis.call('ZADD', mine, expires, hold_id)
-  redis.call('PEXPIREAT', mine, expires)
+  local last = redis.call('ZRANGE', mine, -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', mine, last[2])
   if ARGV[9] ~= '' then redis.call('SET', ARGV[9], hold_id .. '|' .. ARGV[10], 'PX', ARGV[6]) end
-  ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
-  if #seats > 0 then announce(p, show, 'held', seats, ver) end
+  local ver = changed(p, show, 'held', seats)
   return {'ok', tostring(expires), tostring(ver)}
 
 elseif op == 'release' then
@@ -145,12 +161,14 @@ elseif op == 'release' then
   if ARGV[5] ~= '' and h[1] ~= ARGV[5] then return {'not_yours'} end
   if h[2] == 'sold' then return {'sold'} end
   local freed = free_hold(p, ARGV[4])
-  local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
-  if #freed > 0 then announce(p, show, 'available', freed, ver) end
+  changed(p, show, 'available', freed)
   return {'ok', tostring(#freed)}
 
 elseif op == 'attach' then
-  -- Tie a live hold to a booking and extend it: ARGV 4 hold_id, 5 user, 6 booking, 7 extend_ms
+  -- Tie a live hold to a booking and extend it: ARGV 4 hold_id, 5 user, 6 booking, 7 extend_ms.
+  -- The hold keeps counting towards its user's places until it is sold or released.
+  local status = redis.call('HGET', p .. 'meta', 'status')
+  if status and status ~= 'published' then return {'closed', status} end
   local hk = p .. 'h:' .. ARGV[4]
   local h = redis.call('HMGET', hk, 'user', 'state', 'booking', 'expires')
   if not h[1] then return {'missing'} end
@@ -160,48 +178,77 @@ elseif op == 'attach' then
   if tonumber(h[4]) <= now then return {'expired'} end
   local expires = math.max(tonumber(h[4]), now + tonumber(ARGV[7]))
   redis.call('HSET', hk, 'booking', ARGV[6], 'expires', expires)
-  redis.call('ZREM', p .. 'u:' .. h[1], ARGV[4])
+  local mine = p .. 'u:' .. h[1]
+  redis.call('ZADD', mine, expires, ARGV[4])
+  local last = redis.call('ZRANGE', mine, -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', mine, last[2])
   redis.call('ZADD', p .. 'exp', expires, ARGV[4])
   redis.call('PEXPIREAT', hk, expires + 86400000)
   return {'ok', tostring(expires)}
 
 elseif op == 'sell' then
-  -- Turn a live hold of this booking into sold seats: ARGV 4 hold_id, 5 booking
+  -- Turn a live hold of this booking into sold seats: ARGV 4 hold_id, 5 booking.
+  -- Answers the hold's seats and GA places, which PostgreSQL then records.
+  local status = redis.call('HGET', p .. 'meta', 'status')
+  if status and status ~= 'published' then return {'closed', status} end
+  if redis.call('EXISTS', p .. 'r:' .. ARGV[5]) == 1 then return {'released'} end
   local hk = p .. 'h:' .. ARGV[4]
-  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats', 'user')
+  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats', 'user', 'ga')
   if not h[1] then return {'missing'} end
   if h[1] ~= ARGV[5] then return {'attached', h[1]} end
-  if h[2] == 'sold' then return {'ok'} end
+  if h[2] == 'sold' then return {'ok', h[4], h[6]} end
   if tonumber(h[3]) <= now then return {'expired'} end
   local seats = split(h[4])
   for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, 'S') end
   redis.call('HSET', hk, 'state', 'sold')
   redis.call('ZREM', p .. 'exp', ARGV[4])
   redis.call('ZREM', p .. 'u:' .. h[5], ARGV[4])
-  local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
-  if #seats > 0 then announce(p, show, 'sold', seats, ver) end
+  changed(p, show, 'sold', seats)
+  return {'ok', h[4], h[6]}
+
+elseif op == 'release_booking' then
+  -- A booking failed or was cancelled: free its hold, held or sold, and what PostgreSQL had
+  -- sold it. ARGV 4 hold_id, 5 booking, 6 sold seat csv, 7 sold GA csv. Once per booking.
+  if not redis.call('SET', p .. 'r:' .. ARGV[5], '1', 'NX', 'PX', 2592000000) then
+    return {'done'}
+  end
+  local freed = {}
+  local h = redis.call('HMGET', p .. 'h:' .. ARGV[4], 'booking', 'state')
+  if h[2] and (not h[1] or h[1] == ARGV[5]) then
+    freed = free_hold(p, ARGV[4])
+  else
+    -- The hold is gone (sold long ago, or Redis was rebuilt from PostgreSQL): free the sale.
+    for _, seat in ipairs(split(ARGV[6])) do
+      if redis.call('HGET', p .. 'st', seat) == 'S' then
+        redis.call('HSET', p .. 'st', seat, '0')
+        freed[#freed + 1] = seat
+      end
+    end
+    for _, g in ipairs(pairs_of(ARGV[7])) do redis.call('HINCRBY', p .. 'gau', g[1], -g[2]) end
+  end
+  changed(p, show, 'available', freed)
+  return {'ok', tostring(#freed)}
+
+elseif op == 'meta' then
+  -- Copy a show's status and sales window from PostgreSQL: ARGV 4 the copy's version (ms),
+  -- then field/value pairs. An older copy never overwrites a newer one.
+  if tonumber(redis.call('HGET', p .. 'meta', 'synced') or '0') > tonumber(ARGV[4]) then
+    return {'stale'}
+  end
+  local fields = {'synced', ARGV[4]}
+  for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+  redis.call('HSET', p .. 'meta', unpack(fields))
   return {'ok'}
 
-elseif op == 'unsell' then
-  -- A cancelled sale frees its seats and GA places: ARGV 4 seat csv, 5 ga csv
-  local seats = split(ARGV[4])
-  for _, seat in ipairs(seats) do
-    if redis.call('HGET', p .. 'st', seat) == 'S' then redis.call('HSET', p .. 'st', seat, '0') end
-  end
-  for _, pair in ipairs(split(ARGV[5])) do
-    local area, qty = string.match(pair, '([^:]+):([^:]+)')
-    redis.call('HINCRBY', p .. 'gau', area, -tonumber(qty))
-  end
-  local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
-  if #seats > 0 then announce(p, show, 'available', seats, ver) end
-  return {'ok'}
+elseif op == 'close' then
+  -- The show was cancelled: end every hold that has not been sold.
+  local freed, n = purge(p, '+inf', 1000000)
+  changed(p, show, 'available', freed)
+  return {'ok', tostring(n)}
 
 elseif op == 'purge' then
   local freed, n = purge(p, now, 500)
-  if n > 0 then
-    local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
-    if #freed > 0 then announce(p, show, 'available', freed, ver) end
-  end
+  if n > 0 then changed(p, show, 'available', freed) end
   return {'ok', tostring(n)}
 end
 return {'bad_op'}

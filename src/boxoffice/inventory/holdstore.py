@@ -65,12 +65,14 @@ class HoldStore:
     async def load(
         self,
         show_id: uuid.UUID,
-        meta: dict[Any, Any],
+        meta: dict[str, str],
+        synced_ms: int,
         seats: dict[int, str],
         areas: dict[int, tuple[int, int]],
     ) -> None:
         """Write a show's inventory from PostgreSQL: available seats only where Redis has
-        nothing (live holds survive a reload); sold and blocked always win."""
+        nothing (live holds survive a reload); sold and blocked always win. `meta` (status,
+        sales window) is written only if Redis has no newer copy (see set_meta)."""
         p = prefix(show_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             for seat_id, state in seats.items():
@@ -81,17 +83,25 @@ class HoldStore:
             for area_id, (capacity, sold) in areas.items():
                 pipe.hset(f"{p}gac", str(area_id), capacity)
                 pipe.hsetnx(f"{p}gau", str(area_id), sold)
+            await self._script(args=self._meta_args(show_id, meta, synced_ms), client=pipe)
             # Versions go on from the clock (µs), never from 1 again: after Redis lost a show,
             # replicas' cached seat maps, clients' ETags and live feeds all know older versions.
             version = time.time_ns() // 1000
-            pipe.hset(f"{p}meta", mapping={**meta, "loaded": "1", "ver": version})
+            pipe.hset(f"{p}meta", mapping={"loaded": "1", "ver": version})
             pipe.sadd(SHOWS_INDEX, show_id.hex)
             await pipe.execute()
 
-    async def set_meta(self, show_id: uuid.UUID, meta: dict[Any, Any]) -> None:
-        p = prefix(show_id)
-        if await self.redis.hget(f"{p}meta", "loaded") == "1":
-            await self.redis.hset(f"{p}meta", mapping=meta)
+    async def set_meta(self, show_id: uuid.UUID, meta: dict[str, str], synced_ms: int) -> bool:
+        """Copy a show's status and sales window; an older copy (a smaller `synced_ms`, e.g. a
+        reload that read PostgreSQL before a change committed) never overwrites a newer one.
+        True if written."""
+        answer = await self._script(args=self._meta_args(show_id, meta, synced_ms))
+        return bool(answer[0] == "ok")
+
+    @staticmethod
+    def _meta_args(show_id: uuid.UUID, meta: dict[str, str], synced_ms: int) -> list[Any]:
+        fields = [x for pair in meta.items() for x in pair]
+        return ["meta", prefix(show_id), show_id.hex, synced_ms, *fields]
 
     async def lease(self, name: str, ms: int) -> bool:
         """True for the one caller that takes the named lease until it lapses; lets periodic

@@ -35,7 +35,7 @@ from boxoffice.inventory.domain import (
     show_of_hold,
 )
 from boxoffice.inventory.holdstore import HoldStore
-from boxoffice.inventory.store import ga_areas, ga_sales, seats, shows, sold_seats
+from boxoffice.inventory.store import ga_areas, ga_sales, sales, seats, shows, sold_seats
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.events import Envelope
@@ -51,8 +51,28 @@ def _ms(moment: datetime) -> str:
     return str(int(moment.timestamp() * 1000))
 
 
+def _ms_int(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
 def _at(ms: str | int) -> datetime:
     return datetime.fromtimestamp(int(ms) / 1000, UTC)
+
+
+def _meta(show: Any) -> dict[str, str]:
+    """What the hold script checks of a show (a ShowLayout or an inventory.shows row)."""
+    return {
+        "status": show.status,
+        "sales_start": _ms(show.sales_start),
+        "sales_end": _ms(show.sales_end),
+        "max": str(show.max_per_booking),
+    }
+
+
+def _prices(quoted: str | None, current: list[int]) -> list[int]:
+    if quoted is None:
+        return current
+    return [int(p) for p in quoted.split(",")] if quoted else []
 
 
 @dataclass
@@ -78,9 +98,11 @@ class InventoryService:
         holds: HoldStore,
         catalog: CatalogClient,
         hold_ttl_seconds: int,
-        holds_per_user: int = 3,
+        held_per_customer: int = 10,
     ) -> None:
-        self.holds_per_user = holds_per_user
+        # Places a customer may have in live holds and pending bookings of one show, unless
+        # the show sets its own limit.
+        self.held_per_customer = held_per_customer
         self.store = store
         self.holds = holds
         self.catalog = catalog
@@ -157,8 +179,33 @@ class InventoryService:
         self._shows[show_id] = data
         return data
 
-    async def sync_show(self, uow: UnitOfWork, layout: ShowLayout) -> None:
-        """Record a published or changed show from the catalog, then refresh the hold store."""
+    async def on_show_changed(self, uow: UnitOfWork, event: Envelope) -> None:
+        """A show was published, changed or cancelled: copy it from the catalog."""
+        show_id = uuid.UUID(event.payload["show_id"])
+        # The copy's version is the moment it was read: of two copies written in any order,
+        # the one read later wins, in Redis (set_meta) and in PostgreSQL (record_show).
+        synced = utcnow()
+        layout = await self.catalog.show_layout(show_id)
+        # Redis first, outside any lock: if it fails, the event fails and comes again (the
+        # inbox row rolls back with it), so the hold store learns every change at least once.
+        await self.holds.set_meta(show_id, _meta(layout), _ms_int(synced))
+        if layout.status != "published":
+            await self.holds.run("close", show_id)  # a cancelled show's live holds end now
+        await self.record_show(uow, layout, synced)
+
+        async def refresh() -> None:  # an optimisation: a hold would load the show itself
+            self._shows.pop(show_id, None)
+            try:
+                if await self.holds.version(show_id) == 0:
+                    await self.load(show_id)
+            except Exception:
+                log.exception("preloading show %s into the hold store failed", show_id)
+
+        uow.after_commit.append(refresh)
+
+    async def record_show(self, uow: UnitOfWork, layout: ShowLayout, synced: datetime) -> None:
+        """Store a copy of a show read from the catalog at `synced`, unless a copy read later
+        is stored already."""
         values = {
             "status": layout.status,
             "title": layout.title,
@@ -167,13 +214,22 @@ class InventoryService:
             "sales_start": layout.sales_start,
             "sales_end": layout.sales_end,
             "max_per_booking": layout.max_per_booking,
-            "updated_at": utcnow(),
+            "max_held_per_customer": layout.max_held_per_customer,
+            "time_zone": layout.time_zone,
+            "updated_at": synced,
         }
-        await uow.execute(
+        written = await uow.execute(
             pg_insert(shows)
             .values(show_id=layout.show_id, **values)
-            .on_conflict_do_update(index_elements=[shows.c.show_id], set_=values)
+            .on_conflict_do_update(
+                index_elements=[shows.c.show_id],
+                set_=values,
+                where=shows.c.updated_at <= synced,
+            )
+            .returning(shows.c.show_id)
         )
+        if written.first() is None:
+            return  # a newer copy is stored
         if layout.seats:
             stmt = pg_insert(seats)
             await uow.execute(
@@ -216,23 +272,6 @@ class InventoryService:
                     for a in layout.areas
                 ],
             )
-        uow.after_commit.append(lambda: self._after_sync(layout.show_id))
-
-    async def _after_sync(self, show_id: uuid.UUID) -> None:
-        self._shows.pop(show_id, None)
-        data = await self.show(show_id)
-        await self.holds.set_meta(show_id, self._meta(data.row))
-        if await self.holds.version(show_id) == 0:
-            await self.load(show_id)
-
-    @staticmethod
-    def _meta(row: Any) -> dict[str, str]:
-        return {
-            "status": row.status,
-            "sales_start": _ms(row.sales_start),
-            "sales_end": _ms(row.sales_end),
-            "max": str(row.max_per_booking),
-        }
 
     async def load(self, show_id: uuid.UUID) -> None:
         """(Re)build a show's hold-store keys from PostgreSQL, e.g. after Redis lost its data."""
@@ -240,6 +279,7 @@ class InventoryService:
         async with lock:
             data = await self.show(show_id)
             async with self.store.engine.connect() as conn:
+                row = (await conn.execute(sa.select(shows).where(shows.c.show_id == show_id))).one()
                 sold = {
                     r.seat_id
                     for r in (
@@ -257,7 +297,8 @@ class InventoryService:
             }
             await self.holds.load(
                 show_id,
-                self._meta(data.row),
+                _meta(row),
+                _ms_int(row.updated_at),
                 states,
                 {a.area_id: (a.capacity, a.sold) for a in areas},
             )
@@ -273,6 +314,15 @@ class InventoryService:
         )
         seats_csv, areas_csv = ",".join(map(str, request.seat_ids)), ga_csv(request.ga)
         fingerprint = f"{seats_csv};{areas_csv}"  # what the idempotency key was used for
+        # The hold keeps the prices of the seat map the customer was shown (this process's
+        # copy of the show): a later price change applies to new holds only.
+        data = await self.show(show_id)
+        seat_prices = ",".join(
+            str(data.seats[s].price if s in data.seats else 0) for s in request.seat_ids
+        )
+        area_prices = ",".join(
+            str(data.areas[a].price if a in data.areas else 0) for a, _ in request.ga
+        )
         args = (
             hold_id,
             user.user_id.hex,
@@ -281,7 +331,9 @@ class InventoryService:
             areas_csv,
             idem,
             fingerprint,
-            self.holds_per_user,
+            data.row.max_held_per_customer or self.held_per_customer,
+            seat_prices,
+            area_prices,
         )
         answer = await self.holds.run("hold", show_id, *args)
         if answer[0] == "unloaded":
@@ -303,7 +355,8 @@ class InventoryService:
                 raise HoldInUse("This Idempotency-Key was already used for other seats.")
             case ["too_many_holds", limit]:
                 raise TooManyHolds(
-                    f"You already have {limit} holds on this show; book or release one first.",
+                    f"At most {limit} places per customer may be held or awaiting payment for "
+                    "this show at once; book or release a hold first.",
                     limit=int(limit),
                 )
             case ["taken", csv]:
@@ -354,6 +407,11 @@ class InventoryService:
     async def view(self, hold_id: str, show_id: uuid.UUID, data: dict[str, str]) -> HoldView:
         show = await self.show(show_id)
         seat_ids = [int(s) for s in filter(None, data.get("seats", "").split(","))]
+        areas = parse_ga_csv(data.get("ga", ""))
+        # The prices quoted when the seats were held (holds made before prices were kept
+        # with the hold are priced from the show).
+        seat_prices = _prices(data.get("sp"), [show.seats[s].price for s in seat_ids])
+        area_prices = _prices(data.get("gp"), [show.areas[a].price for a, _ in areas])
         return HoldView(
             hold_id=hold_id,
             show_id=show_id,
@@ -362,6 +420,7 @@ class InventoryService:
             currency=show.row.currency,
             show_title=show.row.title,
             show_starts_at=show.row.starts_at,
+            time_zone=show.row.time_zone,
             booking_id=uuid.UUID(data["booking"]) if data.get("booking") else None,
             seats=[
                 HeldSeat(
@@ -370,9 +429,9 @@ class InventoryService:
                     section=show.seats[s].section,
                     row=show.seats[s].row,
                     category=show.seats[s].category,
-                    price=show.seats[s].price,
+                    price=price,
                 )
-                for s in seat_ids
+                for s, price in zip(seat_ids, seat_prices, strict=True)
             ],
             areas=[
                 HeldPlaces(
@@ -380,9 +439,9 @@ class InventoryService:
                     name=show.areas[a].name,
                     category=show.areas[a].category,
                     quantity=q,
-                    price=show.areas[a].price,
+                    price=price,
                 )
-                for a, q in parse_ga_csv(data.get("ga", ""))
+                for (a, q), price in zip(areas, area_prices, strict=True)
             ],
         )
 
@@ -436,37 +495,46 @@ class InventoryService:
                 raise HoldInUse("This hold already belongs to another booking.")
             case "expired":
                 raise HoldExpired("This hold has expired; hold the seats again.")
+            case "closed":
+                raise NotOnSale(f"This show is {answer[1]}; it sells nothing.")
         raise RuntimeError(f"unexpected hold-store answer {answer!r}")
 
     async def sell_hold(self, hold_id: str, booking_id: uuid.UUID) -> bool:
+        """Sell the booking's hold: True once its places are sold (again True on a repeat),
+        False if the hold was lost (expired, released, or the show is no longer on sale).
+
+        Redis first, then PostgreSQL: if the PostgreSQL sale fails or is refused after Redis
+        marked the seats sold, the booking fails and its release frees what Redis marked (see
+        release_booking), and a retried sale finds the hold sold in Redis and records it."""
         show_id = show_of_hold(hold_id)
-        data = await self.holds.hold(show_id, hold_id)
-        if not data or data.get("booking") != str(booking_id):
-            return await self._already_sold(booking_id)
-        seat_ids = [int(s) for s in filter(None, data["seats"].split(","))]
-        areas = parse_ga_csv(data.get("ga", ""))
+        answer = await self.holds.run("sell", show_id, hold_id, str(booking_id))
+        match answer:
+            case ["ok", seats_csv, areas_csv]:
+                seat_ids = [int(s) for s in filter(None, seats_csv.split(","))]
+                areas = parse_ga_csv(areas_csv)
+            case ["missing"]:
+                return await self._sold_to(booking_id)  # sold before and the hold is gone
+            case _:
+                return False  # expired, released, closed, or another booking's
         try:
             async with self.store.uow() as uow:
-                await self._record_sale(uow, show_id, booking_id, seat_ids, areas)
-                answer = await self.holds.run("sell", show_id, hold_id, str(booking_id))
-                if answer[0] != "ok":
-                    raise _Lost(answer[0])
-                uow.emit(
-                    SeatsSold(show_id=str(show_id), booking_id=str(booking_id), seat_ids=seat_ids)
-                )
-        except _Lost:
+                if await self._record_sale(uow, show_id, booking_id, seat_ids, areas):
+                    uow.emit(
+                        SeatsSold(
+                            show_id=str(show_id), booking_id=str(booking_id), seat_ids=seat_ids
+                        )
+                    )
+        except _Lost as lost:
+            log.info("the sale of hold %s to booking %s was refused: %s", hold_id, booking_id, lost)
             return False
         return True
 
-    async def _already_sold(self, booking_id: uuid.UUID) -> bool:
+    async def _sold_to(self, booking_id: uuid.UUID) -> bool:
         async with self.store.engine.connect() as conn:
-            sold = await conn.execute(
-                sa.select(sold_seats.c.seat_id)
-                .where(sold_seats.c.booking_id == booking_id)
-                .union_all(sa.select(ga_sales.c.area_id).where(ga_sales.c.booking_id == booking_id))
-                .limit(1)
+            status = await conn.scalar(
+                sa.select(sales.c.status).where(sales.c.booking_id == booking_id)
             )
-            return sold.first() is not None
+        return status == "sold"
 
     async def _record_sale(
         self,
@@ -475,76 +543,110 @@ class InventoryService:
         booking_id: uuid.UUID,
         seat_ids: list[int],
         areas: list[tuple[int, int]],
-    ) -> None:
+    ) -> bool:
+        """Record the sale in PostgreSQL; False if it was recorded before. Raises _Lost when
+        the show is not on sale, the booking was released, or a place is gone."""
+        # FOR SHARE: a cancellation of the show (which updates this row) waits for the sales
+        # in flight, and a sale after it sees the show cancelled.
+        status = await uow.conn.scalar(
+            sa.select(shows.c.status).where(shows.c.show_id == show_id).with_for_update(read=True)
+        )
+        if status != "published":
+            raise _Lost(f"the show is {status}")
+        claimed = await uow.execute(
+            pg_insert(sales)
+            .values(booking_id=booking_id, show_id=show_id, status="sold", updated_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(sales.c.booking_id)
+        )
+        if claimed.first() is None:
+            previous = await uow.conn.scalar(
+                sa.select(sales.c.status).where(sales.c.booking_id == booking_id)
+            )
+            if previous == "sold":
+                return False
+            raise _Lost("the booking was released")
         if seat_ids:
-            inserted = (
-                await uow.execute(
-                    pg_insert(sold_seats)
-                    .values(
-                        [
-                            {
-                                "show_id": show_id,
-                                "seat_id": s,
-                                "booking_id": booking_id,
-                                "sold_at": utcnow(),
-                            }
-                            for s in seat_ids
-                        ]
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(sold_seats.c.seat_id)
+            inserted = await uow.execute(
+                pg_insert(sold_seats)
+                .values(
+                    [
+                        {
+                            "show_id": show_id,
+                            "seat_id": s,
+                            "booking_id": booking_id,
+                            "sold_at": utcnow(),
+                        }
+                        for s in seat_ids
+                    ]
                 )
-            ).all()
-            if len(inserted) != len(seat_ids):
-                owners = (
-                    (
-                        await uow.execute(
-                            sa.select(sold_seats.c.booking_id).where(
-                                sold_seats.c.show_id == show_id, sold_seats.c.seat_id.in_(seat_ids)
-                            )
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-                if any(o != booking_id for o in owners):
-                    raise _Lost("seat sold to another booking")
+                .on_conflict_do_nothing()
+                .returning(sold_seats.c.seat_id)
+            )
+            if len(inserted.all()) != len(seat_ids):
+                raise _Lost("a seat was sold to another booking")
         for area_id, qty in areas:
-            new = (
-                await uow.execute(
-                    pg_insert(ga_sales)
-                    .values(booking_id=booking_id, area_id=area_id, show_id=show_id, quantity=qty)
-                    .on_conflict_do_nothing()
-                    .returning(ga_sales.c.area_id)
+            await uow.execute(
+                sa.insert(ga_sales).values(
+                    booking_id=booking_id, area_id=area_id, show_id=show_id, quantity=qty
                 )
-            ).first()
-            if new is None:
-                continue
-            room = (
-                await uow.execute(
-                    sa.update(ga_areas)
-                    .where(
-                        ga_areas.c.show_id == show_id,
-                        ga_areas.c.area_id == area_id,
-                        ga_areas.c.sold + qty <= ga_areas.c.capacity,
-                    )
-                    .values(sold=ga_areas.c.sold + qty)
-                    .returning(ga_areas.c.sold)
+            )
+            room = await uow.execute(
+                sa.update(ga_areas)
+                .where(
+                    ga_areas.c.show_id == show_id,
+                    ga_areas.c.area_id == area_id,
+                    ga_areas.c.sold + qty <= ga_areas.c.capacity,
                 )
-            ).first()
-            if room is None:
+                .values(sold=ga_areas.c.sold + qty)
+                .returning(ga_areas.c.sold)
+            )
+            if room.first() is None:
                 raise _Lost("general-admission area sold out")
+        return True
 
     # -- saga compensation (events) -----------------------------------------------------
 
     async def release_booking(self, uow: UnitOfWork, event: Envelope) -> None:
-        """A booking failed or was cancelled: free its hold and whatever it had bought."""
+        """A booking failed or was cancelled: give back whatever PostgreSQL sold it, and
+        announce it (SeatsReleased), which frees its hold and seats in Redis (apply_release)."""
         payload = event.payload
         booking_id = uuid.UUID(payload["booking_id"])
         show_id = uuid.UUID(payload["show_id"])
-        hold_id = payload.get("hold_id") or ""
-        if hold_id:
-            await self.holds.run("release", show_id, hold_id, "")
+        seat_ids: list[int] = []
+        areas: list[tuple[int, int]] = []
+        # Claiming the booking's sales row first: a sale in flight for it is waited for, and
+        # a sale that comes later finds it released and is refused.
+        claimed = await uow.execute(
+            pg_insert(sales)
+            .values(booking_id=booking_id, show_id=show_id, status="released", updated_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(sales.c.booking_id)
+        )
+        if claimed.first() is None:
+            previous = await uow.conn.scalar(
+                sa.select(sales.c.status).where(sales.c.booking_id == booking_id).with_for_update()
+            )
+            if previous == "sold":
+                seat_ids, areas = await self._unrecord_sale(uow, show_id, booking_id)
+        uow.emit(
+            SeatsReleased(
+                show_id=str(show_id),
+                booking_id=str(booking_id),
+                seat_ids=seat_ids,
+                hold_id=payload.get("hold_id") or "",
+                ga=[{"area_id": a, "quantity": q} for a, q in areas],
+            )
+        )
+
+    async def _unrecord_sale(
+        self, uow: UnitOfWork, show_id: uuid.UUID, booking_id: uuid.UUID
+    ) -> tuple[list[int], list[tuple[int, int]]]:
+        await uow.execute(
+            sa.update(sales)
+            .where(sales.c.booking_id == booking_id)
+            .values(status="released", updated_at=utcnow())
+        )
         seat_ids = list(
             (
                 await uow.execute(
@@ -570,19 +672,21 @@ class InventoryService:
                 .where(ga_areas.c.show_id == show_id, ga_areas.c.area_id == area_id)
                 .values(sold=ga_areas.c.sold - qty)
             )
-        if seat_ids or areas:
-            uow.emit(
-                SeatsReleased(show_id=str(show_id), booking_id=str(booking_id), seat_ids=seat_ids)
-            )
-            csv, ga = ",".join(map(str, seat_ids)), ga_csv(areas)
-            uow.after_commit.append(lambda: self._unsell(show_id, csv, ga))
+        return seat_ids, areas
 
-    async def _unsell(self, show_id: uuid.UUID, csv: str, ga: str) -> None:
-        await self.holds.run("unsell", show_id, csv, ga)
-
-    async def on_show_changed(self, uow: UnitOfWork, event: Envelope) -> None:
-        await self.sync_show(
-            uow, await self.catalog.show_layout(uuid.UUID(event.payload["show_id"]))
+    async def apply_release(self, uow: UnitOfWork, event: Envelope) -> None:
+        """inventory.seats.released, to ourselves: free the booking's hold and sold seats in
+        Redis. Runs at least once (a failure is retried like any event) and changes Redis once
+        per booking, however often it runs."""
+        del uow  # nothing to write in PostgreSQL but the inbox row
+        payload = event.payload
+        await self.holds.run(
+            "release_booking",
+            uuid.UUID(payload["show_id"]),
+            payload.get("hold_id") or "",
+            payload["booking_id"],
+            ",".join(map(str, payload.get("seat_ids", []))),
+            ga_csv([(g["area_id"], g["quantity"]) for g in payload.get("ga", [])]),
         )
 
     async def sweep(self, lease_ms: int = 900) -> int:

@@ -22,6 +22,9 @@ shows = sa.Table(
     sa.Column("sales_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("max_per_booking", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Places one customer may have in live holds and pending bookings; NULL: the default.
+    sa.Column("max_held_per_customer", sa.Integer),
+    sa.Column("time_zone", sa.Text, nullable=False, server_default="UTC"),
 )
 
 seats = sa.Table(
@@ -60,6 +63,19 @@ sold_seats = sa.Table(
     sa.Column("seat_id", sa.BigInteger, primary_key=True),
     sa.Column("booking_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("sold_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per booking that was sold or released: a sale and a release of the same booking meet
+# on its primary key, so whichever comes second sees the first (a late sale is refused, a late
+# release undoes the sale).
+sales = sa.Table(
+    "sales",
+    metadata,
+    sa.Column("booking_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("show_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('sold', 'released')", name="sale_status"),
 )
 
 ga_sales = sa.Table(

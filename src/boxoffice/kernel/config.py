@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     payment_slow_seconds: float = 2.0
     saga_sweep_seconds: float = 1.0
     hold_sweep_seconds: float = 1.0
-    # Live holds one customer may keep on one show (holds being paid for do not count).
-    max_holds_per_user_per_show: int = 10
+    # Places (seats and GA places) one customer may have in live holds and pending bookings
+    # of one show at once, for shows that set no limit of their own.
+    max_held_per_customer: int = 10
 
     # Auth. Keys default to files under var_dir/keys, generated on first start.
     jwt_private_key_file: Path | None = None

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.errors import Conflict
@@ -16,6 +17,25 @@ from boxoffice.kernel.messaging import UnitOfWork
 
 def request_hash(body: Any) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+async def stored_answer(
+    conn: AsyncConnection, table: sa.Table, scope: str, principal: str, key: str, body: Any
+) -> tuple[int, Any] | None:
+    """The answer a committed call with this key gave, read without claiming anything (so a
+    caller can find a repeat before it calls another service)."""
+    row = (
+        await conn.execute(
+            sa.select(table).where(
+                table.c.scope == scope, table.c.principal == principal, table.c.key == key
+            )
+        )
+    ).first()
+    if row is None or row.status_code is None:
+        return None
+    if row.request_hash != request_hash(body):
+        raise Conflict("This Idempotency-Key was already used for a different request.")
+    return int(row.status_code), row.body
 
 
 class IdempotentCall:

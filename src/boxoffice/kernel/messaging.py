@@ -211,6 +211,12 @@ class OutboxRelay:
 EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
 
 
+class InconsistentEvent(Exception):
+    """An event contradicts what the consumer knows (an amount that is not the booking's, a
+    booking that does not exist): it is parked as a dead letter at once, never retried, and
+    changes nothing. Events are checked, not trusted."""
+
+
 class Consumer:
     """Feeds events of the given types to one handler, exactly once in effect: the event id is
     recorded in the service's inbox in the handler's own transaction. A failing handler is retried
@@ -267,7 +273,7 @@ class Consumer:
             await self.handle(envelope)
         except Exception as exc:
             EVENTS_HANDLED.labels(self.name, envelope.type, "failed").inc()
-            if delivery.attempt >= self.max_deliveries:
+            if isinstance(exc, InconsistentEvent) or delivery.attempt >= self.max_deliveries:
                 log.error(
                     "parking event %s %s for %s after %d deliveries: %r",
                     envelope.type,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -25,7 +25,10 @@ class RefundOut(BaseModel):
     id: uuid.UUID
     amount: int
     reason: str
-    provider_ref: str
+    status: Literal["pending", "succeeded", "failed"] = Field(
+        description="pending: recorded, the provider has not confirmed it yet"
+    )
+    provider_ref: str | None
     created_at: datetime
 
 

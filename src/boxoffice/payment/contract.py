@@ -30,6 +30,8 @@ class PaymentRefunded(Event):
     payment_id: str
     booking_id: str
     user_id: str
-    amount: int
+    amount: int  # this refund
     currency: str
     reason: str
+    refunded_total: int = 0  # every refund of the payment given back so far, this one included
+    payment_amount: int = 0  # what was charged

@@ -42,5 +42,6 @@ class MockCardProvider:
             False, reference, f"Unknown test card {token!r}; use one of {', '.join(TEST_CARDS)}."
         )
 
-    async def refund(self, payment_id: str, amount: int) -> str:
-        return f"mock_refund_{payment_id[:8]}_{amount}"
+    async def refund(self, refund_id: str, payment_id: str, amount: int) -> str:
+        """Give `amount` back on the payment; a repeated refund id refunds once."""
+        return f"mock_refund_{payment_id[:8]}_{refund_id[:8]}_{amount}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Coroutine
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -25,6 +27,11 @@ from boxoffice.payment.store import messaging, payments, refunds
 
 log = logging.getLogger(__name__)
 
+# A refund is asked for right after it is recorded; retry_refunds asks again for one still
+# pending this long after it was recorded, at most once per REFUND_RETRY.
+REFUND_GRACE = timedelta(seconds=5)
+REFUND_RETRY = timedelta(seconds=30)
+
 
 class PaymentService:
     def __init__(
@@ -33,7 +40,7 @@ class PaymentService:
         self.store = store
         self.provider = provider
         self.provider_timeout = provider_timeout
-        self._charging: set[asyncio.Task[None]] = set()
+        self._calls: set[asyncio.Task[Any]] = set()  # provider calls in flight
 
     # -- the saga's payment step --------------------------------------------------------
 
@@ -64,13 +71,16 @@ class PaymentService:
             uow.after_commit.append(lambda: self._spawn(payment_id))
 
     async def _spawn(self, payment_id: uuid.UUID) -> None:
-        task = asyncio.create_task(self.charge(payment_id), name=f"charge:{payment_id}")
-        self._charging.add(task)
-        task.add_done_callback(self._charging.discard)
+        self._background(self.charge(payment_id), f"charge:{payment_id}")
+
+    def _background(self, call: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.create_task(call, name=name)
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
 
     async def resume(self) -> int:
         """After a restart, ask the provider again for every payment still without an answer
-        (the provider deduplicates by payment id)."""
+        (the provider deduplicates by payment id); pending refunds follow (retry_refunds)."""
         async with self.store.engine.connect() as conn:
             ids = (
                 (
@@ -175,8 +185,20 @@ class PaymentService:
         elif left := refundable(status, row.amount, row.refunded):
             await self._refund(uow, row, left, event.payload.get("reason", "Booking ended."))
 
-    async def _refund(self, uow: UnitOfWork, row: Any, amount: int, reason: str) -> dict[str, Any]:
-        reference = await self.provider.refund(str(row.id), amount)
+    async def _refund(self, uow: UnitOfWork, row: Any, amount: int, reason: str) -> uuid.UUID:
+        """Record a refund of `amount` (counted as refunded at once, so two refunds never give
+        back more than the charge) and ask the provider once the transaction committed: the
+        provider is never asked for money back that we have not written down first."""
+        refund_id = await self._reserve(uow, row, amount, reason)
+
+        async def ask() -> None:
+            self._background(self.send_refund(refund_id), f"refund:{refund_id}")
+
+        uow.after_commit.append(ask)
+        return refund_id
+
+    @staticmethod
+    async def _reserve(uow: UnitOfWork, row: Any, amount: int, reason: str) -> uuid.UUID:
         refund_id = new_id()
         await uow.execute(
             sa.insert(refunds).values(
@@ -184,28 +206,111 @@ class PaymentService:
                 payment_id=row.id,
                 amount=amount,
                 reason=reason,
-                provider_ref=reference,
+                status="pending",
                 created_at=utcnow(),
             )
         )
-        refunded = row.refunded + amount
-        status = PaymentStatus.REFUNDED if refunded == row.amount else PaymentStatus(row.status)
         await uow.execute(
             sa.update(payments)
             .where(payments.c.id == row.id)
-            .values(refunded=refunded, status=status, updated_at=utcnow())
+            .values(refunded=payments.c.refunded + amount, updated_at=utcnow())
         )
-        uow.emit(
-            PaymentRefunded(
-                payment_id=str(row.id),
-                booking_id=str(row.booking_id),
-                user_id=str(row.user_id),
-                amount=amount,
-                currency=row.currency,
-                reason=reason,
+        return refund_id
+
+    async def send_refund(self, refund_id: uuid.UUID) -> bool:
+        """Ask the provider for a recorded refund, with no transaction open while it answers;
+        True once it is done. A refund the provider did not answer stays pending and is asked
+        again by retry_refunds (the provider deduplicates by refund id)."""
+        async with self.store.engine.begin() as conn:
+            claimed = (
+                await conn.execute(
+                    sa.update(refunds)
+                    .where(
+                        refunds.c.id == refund_id,
+                        refunds.c.status == "pending",
+                        sa.or_(
+                            refunds.c.attempted_at.is_(None),
+                            refunds.c.attempted_at < utcnow() - REFUND_RETRY,
+                        ),
+                    )
+                    .values(attempted_at=utcnow())
+                    .returning(refunds.c.payment_id, refunds.c.amount)
+                )
+            ).first()
+        if claimed is None:
+            return False  # done, or another replica is asking right now
+        try:
+            reference = await asyncio.wait_for(
+                self.provider.refund(str(refund_id), str(claimed.payment_id), claimed.amount),
+                self.provider_timeout,
             )
-        )
-        return {"refund_id": refund_id, "amount": amount, "reason": reason}
+        except Exception as exc:
+            log.warning(
+                "refund %s: the provider did not answer (%r); retrying later", refund_id, exc
+            )
+            return False
+        async with self.store.uow() as uow:
+            row = await self._locked(uow, payments.c.id == claimed.payment_id)
+            done = (
+                await uow.execute(
+                    sa.update(refunds)
+                    .where(refunds.c.id == refund_id, refunds.c.status == "pending")
+                    .values(status="succeeded", provider_ref=reference)
+                    .returning(refunds.c.reason)
+                )
+            ).first()
+            if done is None:
+                return True
+            given_back = int(
+                await uow.conn.scalar(
+                    sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount), 0)).where(
+                        refunds.c.payment_id == row.id, refunds.c.status == "succeeded"
+                    )
+                )
+                or 0
+            )
+            if given_back == row.amount:
+                await uow.execute(
+                    sa.update(payments)
+                    .where(payments.c.id == row.id)
+                    .values(status=PaymentStatus.REFUNDED, updated_at=utcnow())
+                )
+            uow.emit(
+                PaymentRefunded(
+                    payment_id=str(row.id),
+                    booking_id=str(row.booking_id),
+                    user_id=str(row.user_id),
+                    amount=claimed.amount,
+                    currency=row.currency,
+                    reason=done.reason,
+                    refunded_total=given_back,
+                    payment_amount=row.amount,
+                )
+            )
+        return True
+
+    async def retry_refunds(self, limit: int = 50) -> int:
+        """Ask the provider again for refunds it has not answered (a crash, a timeout)."""
+        async with self.store.engine.connect() as conn:
+            ids = (
+                await conn.scalars(
+                    sa.select(refunds.c.id)
+                    .where(
+                        refunds.c.status == "pending",
+                        refunds.c.created_at < utcnow() - REFUND_GRACE,
+                        sa.or_(
+                            refunds.c.attempted_at.is_(None),
+                            refunds.c.attempted_at < utcnow() - REFUND_RETRY,
+                        ),
+                    )
+                    .order_by(refunds.c.created_at)
+                    .limit(limit)
+                )
+            ).all()
+        done = 0
+        for refund_id in ids:
+            done += await self.send_refund(refund_id)
+        return done
 
     # -- API ----------------------------------------------------------------------------
 
@@ -240,13 +345,16 @@ class PaymentService:
             status = PaymentStatus(row.status)
             asked = amount if amount is not None else refundable(status, row.amount, row.refunded)
             check_refund(status, row.amount, row.refunded, asked)
-            await self._refund(uow, row, asked, reason)
-            answer = await self._load(uow.conn, payment_id)
-            if call is not None:
-                # Rows carry quoted_name keys (a str subclass) and asyncpg UUIDs, both of which
-                # orjson refuses by default.
-                stored = orjson.dumps(answer, default=str, option=orjson.OPT_NON_STR_KEYS)
-                await call.remember(200, orjson.loads(stored))
+            refund_id = await self._reserve(uow, row, asked, reason)
+            if call is not None:  # a repeat while the provider answers gets this answer
+                await call.remember(200, _json(await self._load(uow.conn, payment_id)))
+        await self.send_refund(refund_id)
+        async with self.store.engine.connect() as conn:
+            answer = await self._load(conn, payment_id)
+        if call is not None:
+            async with self.store.uow() as uow:
+                call.uow = uow
+                await call.remember(200, _json(answer))
         return 200, answer
 
     async def get(self, user: Principal, payment_id: uuid.UUID) -> dict[str, Any]:
@@ -287,6 +395,12 @@ class PaymentService:
         return (await uow.execute(sa.select(payments).where(where).with_for_update())).one()
 
     async def stop(self) -> None:
-        for task in list(self._charging):
+        for task in list(self._calls):
             task.cancel()
-        await asyncio.gather(*self._charging, return_exceptions=True)
+        await asyncio.gather(*self._calls, return_exceptions=True)
+
+
+def _json(answer: Any) -> Any:
+    # Rows carry quoted_name keys (a str subclass) and asyncpg UUIDs, both of which orjson
+    # refuses by default.
+    return orjson.loads(orjson.dumps(answer, default=str, option=orjson.OPT_NON_STR_KEYS))

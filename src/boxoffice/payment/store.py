@@ -39,6 +39,14 @@ refunds = sa.Table(
     ),
     sa.Column("amount", sa.Integer, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("provider_ref", sa.Text, nullable=False),
+    # pending: recorded (and counted in payments.refunded) before the provider is asked;
+    # succeeded or failed: the provider's answer.
+    sa.Column("status", sa.Text, nullable=False, server_default="succeeded"),
+    sa.Column("provider_ref", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempted_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="refund_status"),
+    sa.Index(
+        "ix_payment_refunds_pending", "created_at", postgresql_where=sa.text("status = 'pending'")
+    ),
 )

@@ -51,7 +51,7 @@ class Show:
             "max": str(max_per_booking),
         }
         seat_states = dict.fromkeys(range(1, seats + 1), "0") | (states or {})
-        await self.holds.load(self.id, meta, seat_states, {AREA: (capacity, 0)})
+        await self.holds.load(self.id, meta, now_ms(), seat_states, {AREA: (capacity, 0)})
         # Servers of other test sessions sweep every show in this index; keep ours to ourselves.
         await self.redis.srem(SHOWS_INDEX, self.id.hex)
 
@@ -63,7 +63,8 @@ class Show:
         user: str = "u1",
         ttl_ms: int = 60_000,
         key: str = "",
-        holds_per_user: int = 1000,
+        places_per_user: int = 1000,
+        prices: tuple[int, int] = (1000, 500),
     ) -> tuple[str, list[str]]:
         """The 'hold' op with the arguments InventoryService.place_hold passes."""
         hold_id = new_hold_id(self.id)
@@ -78,7 +79,9 @@ class Show:
             areas_csv,
             key,
             f"{seats_csv};{areas_csv}",
-            holds_per_user,
+            places_per_user,
+            ",".join(str(prices[0]) for _ in seats),
+            str(prices[1]) if ga else "",
         )
         return hold_id, answer
 
@@ -173,18 +176,30 @@ async def test_a_repeated_idempotency_key_returns_the_first_hold(show: Show) -> 
     assert other != first
 
 
-async def test_a_user_holds_only_so_many_live_holds_per_show(show: Show) -> None:
+async def test_a_user_holds_only_so_many_places_per_show_paid_for_or_not(show: Show) -> None:
     await show.load()
-    first = await show.granted([1], holds_per_user=2)
-    await show.granted([2], holds_per_user=2)
-    assert (await show.hold([3], holds_per_user=2))[1] == ["too_many_holds", "2"]
-    assert (await show.seats())["3"] == "0"
-    await show.granted([3], user="u2", holds_per_user=2)
+    first = await show.granted([1], places_per_user=3)
+    await show.granted([2], ga=1, places_per_user=3)
+    assert (await show.hold([3, 4], places_per_user=3))[1] == ["too_many_holds", "3"]
+    assert (await show.seats())["4"] == "0"
+    await show.granted([3, 4, 5], user="u2", places_per_user=3)
     await show.holds.run("release", show.id, first, "u1")
-    third = await show.granted([4], holds_per_user=2)
-    # A hold that is being paid for no longer counts against the limit.
-    await show.holds.run("attach", show.id, third, "u1", str(uuid.uuid4()), 60_000)
-    await show.granted([5], holds_per_user=2)
+    third = await show.granted([6], places_per_user=3)
+    # A hold that is being paid for still counts: a customer cannot hoard seats by booking
+    # them with a payment that never completes.
+    booking = str(uuid.uuid4())
+    await show.holds.run("attach", show.id, third, "u1", booking, 60_000)
+    assert (await show.hold([7], places_per_user=3))[1] == ["too_many_holds", "3"]
+    # Once sold, the places are the customer's and no longer count.
+    assert (await show.holds.run("sell", show.id, third, booking))[0] == "ok"
+    await show.granted([7], places_per_user=3)
+
+
+async def test_a_hold_keeps_the_prices_it_was_quoted(show: Show) -> None:
+    await show.load()
+    hold_id = await show.granted([1, 2], ga=2, prices=(1000, 250))
+    data = await show.holds.hold(show.id, hold_id)
+    assert (data["sp"], data["gp"], data["n"]) == ("1000,1000", "250", "4")
 
 
 async def test_a_refused_hold_does_not_burn_its_idempotency_key(show: Show) -> None:
@@ -254,31 +269,90 @@ async def test_sell_turns_an_attached_hold_into_sold_seats(show: Show) -> None:
     await show.holds.run("attach", show.id, hold_id, "u1", booking, 60_000)
     other = str(uuid.uuid4())
     assert await show.holds.run("sell", show.id, hold_id, other) == ["attached", booking]
-    assert await show.holds.run("sell", show.id, hold_id, booking) == ["ok"]
+    sold = ["ok", "1,2", f"{AREA}:2"]
+    assert await show.holds.run("sell", show.id, hold_id, booking) == sold
     seats = await show.seats()
     assert (seats["1"], seats["2"]) == ("S", "S")
     assert (await show.holds.hold(show.id, hold_id))["state"] == "sold"
     assert await show.redis.zscore(f"{prefix(show.id)}exp", hold_id) is None
     assert await show.ga_used() == 2, "sold GA places stay counted"
-    assert await show.holds.run("sell", show.id, hold_id, booking) == ["ok"], "idempotent"
+    assert await show.holds.run("sell", show.id, hold_id, booking) == sold, "idempotent"
     assert await show.holds.run("release", show.id, hold_id, "") == ["sold"]
     assert (await show.hold([2, 3], user="u2"))[1] == ["taken", "2"]
     assert (await show.hold([], ga=4, user="u2"))[1] == ["ga_full", str(AREA), "3"]
 
 
-async def test_unsell_gives_seats_and_places_back(show: Show) -> None:
+async def test_a_cancelled_show_neither_attaches_nor_sells(show: Show) -> None:
+    await show.load()
+    held = await show.granted([1])
+    attached = await show.granted([2])
+    booking = str(uuid.uuid4())
+    await show.holds.run("attach", show.id, attached, "u1", booking, 60_000)
+    assert await show.holds.set_meta(show.id, {"status": "cancelled"}, now_ms() + 1)
+    assert await show.holds.run("attach", show.id, held, "u1", str(uuid.uuid4()), 60_000) == [
+        "closed",
+        "cancelled",
+    ]
+    assert await show.holds.run("sell", show.id, attached, booking) == ["closed", "cancelled"]
+    assert await show.holds.run("close", show.id) == ["ok", "2"]
+    assert set((await show.seats()).values()) == {"0"}, "a cancelled show's holds end"
+
+
+async def test_an_older_copy_of_a_show_never_overwrites_a_newer_one(show: Show) -> None:
+    await show.load()
+    later = now_ms() + 10_000
+    assert await show.holds.set_meta(show.id, {"status": "cancelled"}, later)
+    assert not await show.holds.set_meta(show.id, {"status": "published"}, later - 1)
+    await show.load()  # a reload reading an older PostgreSQL copy
+    assert (await show.hold([1]))[1] == ["closed", "cancelled"]
+
+
+async def test_releasing_a_booking_gives_seats_and_places_back_once(show: Show) -> None:
     await show.load()
     hold_id = await show.granted([1, 2], ga=2)
     booking = str(uuid.uuid4())
     await show.holds.run("attach", show.id, hold_id, "u1", booking, 60_000)
     await show.holds.run("sell", show.id, hold_id, booking)
     other = await show.granted([3])
-    assert await show.holds.run("unsell", show.id, "1,2,3", f"{AREA}:2") == ["ok"]
+    args = ("release_booking", show.id, hold_id, booking, "1,2", f"{AREA}:2")
+    assert await show.holds.run(*args) == ["ok", "2"]
     seats = await show.seats()
     assert (seats["1"], seats["2"]) == ("0", "0")
-    assert seats["3"] == f"H{other}", "unsell frees sold seats only, never a held one"
+    assert seats["3"] == f"H{other}", "a release frees the booking's seats only"
     assert await show.ga_used() == 0
+    assert await show.holds.run(*args) == ["done"], "a repeated release changes nothing"
+    assert await show.ga_used() == 0
+    assert await show.holds.run("sell", show.id, hold_id, booking) == ["released"]
     await show.granted([1, 2], ga=4, user="u2")
+
+
+async def test_releasing_a_booking_frees_its_hold_before_the_sale(show: Show) -> None:
+    await show.load()
+    hold_id = await show.granted([1], ga=1)
+    booking = str(uuid.uuid4())
+    await show.holds.run("attach", show.id, hold_id, "u1", booking, 60_000)
+    assert await show.holds.run("release_booking", show.id, hold_id, booking, "", "") == [
+        "ok",
+        "1",
+    ]
+    assert (await show.seats())["1"] == "0"
+    assert await show.ga_used() == 0
+    assert await show.holds.hold(show.id, hold_id) == {}
+    assert await show.holds.run("sell", show.id, hold_id, booking) == ["released"]
+
+
+async def test_releasing_a_sale_whose_hold_is_gone_frees_the_sold_places(show: Show) -> None:
+    # After Redis lost a show it is rebuilt from PostgreSQL: sold seats, no holds.
+    await show.load(states={4: "S"})
+    await show.redis.hset(f"{prefix(show.id)}gau", str(AREA), 2)
+    booking = str(uuid.uuid4())
+    gone = new_hold_id(show.id)
+    assert await show.holds.run("release_booking", show.id, gone, booking, "4", f"{AREA}:2") == [
+        "ok",
+        "1",
+    ]
+    assert (await show.seats())["4"] == "0"
+    assert await show.ga_used() == 0
 
 
 async def test_expired_holds_are_purged_and_their_places_freed(show: Show) -> None:
@@ -315,7 +389,7 @@ async def test_ga_areas_never_hold_more_than_their_capacity(show: Show) -> None:
     assert (await show.hold([], ga=1, user="u3"))[1] == ["ga_full", str(AREA), "0"]
     assert await show.ga_used() == 5
     unknown = await show.holds.run(
-        "hold", show.id, new_hold_id(show.id), "u", 1000, "", "777:1", "", ";777:1", 10
+        "hold", show.id, new_hold_id(show.id), "u", 1000, "", "777:1", "", ";777:1", 10, "", "0"
     )
     assert unknown == ["unknown_area", "777"]
 
@@ -340,7 +414,7 @@ async def test_every_change_bumps_the_version_and_refusals_do_not(show: Show) ->
     await show.holds.run("attach", show.id, hold_id, "u1", booking, 60_000)
     await show.holds.run("sell", show.id, hold_id, booking)
     await bumped()
-    await show.holds.run("unsell", show.id, "2", "")
+    await show.holds.run("release_booking", show.id, hold_id, booking, "2", "")
     await bumped()
     await show.load()
     await bumped()
@@ -375,7 +449,7 @@ async def test_seat_changes_are_published_on_the_show_channel(show: Show) -> Non
         await show.holds.run("sell", show.id, booked, booking)
         sold = await next_change()
         assert (sold["state"], sold["seats"]) == ("sold", ["3"])
-        await show.holds.run("unsell", show.id, "3", "")
+        await show.holds.run("release_booking", show.id, booked, booking, "3", "")
         assert (await next_change())["state"] == "available"
         await show.granted([4], ttl_ms=50)
         await next_change()
