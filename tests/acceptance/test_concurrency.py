@@ -202,8 +202,8 @@ async def selling_server(infra: Infra, tmp_path: Path) -> Any:
             own,
             tmp_path / "seller",
             hold_ttl_seconds="8",
-            # Ten buyers share each account here: let each keep that many holds at once.
-            max_holds_per_user_per_show="10",
+            # Ten buyers share each account here: let them hold that many places at once.
+            max_held_per_customer="100",
             payment_timeout_seconds="3",
             hold_sweep_seconds="0.5",
             saga_sweep_seconds="0.5",
