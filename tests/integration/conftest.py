@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from boxoffice.kernel.bus import NatsBus
 from boxoffice.kernel.db import make_engine
@@ -89,3 +90,22 @@ async def scratch(engine: AsyncEngine) -> AsyncIterator[Scratch]:
     yield made
     async with engine.begin() as conn:
         await conn.execute(sa.text(f'DROP SCHEMA "{made.schema}" CASCADE'))
+
+
+@pytest.fixture(scope="module")
+async def own_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database of this test module's own, with every service's migrations
+    applied: no running server's relays, consumers or sweepers see what the module writes."""
+    url = make_url(infra.database_url)
+    name = f"bx_it_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    database_url = url.set(database=name).render_as_string(hide_password=False)
+    await asyncio.to_thread(upgrade, database_url)
+    engine = make_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()

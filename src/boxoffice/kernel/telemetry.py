@@ -7,6 +7,7 @@ import contextvars
 import json
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -153,6 +154,15 @@ def current_trace_id() -> str:
 
 # -- logs -----------------------------------------------------------------------------------
 
+# asyncpg names a query argument it could not encode by its value ("invalid input for query
+# argument $1: 'argon2id$…' (…)"); SQLAlchemy hides parameters itself (hide_parameters).
+_QUERY_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+): .*?( \(|$)", re.M)
+
+
+def redact(text: str) -> str:
+    """A log text without the SQL parameter values that database errors quote."""
+    return _QUERY_ARGUMENT.sub(r"\1: <hidden>\2", text)
+
 
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
@@ -165,7 +175,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for key, value in (
             ("request_id", request_id_var.get()),
@@ -175,13 +185,13 @@ class JsonFormatter(logging.Formatter):
             if value:
                 line[key] = value
         if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
+            line["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False)
 
 
 class HumanFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        base = super().format(record)
+        base = redact(super().format(record))
         trace_id = current_trace_id()
         return f"{base} [trace {trace_id[:8]}]" if trace_id else base
 
