@@ -112,8 +112,12 @@ def make_show(organizer: User) -> Callable[..., dict[str, Any]]:
         max_per_booking: int = 10,
         publish: bool = True,
         starts_in: timedelta = timedelta(days=7),
+        time_zone: str = "UTC",
+        max_held_per_customer: int | None = None,
     ) -> dict[str, Any]:
-        venue = organizer.post("/venues", json={"name": "Test Venue", "city": "Testville"}).json()
+        venue = organizer.post(
+            "/venues", json={"name": "Test Venue", "city": "Testville", "time_zone": time_zone}
+        ).json()
         hall = organizer.post(
             f"/venues/{venue['id']}/halls",
             json={
@@ -146,6 +150,11 @@ def make_show(organizer: User) -> Callable[..., dict[str, Any]]:
                 "sales_start": (now - timedelta(hours=1)).isoformat(),
                 "sales_end": (starts - timedelta(minutes=30)).isoformat(),
                 "max_per_booking": max_per_booking,
+                **(
+                    {"max_held_per_customer": max_held_per_customer}
+                    if max_held_per_customer
+                    else {}
+                ),
             },
         )
         assert show.status_code == 201, show.text
