@@ -107,8 +107,8 @@ class IdentityService:
         try:
             user = await self.create_user(email, password, name)
         except EmailTaken:
-            raise
-        except BaseException:
+            raise  # a failed attempt: it stays counted
+        except BaseException:  # nothing was learnt about the email: not a failure
             await self.limiter.refund(failures, email)
             raise
         await self.limiter.refund(failures, email)
