@@ -139,6 +139,12 @@ class Server:
         return f"{self.base_url}/api/v1"
 
 
+# Test servers log in many users from 127.0.0.1, more than one client address may in a minute:
+# their per-client auth limit is off unless a test sets one (tests/acceptance/test_auth_limits.py
+# does, with tight limits). The per-account limits keep their defaults.
+TEST_SERVER_SETTINGS = {"auth_limit_per_client": "0"}
+
+
 def start_server(infra: Infra, workdir: Path, shape: str = "all-in-one", **settings: str) -> Server:
     """Run `boxoffice up` (either shape) as a child process and wait until it is ready."""
     port = free_port()
@@ -149,7 +155,7 @@ def start_server(infra: Infra, workdir: Path, shape: str = "all-in-one", **setti
         **infra.env(),
         "BOXOFFICE_VAR_DIR": str(workdir / "var"),
         "BOXOFFICE_LOG_LEVEL": "WARNING",
-        **{f"BOXOFFICE_{k.upper()}": v for k, v in settings.items()},
+        **{f"BOXOFFICE_{k.upper()}": v for k, v in {**TEST_SERVER_SETTINGS, **settings}.items()},
     }
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -30,7 +30,7 @@ from boxoffice.catalog.contract import CatalogClient
 from boxoffice.catalog.service import CatalogService
 from boxoffice.identity import api as identity_api
 from boxoffice.identity import store as identity_store
-from boxoffice.identity.service import IdentityService
+from boxoffice.identity.service import AuthLimits, IdentityService
 from boxoffice.inventory import api as inventory_api
 from boxoffice.inventory import handlers as inventory_handlers
 from boxoffice.inventory import store as inventory_store
@@ -40,12 +40,19 @@ from boxoffice.inventory.holdstore import HoldStore
 from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.admin import dead_letter_router
-from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
+from boxoffice.kernel.auth import (
+    PasswordHashing,
+    TokenIssuer,
+    TokenVerifier,
+    default_hash_concurrency,
+    ensure_keypair,
+)
 from boxoffice.kernel.bus import NatsBus
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
 from boxoffice.kernel.problems import install_problem_handlers
+from boxoffice.kernel.ratelimit import Limit, RateLimiter
 from boxoffice.kernel.rpc import ServiceClient
 from boxoffice.kernel.telemetry import CONSUMER_LAG, TelemetryMiddleware, metrics_response
 from boxoffice.notification import api as notification_api
@@ -200,7 +207,29 @@ class Runtime:
             catalog = CatalogHttpClient(self._remote("catalog", s.catalog_urls))
         if "identity" in st:
             self.services["identity"] = IdentityService(
-                st["identity"], self.issuer, s.refresh_token_ttl_seconds
+                st["identity"],
+                self.issuer,
+                s.refresh_token_ttl_seconds,
+                hashing=PasswordHashing(
+                    s.password_hash_concurrency or default_hash_concurrency(),
+                    s.password_hash_queue,
+                ),
+                limiter=RateLimiter(self.redis, prefix="identity:rl"),
+                limits=AuthLimits(
+                    per_client=Limit(
+                        "client", s.auth_limit_per_client, s.auth_limit_per_client_seconds
+                    ),
+                    failures_per_account=Limit(
+                        "failures",
+                        s.auth_failures_per_account,
+                        s.auth_failures_per_account_seconds,
+                    ),
+                    refreshes_per_account=Limit(
+                        "refreshes",
+                        s.auth_refreshes_per_account,
+                        s.auth_refreshes_per_account_seconds,
+                    ),
+                ),
             )
         inventory: InventoryClient | None = None
         if "inventory" in st:
@@ -335,6 +364,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         app.state.verifier = runtime.verifier
         app.state.seat_feed = runtime.seat_feed
         app.state.internal_token = runtime.internal_token
+        app.state.behind_proxy = runtime.settings.behind_proxy
         app.state.stores = runtime.stores
         app.state.consumers = {c.name: c for c in runtime.consumers}
         # The collector's defaults (a collection every 700 allocations) walk the cached seat

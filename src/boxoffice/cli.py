@@ -126,8 +126,11 @@ def worker_app() -> FastAPI:
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How every boxoffice process runs uvicorn: uvloop, httptools, our own logging, and
-    in-flight requests finished on SIGTERM."""
+    in-flight requests finished on SIGTERM. uvicorn's own proxy headers are off: by default it
+    believes X-Forwarded-For from any local client; the app decides whom to trust instead
+    (kernel.web.client_address, setting behind_proxy)."""
     return {
+        "proxy_headers": False,
         "log_level": settings.log_level.lower(),
         "loop": "uvloop",
         "http": "httptools",

@@ -11,6 +11,8 @@ import httpx
 from tests.acceptance.checks import MakeShow, problem, seat_states
 from tests.acceptance.conftest import User, book, settled, wait_for
 
+PASSWORD = "a-good-password"  # what make_user gives every user
+
 
 def _confirmed(user: User, show: dict[str, object], seat_ids: list[int]) -> str:
     _, booking_id = book(user, str(show["id"]), seat_ids)
@@ -268,9 +270,6 @@ def test_refresh_tokens_rotate_and_logout_revokes_them(anon: httpx.Client) -> No
     assert pair["access_token"] != first["access_token"]
     me = anon.get("/users/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
     assert me.status_code == 200 and me.json()["email"] == email
-
-    reused = anon.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
-    problem(reused, 401)
     third = anon.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert third.status_code == 200, third.text
 
@@ -278,3 +277,77 @@ def test_refresh_tokens_rotate_and_logout_revokes_them(anon: httpx.Client) -> No
     assert anon.post("/auth/logout", json={"refresh_token": latest}).status_code == 204
     problem(anon.post("/auth/refresh", json={"refresh_token": latest}), 401)
     problem(anon.post("/auth/refresh", json={"refresh_token": "made-up"}), 401)
+
+
+def _login(client: httpx.Client, email: str, password: str) -> dict[str, str]:
+    r = client.post("/auth/login", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    tokens: dict[str, str] = r.json()
+    return tokens
+
+
+def test_a_reused_refresh_token_ends_every_session_of_its_login_and_no_other(
+    anon: httpx.Client, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    stolen = _login(anon, user.email, PASSWORD)
+    owner = anon.post("/auth/refresh", json={"refresh_token": stolen["refresh_token"]}).json()
+    laptop = _login(anon, user.email, PASSWORD)  # another login: another family
+
+    reused = anon.post("/auth/refresh", json={"refresh_token": stolen["refresh_token"]})
+    assert problem(reused, 401)["title"] == "Refresh token reused"
+    assert "every session of that login has ended" in reused.json()["detail"]
+    problem(anon.post("/auth/refresh", json={"refresh_token": owner["refresh_token"]}), 401)
+
+    kept = anon.post("/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
+    assert kept.status_code == 200, kept.text
+
+
+def test_answers_that_carry_tokens_are_never_cached(
+    anon: httpx.Client, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    login = anon.post("/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert login.headers["cache-control"] == "no-store"
+    refreshed = anon.post("/auth/refresh", json={"refresh_token": login.json()["refresh_token"]})
+    assert refreshed.status_code == 200 and refreshed.headers["cache-control"] == "no-store"
+    changed = user.post(
+        "/users/me/password",
+        json={"current_password": PASSWORD, "new_password": "a-better-password"},
+    )
+    assert changed.status_code == 204, changed.text
+    assert changed.headers["cache-control"] == "no-store"
+
+
+def test_changing_the_password_ends_every_session_and_needs_the_current_one(
+    anon: httpx.Client, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    sessions = [_login(anon, user.email, PASSWORD) for _ in range(2)]
+    wrong = user.post(
+        "/users/me/password",
+        json={"current_password": "not-my-password", "new_password": "a-better-password"},
+    )
+    assert problem(wrong, 422)["title"] == "Wrong password"
+    short = user.post(
+        "/users/me/password", json={"current_password": PASSWORD, "new_password": "short"}
+    )
+    problem(short, 422)
+    anonymous = anon.post(
+        "/users/me/password",
+        json={"current_password": PASSWORD, "new_password": "a-better-password"},
+    )
+    problem(anonymous, 401)
+    still = anon.post("/auth/refresh", json={"refresh_token": sessions[1]["refresh_token"]})
+    assert still.status_code == 200, still.text  # failed changes ended nothing
+    sessions[1] = still.json()
+
+    changed = user.post(
+        "/users/me/password",
+        json={"current_password": PASSWORD, "new_password": "a-better-password"},
+    )
+    assert changed.status_code == 204, changed.text
+    for session in sessions:
+        problem(anon.post("/auth/refresh", json={"refresh_token": session["refresh_token"]}), 401)
+    problem(anon.post("/auth/login", json={"email": user.email, "password": PASSWORD}), 401)
+    _login(anon, user.email, "a-better-password")

@@ -107,6 +107,8 @@ class Cluster:
             "BOXOFFICE_VAR_DIR": str(s.var_dir.resolve()),
             "BOXOFFICE_CATALOG_URLS": urls["catalog"],
             "BOXOFFICE_INVENTORY_URLS": urls["inventory"],
+            # Only nginx reaches the services; it sets X-Real-IP to the client's address.
+            "BOXOFFICE_BEHIND_PROXY": "true",
             # Eight processes share the database's connection limit (PostgreSQL's default 100).
             "BOXOFFICE_DB_POOL_SIZE": os.environ.get("BOXOFFICE_DB_POOL_SIZE", "4"),
         }

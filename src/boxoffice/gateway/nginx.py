@@ -34,6 +34,10 @@ ROUTES: tuple[tuple[str, str], ...] = (
 )
 
 
+# The endpoints that check passwords or hand out tokens, limited per client address.
+AUTH_PATHS = "/api/v1/(auth/(login|register|refresh)|users/me/password)"
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     port: int
@@ -44,7 +48,11 @@ class GatewayConfig:
     # Run as root, nginx drops its workers to `nobody`, who cannot read files under a private
     # var dir; keep them as the user who started the cluster.
     worker_user: str = ""
-    login_rate: str = "50r/s"
+    # A flood guard per client address in front of the auth endpoints. The limits that matter
+    # (per client and per account, with Retry-After) are the application's, counted in Redis
+    # in both shapes (docs/operations.md); this one only keeps raw floods off Python, so it is
+    # far looser than those.
+    auth_rate: str = "50r/s"
     hold_rate: str = "100r/s"
 
 
@@ -88,7 +96,7 @@ http {{
     scgi_temp_path {cfg.prefix}/tmp/scgi;
     client_max_body_size 8m;
     keepalive_requests 100000;
-    limit_req_zone $binary_remote_addr zone=login:10m rate={cfg.login_rate};
+    limit_req_zone $binary_remote_addr zone=auth:10m rate={cfg.auth_rate};
     limit_req_zone $http_authorization zone=holds:20m rate={cfg.hold_rate};
     limit_req_status 429;
 
@@ -101,6 +109,9 @@ http {{
         proxy_set_header Host $host;
         proxy_set_header X-Request-ID $request_id;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        # The client's address, for the services' per-client limits (setting behind_proxy):
+        # set here, so whatever a client sent in this header is replaced.
+        proxy_set_header X-Real-IP $remote_addr;
         proxy_connect_timeout 2s;
         proxy_send_timeout 30s;
         proxy_read_timeout 30s;
@@ -110,8 +121,8 @@ http {{
         error_page 429 = @too_many;
         error_page 502 503 504 = @unavailable;
 
-        location = /api/v1/auth/login {{
-            limit_req zone=login burst=100 nodelay;
+        location ~ ^{AUTH_PATHS}$ {{
+            limit_req zone=auth burst=100 nodelay;
             proxy_pass http://identity;
         }}
         location ~ ^/api/v1/shows/[^/]+/seats/stream$ {{
@@ -139,6 +150,7 @@ http {{
         }}
         location @too_many {{
             default_type application/problem+json;
+            add_header Retry-After 1 always;
             return 429 '{_problem(429, "Too many requests", "Slow down and try again shortly.")}';
         }}
         location @unavailable {{

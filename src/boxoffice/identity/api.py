@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
 from boxoffice.identity.service import IdentityService
-from boxoffice.kernel.web import Admin, CurrentUser
+from boxoffice.kernel.web import Admin, CurrentUser, client_address
 
 router = APIRouter(tags=["identity"])
 
@@ -22,15 +22,36 @@ def service(request: Request) -> IdentityService:
     return svc
 
 
+async def _per_client(request: Request) -> None:
+    """The per-client-address limit of the auth endpoints (429 with Retry-After past it)."""
+    await service(request).admit_client(client_address(request))
+
+
+_per_client.problem_statuses = (429,)  # type: ignore[attr-defined]
+
+PerClientLimit = Depends(_per_client)
+
+# Answers that carry tokens must not be kept by any cache (RFC 6749 §5.1).
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+NewPassword = Annotated[str, Field(min_length=8, max_length=128)]
+
+
 class RegisterIn(BaseModel):
     email: EmailStr
-    password: str = Field(min_length=8, max_length=128)
+    password: NewPassword
     name: str = Field(min_length=1, max_length=120)
 
 
 class LoginIn(BaseModel):
     email: EmailStr
     password: str = Field(min_length=1, max_length=128)
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: NewPassword
 
 
 class RefreshIn(BaseModel):
@@ -60,18 +81,22 @@ class RolesIn(BaseModel):
     roles: list[Role] = Field(min_length=1)
 
 
-@router.post("/auth/register", status_code=201, response_model=UserOut)
+@router.post(
+    "/auth/register", status_code=201, response_model=UserOut, dependencies=[PerClientLimit]
+)
 async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
     return await service(request).register(body.email, body.password, body.name)
 
 
-@router.post("/auth/login", response_model=TokensOut)
-async def login(body: LoginIn, request: Request) -> dict[str, Any]:
+@router.post("/auth/login", response_model=TokensOut, dependencies=[PerClientLimit])
+async def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]:
+    response.headers.update(NO_STORE)
     return await service(request).login(body.email, body.password)
 
 
-@router.post("/auth/refresh", response_model=TokensOut)
-async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
+@router.post("/auth/refresh", response_model=TokensOut, dependencies=[PerClientLimit])
+async def refresh(body: RefreshIn, request: Request, response: Response) -> dict[str, Any]:
+    response.headers.update(NO_STORE)
     return await service(request).refresh(body.refresh_token)
 
 
@@ -83,6 +108,19 @@ async def logout(body: RefreshIn, request: Request) -> None:
 @router.get("/users/me", response_model=UserOut)
 async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
     return await service(request).get(user.user_id)
+
+
+@router.post(
+    "/users/me/password",
+    status_code=204,
+    dependencies=[PerClientLimit],
+    summary="Change my password",
+    description="Needs the current password (a wrong one: 422). Ends every session of the "
+    "user: all refresh tokens are revoked, access tokens run out within their lifetime.",
+)
+async def change_password(body: PasswordChangeIn, user: CurrentUser, request: Request) -> Response:
+    await service(request).change_password(user.user_id, body.current_password, body.new_password)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 @router.get("/admin/users", response_model=list[UserOut])
@@ -99,7 +137,9 @@ async def list_users(
 
 @router.post("/admin/users", status_code=201, response_model=UserOut)
 async def create_user(body: AdminUserIn, _: Admin, request: Request) -> dict[str, Any]:
-    return await service(request).register(body.email, body.password, body.name, list(body.roles))
+    return await service(request).create_user(
+        body.email, body.password, body.name, list(body.roles)
+    )
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserOut)

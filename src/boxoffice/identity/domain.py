@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from boxoffice.kernel.errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from boxoffice.kernel.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 
 ROLES = ("customer", "organizer", "staff", "admin")
 
@@ -13,6 +19,28 @@ class EmailTaken(Conflict):
 
 class InvalidCredentials(Unauthorized):
     title = "Invalid credentials"
+
+
+class RefreshTokenReused(Unauthorized):
+    """A rotated or revoked refresh token came back: whoever holds the other copy (the thief or
+    the owner) must not keep the session, so every token of its login was revoked."""
+
+    title = "Refresh token reused"
+
+
+class WrongPassword(InvalidRequest):
+    """The current password given to change it is wrong. 422, not 401: the caller's access
+    token is fine, and a 401 tells clients (the web UI) to refresh their session."""
+
+    title = "Wrong password"
+
+
+class PasswordChanged(Conflict):
+    title = "Password changed meanwhile"
+
+
+class TooManyAttempts(TooManyRequests):
+    title = "Too many attempts"
 
 
 class UnknownUser(NotFound):

@@ -28,4 +28,6 @@ refresh_tokens = sa.Table(
     sa.Column("user_id", UUID(as_uuid=True), sa.ForeignKey(users.c.id), nullable=False, index=True),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    # Every token rotated from one login shares its family: a reused token revokes them all.
+    sa.Column("family_id", UUID(as_uuid=True), nullable=False, index=True),
 )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from argon2 import PasswordHasher
@@ -17,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from boxoffice.kernel.errors import Unauthorized
+from boxoffice.kernel.errors import Unauthorized, Unavailable
 
 ROLES = ("customer", "organizer", "staff", "admin")
 
@@ -33,6 +36,68 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+T = TypeVar("T")
+
+
+def default_hash_concurrency() -> int:
+    """Every core but one, so the event loop always has a core to answer other requests on."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
+
+
+class PasswordHashing:
+    """argon2 off the event loop, on at most `concurrency` threads at once.
+
+    argon2 is slow on purpose (~0.2 s of more than one core per hash here). Run on every thread
+    of the default pool, a burst of logins takes every core and an unrelated read waits behind
+    it; so hashes queue for a few slots, and when `queue` callers already wait, the next is
+    refused at once (503 with Retry-After) rather than waiting behind a queue that only grows.
+    """
+
+    def __init__(self, concurrency: int, queue: int, hasher: PasswordHasher | None = None) -> None:
+        self.concurrency = max(1, concurrency)
+        self.queue = max(0, queue)
+        self._hasher = hasher or _hasher
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._pending = 0  # running or waiting
+
+    async def hash(self, password: str) -> str:
+        return await self._run(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await self._run(self._verify_now, password_hash, password)
+
+    def _verify_now(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def _run(self, work: Callable[..., T], *args: str) -> T:
+        if self._pending >= self.concurrency + self.queue:
+            raise Unavailable(
+                "Too many sign-ins at once on this server; try again in a moment.",
+                retry_after=1,
+            )
+        self._pending += 1
+        try:
+            await self._slots.acquire()
+        except BaseException:  # cancelled while waiting
+            self._pending -= 1
+            raise
+        running = asyncio.get_running_loop().run_in_executor(None, work, *args)
+        # A thread cannot be stopped: if the caller is cancelled, the hash runs on, and keeps
+        # its slot until it ends, or the bound would not hold.
+        running.add_done_callback(self._finished)
+        return await asyncio.shield(running)
+
+    def _finished(self, running: asyncio.Future[Any]) -> None:
+        self._slots.release()
+        self._pending -= 1
+        if not running.cancelled():
+            running.exception()  # retrieved: a cancelled caller's failure is not news
 
 
 def new_refresh_token() -> tuple[str, str]:

@@ -37,6 +37,27 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 14 * 24 * 3600
 
+    # Rate limits on login, register, refresh and password change, counted in Redis by every
+    # process together (docs/operations.md). A count of 0 switches that limit off.
+    # Requests to those endpoints per client address and window:
+    auth_limit_per_client: int = 30
+    auth_limit_per_client_seconds: float = 60.0
+    # Failed attempts per account (email) and window: wrong passwords at login or password
+    # change, sign-ups of an email already taken. Once reached, the account's logins answer 429
+    # until the window ends, even with the right password; a right password does not count.
+    auth_failures_per_account: int = 10
+    auth_failures_per_account_seconds: float = 900.0
+    # Refreshes per user and window (a client refreshing in a loop).
+    auth_refreshes_per_account: int = 30
+    auth_refreshes_per_account_seconds: float = 900.0
+    # Behind a proxy that sets X-Real-IP (nginx in the distributed shape sets it): take the
+    # client address from that header. Never set it where clients reach the process directly.
+    behind_proxy: bool = False
+    # Password hashes (argon2) one process computes at once (0: every core but one), and how
+    # many more may wait before a login is refused with 503 and Retry-After.
+    password_hash_concurrency: int = 0
+    password_hash_queue: int = 16
+
     # Event consumers.
     consumer_max_deliveries: int = 5
     consumer_backoff_seconds: float = 0.5

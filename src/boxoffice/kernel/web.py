@@ -1,4 +1,7 @@
-"""FastAPI building blocks shared by the services: who is calling, which roles, idempotency keys."""
+"""FastAPI building blocks shared by the services: who is calling, which roles, idempotency keys.
+
+A dependency that can answer with a problem lists those statuses in `problem_statuses`, for the
+OpenAPI error documentation."""
 
 from __future__ import annotations
 
@@ -31,6 +34,9 @@ async def current_user(
     return principal
 
 
+current_user.problem_statuses = (401,)  # type: ignore[attr-defined]
+
+
 async def optional_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -38,6 +44,10 @@ async def optional_user(
     if credentials is None:
         return None
     return _verifier(request).verify(credentials.credentials)
+
+
+# No token is fine; a bad one is not.
+optional_user.problem_statuses = (401,)  # type: ignore[attr-defined]
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
@@ -50,6 +60,7 @@ def require_roles(*roles: str) -> object:
             raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
         return user
 
+    check.problem_statuses = (401, 403)  # type: ignore[attr-defined]
     return Depends(check)
 
 
@@ -59,10 +70,16 @@ async def _organizer(user: CurrentUser) -> Principal:
     return user
 
 
+_organizer.problem_statuses = (401, 403)  # type: ignore[attr-defined]
+
+
 async def _admin(user: CurrentUser) -> Principal:
     if not user.is_admin:
         raise Forbidden("This needs the admin role.")
     return user
+
+
+_admin.problem_statuses = (401, 403)  # type: ignore[attr-defined]
 
 
 Organizer = Annotated[Principal, Depends(_organizer)]
@@ -83,6 +100,9 @@ async def _idempotency_key(
     return idempotency_key
 
 
+_idempotency_key.problem_statuses = (422,)  # type: ignore[attr-defined]
+
+
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
@@ -92,4 +112,18 @@ async def _internal(request: Request) -> None:
         raise Forbidden("Internal service API.")
 
 
+_internal.problem_statuses = (403,)  # type: ignore[attr-defined]
+
+
 InternalCaller = Depends(_internal)
+
+
+def client_address(request: Request) -> str:
+    """Who is calling, for per-client limits: the peer's address, or behind a trusted proxy
+    (setting behind_proxy: nginx in the distributed shape) the X-Real-IP it sets. The header
+    is ignored otherwise: any client could send one."""
+    if getattr(request.app.state, "behind_proxy", False):
+        forwarded = request.headers.get("x-real-ip", "").strip()
+        if forwarded:
+            return forwarded
+    return request.client.host if request.client else "unknown"

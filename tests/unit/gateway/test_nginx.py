@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from boxoffice.bootstrap import ROUTERS
-from boxoffice.gateway.nginx import ROUTES, GatewayConfig, render
+from boxoffice.gateway.nginx import AUTH_PATHS, ROUTES, GatewayConfig, render
 
 
 def config(tmp_path: Path) -> str:
@@ -68,3 +68,19 @@ def _matches(location: str, path: str) -> bool:
 
 def test_internal_api_is_not_routed(tmp_path: Path) -> None:
     assert "location /internal/ { return 404; }" in config(tmp_path)
+
+
+def test_services_behind_the_gateway_learn_the_client_address_from_it(tmp_path: Path) -> None:
+    conf = config(tmp_path)
+    # Set by nginx on every proxied request, so a client's own X-Real-IP never gets through.
+    assert "proxy_set_header X-Real-IP $remote_addr;" in conf
+    assert "add_header Retry-After 1 always;" in conf
+
+
+def test_every_endpoint_that_checks_passwords_is_behind_the_auth_flood_guard() -> None:
+    import re
+
+    for path in ("login", "register", "refresh"):
+        assert re.fullmatch(AUTH_PATHS, f"/api/v1/auth/{path}")
+    assert re.fullmatch(AUTH_PATHS, "/api/v1/users/me/password")
+    assert not re.fullmatch(AUTH_PATHS, "/api/v1/auth/logout")

@@ -55,6 +55,18 @@ export function me(args = {}) {
 }
 
 /**
+ * Change my password: POST /api/v1/users/me/password → 204 (none).
+ *
+ * Needs the current password (a wrong one: 422). Ends every session of the user: all refresh tokens are revoked, access tokens run out within their lifetime.
+ *
+ * @param {{body: PasswordChangeIn, raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function changeMyPassword(args = {}) {
+  return call(`/api/v1/users/me/password`, { method: "POST", response: "none", body: "required" }, args);
+}
+
+/**
  * List Users: GET /api/v1/admin/users → 200 (json).
  *
  * @param {{email?: any, role?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
@@ -592,6 +604,7 @@ export const operations = Object.freeze({
   refresh,
   logout,
   me,
+  changeMyPassword,
   listUsers,
   createUser,
   setRoles,
