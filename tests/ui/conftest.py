@@ -84,8 +84,10 @@ class Tab:
 def open_tab(browser: Browser, server: Server) -> Iterator[Callable[..., Tab]]:
     contexts = []
 
-    def open_(width: int = 1280, height: int = 900) -> Tab:
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def open_(width: int = 1280, height: int = 900, time_zone: str | None = None) -> Tab:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, timezone_id=time_zone
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -108,9 +110,18 @@ def open_tab(browser: Browser, server: Server) -> Iterator[Callable[..., Tab]]:
 def make_ui_show(organizer: User) -> Callable[..., dict[str, Any]]:  # noqa: F811
     """A published show with a unique title (so a search finds exactly it) on sale now."""
 
-    def make(rows: int = 4, seats_per_row: int = 8, ga_capacity: int = 0) -> dict[str, Any]:
+    def make(
+        rows: int = 4,
+        seats_per_row: int = 8,
+        ga_capacity: int = 0,
+        *,
+        time_zone: str = "UTC",
+        starts_at: datetime | None = None,
+    ) -> dict[str, Any]:
         title = f"UI Show {uuid.uuid4().hex[:8]}"
-        venue = organizer.post("/venues", json={"name": "UI Venue", "city": "Uitown"}).json()
+        venue = organizer.post(
+            "/venues", json={"name": "UI Venue", "city": "Uitown", "time_zone": time_zone}
+        ).json()
         hall = organizer.post(
             f"/venues/{venue['id']}/halls",
             json={
@@ -135,7 +146,7 @@ def make_ui_show(organizer: User) -> Callable[..., dict[str, Any]]:  # noqa: F81
             json={
                 "event_id": event["id"],
                 "hall_id": hall.json()["id"],
-                "starts_at": (now + timedelta(days=5)).isoformat(),
+                "starts_at": (starts_at or now + timedelta(days=5)).isoformat(),
                 "prices": {"premium": 5000, "standard": 3000, "standing": 2000},
                 "sales_start": (now - timedelta(hours=1)).isoformat(),
                 "sales_end": (now + timedelta(days=4)).isoformat(),

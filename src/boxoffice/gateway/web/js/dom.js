@@ -59,28 +59,64 @@ export function money(cents, currency = "EUR") {
 /** "50.00 EUR": the plain form used in screen-reader labels. */
 export const plainMoney = (cents, currency = "EUR") => `${(cents / 100).toFixed(2)} ${currency}`;
 
-export function when(iso, style = "long") {
+/** A date as people read it; show times pass the venue's time zone, so a show at 20:00 in
+ * Berlin reads 20:00 CET wherever the reader is. Without a zone: the browser's. */
+export function when(iso, style = "long", timeZone = undefined) {
   const date = new Date(iso);
   const options = style === "short"
     ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }
     : { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+  if (timeZone) Object.assign(options, { timeZone, timeZoneName: "short" });
   return new Intl.DateTimeFormat("en-GB", options).format(date);
 }
 
-export function dayParts(iso) {
+export function dayParts(iso, timeZone = undefined) {
   const date = new Date(iso);
+  const zone = timeZone ? { timeZone } : {};
+  const fmt = (options) => new Intl.DateTimeFormat("en-GB", { ...options, ...zone }).format(date);
   return {
-    month: new Intl.DateTimeFormat("en-GB", { month: "short" }).format(date),
-    day: date.getDate(),
-    weekday: new Intl.DateTimeFormat("en-GB", { weekday: "short" }).format(date),
-    time: new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" }).format(date),
+    month: fmt({ month: "short" }),
+    day: Number(fmt({ day: "numeric" })),
+    weekday: fmt({ weekday: "short" }),
+    time: fmt({ hour: "2-digit", minute: "2-digit" }),
   };
 }
 
-/** A value for <input type="datetime-local"> in the browser's time zone. */
-export function localInput(date) {
+function zoneParts(date, timeZone) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(date);
+  const get = (type) => Number(parts.find((p) => p.type === type).value);
+  return { y: get("year"), m: get("month"), d: get("day"), h: get("hour"), min: get("minute"), s: get("second") };
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `date`, in milliseconds. */
+function zoneOffset(date, timeZone) {
+  const p = zoneParts(date, timeZone);
+  return Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s) - Math.floor(date.getTime() / 1000) * 1000;
+}
+
+/** A value for <input type="datetime-local">: the wall time in `timeZone` (else the browser's). */
+export function localInput(date, timeZone = undefined) {
   const pad = (n) => String(n).padStart(2, "0");
+  if (timeZone) {
+    const p = zoneParts(date, timeZone);
+    return `${p.y}-${pad(p.m)}-${pad(p.d)}T${pad(p.h)}:${pad(p.min)}`;
+  }
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** The instant (ISO, UTC) a datetime-local value means as a wall time in `timeZone`. */
+export function fromLocalInput(value, timeZone = undefined) {
+  if (!timeZone) return new Date(value).toISOString();
+  const [day, time] = value.split("T");
+  const [y, m, d] = day.split("-").map(Number);
+  const [hh, mm] = time.split(":").map(Number);
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  let utc = wall - zoneOffset(new Date(wall), timeZone);
+  utc = wall - zoneOffset(new Date(utc), timeZone); // once more across a daylight-saving change
+  return new Date(utc).toISOString();
 }
 
 export const shortId = (id) => String(id).slice(0, 8);

@@ -19,6 +19,7 @@ const STEP_LABELS = {
   expired: "Expired",
   cancelled: "Cancelled",
   late_payment_ignored: "Late payment refunded",
+  refunded: "Refunded",
 };
 
 const HEADLINES = {
@@ -120,7 +121,7 @@ export async function bookingView(ctx) {
 
     const focusInside = root.contains(document.activeElement) && document.activeElement !== root.querySelector("h1");
     root.replaceChildren(
-      pageHeader(booking.show_title, `${when(booking.show_starts_at)} · booking ${shortId(booking.id)}`),
+      pageHeader(booking.show_title, `${when(booking.show_starts_at, "long", booking.show_time_zone)} · booking ${shortId(booking.id)}`),
       h("div", { class: "booking-layout" },
         h("div", {},
           status,
@@ -128,6 +129,7 @@ export async function bookingView(ctx) {
             h("h2", { class: "h3" }, "Order"),
             lines,
             h("p", { class: "pick-total" }, h("span", {}, "Total"), h("strong", {}, money(booking.total, booking.currency))),
+            booking.refunded ? h("p", { class: "pick-total" }, h("span", {}, "Refunded"), h("strong", {}, money(booking.refunded, booking.currency))) : null,
             paymentInfo,
             errors,
             actions)),
@@ -171,9 +173,10 @@ export async function myBookingsView() {
   const rows = bookings.map((b) => h("li", { class: "booking-row" },
     h("div", { class: "grow" },
       h("a", { href: `#/bookings/${b.id}`, class: "strong-link" }, b.show_title),
-      h("p", { class: "muted" }, `${when(b.show_starts_at)} · booked ${when(b.created_at, "short")}`),
+      h("p", { class: "muted" }, `${when(b.show_starts_at, "long", b.show_time_zone)} · booked ${when(b.created_at, "short")}`),
       b.reason ? h("p", { class: "muted small" }, b.reason) : null),
-    h("span", { class: "amount" }, money(b.total, b.currency)),
+    h("span", { class: "amount" }, money(b.total, b.currency),
+      b.refunded ? h("span", { class: "muted small" }, ` (${money(b.refunded, b.currency)} refunded)`) : null),
     badge(b.status)));
   return h("div", {},
     pageHeader("My bookings", "Every booking you made, newest first."),

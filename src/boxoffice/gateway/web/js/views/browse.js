@@ -13,7 +13,7 @@ function fromPrice(show) {
 }
 
 export function showCard(show) {
-  const d = dayParts(show.starts_at);
+  const d = dayParts(show.starts_at, show.time_zone);
   const price = fromPrice(show);
   return h("article", { class: "show-card", style: { "--accent": categoryColor(show.category) } },
     h("div", { class: "date-chip", "aria-hidden": "true" },
@@ -21,7 +21,7 @@ export function showCard(show) {
     h("div", { class: "show-card-body" },
       h("p", { class: "eyebrow" }, show.category),
       h("h2", { class: "show-title" }, h("a", { href: `#/shows/${show.id}`, class: "stretched" }, show.title)),
-      h("p", { class: "meta" }, icon("clock"), h("span", {}, when(show.starts_at))),
+      h("p", { class: "meta" }, icon("clock"), h("span", {}, when(show.starts_at, "long", show.time_zone))),
       h("p", { class: "meta" }, icon("pin"), h("span", {}, `${show.venue_name} · ${show.city}`)),
       h("div", { class: "show-card-foot" },
         price !== null ? h("span", { class: "price-from" }, "from ", h("strong", {}, money(price, show.currency))) : h("span", {}),

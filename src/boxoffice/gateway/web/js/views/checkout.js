@@ -106,7 +106,7 @@ export async function checkoutView(ctx) {
   ];
 
   const content = h("div", { class: "checkout" },
-    pageHeader("Checkout", show ? `${show.title} · ${when(show.starts_at)} · ${show.venue_name}` : ""),
+    pageHeader("Checkout", show ? `${show.title} · ${when(show.starts_at, "long", show.time_zone)} · ${show.venue_name}` : ""),
     h("div", { class: "checkout-layout" },
       h("section", { class: "panel", "aria-labelledby": "order-title" },
         h("h2", { id: "order-title", class: "h3" }, "Your order"),

@@ -13,7 +13,7 @@ function salesState(show) {
   const now = Date.now();
   if (show.status === "cancelled") return { open: false, text: "This show has been cancelled." };
   if (show.status !== "published") return { open: false, text: "This show is not on sale yet (draft)." };
-  if (now < Date.parse(show.sales_start)) return { open: false, text: `Sales open on ${when(show.sales_start)}.` };
+  if (now < Date.parse(show.sales_start)) return { open: false, text: `Sales open on ${when(show.sales_start, "long", show.time_zone)}.` };
   if (now > Date.parse(show.sales_end)) return { open: false, text: "Sales for this show have closed." };
   return { open: true, text: "" };
 }
@@ -23,7 +23,7 @@ function showHeader(show) {
     h("div", {},
       h("p", { class: "eyebrow" }, h("a", { href: `#/events/${show.event_id}` }, show.category)),
       h("h1", { tabindex: "-1" }, show.title),
-      h("p", { class: "meta" }, icon("clock"), h("span", {}, when(show.starts_at)), h("span", { class: "dot" }, "·"), h("span", {}, `${show.duration_minutes} min`)),
+      h("p", { class: "meta" }, icon("clock"), h("span", {}, when(show.starts_at, "long", show.time_zone)), h("span", { class: "dot" }, "·"), h("span", {}, `${show.duration_minutes} min`)),
       h("p", { class: "meta" }, icon("pin"), h("span", {}, `${show.venue_name}, ${show.hall_name} · ${show.city}`))));
 }
 

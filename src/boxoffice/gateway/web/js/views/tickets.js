@@ -24,7 +24,7 @@ export function ticketCard(ticket) {
     h("div", { class: "ticket-main" },
       h("p", { class: "eyebrow" }, valid ? "Admit one" : `Ticket ${ticket.status}`),
       h("h3", { class: "ticket-title" }, ticket.show_title),
-      h("p", { class: "ticket-when" }, when(ticket.show_starts_at)),
+      h("p", { class: "ticket-when" }, when(ticket.show_starts_at, "long", ticket.show_time_zone)),
       h("p", { class: "ticket-seat" }, ticket.label),
       h("p", { class: "ticket-code" }, h("code", {}, ticket.code))),
     h("div", { class: "ticket-qr" }, valid ? qrImage(ticket) : h("p", { class: "muted" }, "This ticket no longer admits anyone.")));

@@ -34,7 +34,7 @@ function refundDialog(booking, onDone) {
   } },
   h("h2", { id: "refund-title", class: "h3" }, `Refund booking ${shortId(booking.id)}`),
   info,
-  field(`Amount (${booking.currency})`, amount, "Leave empty to refund everything that is left."),
+  field(`Amount (${booking.currency})`, amount, "Leave empty to refund everything that is left: a full refund cancels the booking, its tickets stop working and its seats go back on sale."),
   field("Reason", reason),
   errors,
   h("div", { class: "actions" }, submit, h("button", { type: "button", class: "btn", onclick: close }, "Close")));
@@ -81,15 +81,16 @@ export async function adminBookingsView(ctx) {
         }
       } }, "Cancel"));
     }
-    if (b.payment_id) {
+    if (b.payment_id && b.refunded < b.total) {
       actions.append(h("button", { type: "button", class: "btn btn-small", onclick: () => refundDialog(b, () => setQuery({ ...q }, { push: false })) }, "Refund"));
     }
     return h("tr", {},
       h("td", {}, when(b.created_at, "short")),
-      h("td", {}, h("a", { href: `#/bookings/${b.id}` }, b.show_title), h("div", { class: "muted small" }, when(b.show_starts_at, "short"))),
+      h("td", {}, h("a", { href: `#/bookings/${b.id}` }, b.show_title), h("div", { class: "muted small" }, when(b.show_starts_at, "short", b.show_time_zone))),
       h("td", {}, h("code", { title: b.user_id }, shortId(b.user_id))),
       h("td", {}, badge(b.status), b.reason ? h("div", { class: "muted small" }, b.reason) : null),
-      h("td", { class: "num" }, money(b.total, b.currency)),
+      h("td", { class: "num" }, money(b.total, b.currency),
+        b.refunded ? h("div", { class: "muted small" }, `${money(b.refunded, b.currency)} refunded`) : null),
       actions);
   });
   return h("div", {},

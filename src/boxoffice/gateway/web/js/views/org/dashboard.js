@@ -126,7 +126,7 @@ export async function dashboardView(ctx) {
   timer = setTimeout(poll, POLL_MS);
 
   return h("div", { class: "dashboard" },
-    pageHeader(`Sales: ${show.title}`, `${when(show.starts_at)} · ${show.venue_name}, ${show.hall_name}`,
+    pageHeader(`Sales: ${show.title}`, `${when(show.starts_at, "long", show.time_zone)} · ${show.venue_name}, ${show.hall_name}`,
       h("span", { class: "live-dot" }, "Live"),
       h("a", { class: "btn", href: `#/org/shows/${show.id}` }, "Manage show")),
     orgNav("#/org"),

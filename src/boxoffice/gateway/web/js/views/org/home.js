@@ -18,7 +18,7 @@ export async function orgHomeView() {
   const page = await api.browseShows({ mine: true, limit: 200 });
   const rows = page.items.map((show) => h("tr", {},
     h("td", {}, h("a", { href: `#/org/shows/${show.id}`, class: "strong-link" }, show.title), h("div", { class: "muted small" }, `${show.venue_name} · ${show.hall_name}`)),
-    h("td", {}, when(show.starts_at, "short")),
+    h("td", {}, when(show.starts_at, "short", show.time_zone)),
     h("td", {}, badge(show.status)),
     h("td", { class: "actions-cell" },
       h("a", { class: "btn btn-small", href: `#/org/shows/${show.id}` }, "Manage"),

@@ -2,7 +2,7 @@
 // change it, publish it, cancel it.
 
 import * as api from "../../api.gen.js";
-import { alertBox, badge, categoryColor, clear, field, h, localInput, money, pageHeader, toast, when } from "../../dom.js";
+import { alertBox, badge, categoryColor, clear, field, fromLocalInput, h, localInput, money, pageHeader, toast, when } from "../../dom.js";
 import { describe } from "../../http.js";
 import { navigate, render } from "../../router.js";
 import { orgNav } from "./home.js";
@@ -31,7 +31,8 @@ function readPrices(box) {
   return prices;
 }
 
-const iso = (value) => new Date(value).toISOString();
+const heldInput = (value) => h("input", { type: "number", min: "1", max: "10000", value: value ?? "", placeholder: "default" });
+const heldHint = "Seats one customer may have held or awaiting payment at once; empty for the default.";
 
 export async function newShowView(ctx) {
   const [events, venues] = await Promise.all([api.listEvents({ limit: 200 }), api.listVenues({ limit: 200 })]);
@@ -51,7 +52,10 @@ export async function newShowView(ctx) {
   const salesStart = h("input", { type: "datetime-local", required: true, value: localInput(new Date(Date.now() - 60_000)) });
   const salesEnd = h("input", { type: "datetime-local", required: true, value: localInput(new Date(start.getTime() - 3600_000)) });
   const maxPer = h("input", { type: "number", min: "1", max: "100", value: "8", required: true });
+  const maxHeld = heldInput();
   let categories = [];
+  // Times are entered as the venue's wall clock, whatever the organizer's browser says.
+  const venueZone = () => venues.find((v) => v.id === venueSel.value)?.time_zone;
 
   async function loadHalls() {
     clear(hallSel);
@@ -83,12 +87,13 @@ export async function newShowView(ctx) {
       const show = await api.createShow({ body: {
         event_id: eventSel.value,
         hall_id: hallSel.value,
-        starts_at: iso(startsAt.value),
+        starts_at: fromLocalInput(startsAt.value, venueZone()),
         currency: currency.value,
         prices: readPrices(pricesBox),
-        sales_start: iso(salesStart.value),
-        sales_end: iso(salesEnd.value),
+        sales_start: fromLocalInput(salesStart.value, venueZone()),
+        sales_end: fromLocalInput(salesEnd.value, venueZone()),
         max_per_booking: Number(maxPer.value),
+        ...(maxHeld.value ? { max_held_per_customer: Number(maxHeld.value) } : {}),
       } });
       toast("Show created as a draft. Publish it to start selling.", "success");
       navigate(`/org/shows/${show.id}`);
@@ -98,7 +103,8 @@ export async function newShowView(ctx) {
     }
   } },
   h("div", { class: "form-row" }, field("Event", eventSel), field("Venue", venueSel), field("Hall", hallSel)),
-  h("div", { class: "form-row" }, field("Starts at", startsAt), field("Currency", currency), field("Max tickets per booking", maxPer)),
+  h("div", { class: "form-row" }, field("Starts at", startsAt, "In the venue's time zone."), field("Currency", currency), field("Max tickets per booking", maxPer)),
+  h("div", { class: "form-row" }, field("Max seats held per customer", maxHeld, heldHint)),
   h("fieldset", { class: "stack" }, h("legend", {}, "Prices per category"), pricesBox),
   h("fieldset", {}, h("legend", {}, "Sales window"),
     h("div", { class: "form-row" }, field("Sales start", salesStart), field("Sales end", salesEnd, "Sales must end before the show starts."))),
@@ -113,10 +119,12 @@ export async function manageShowView(ctx) {
   const categories = hallCategories(hall);
   const errors = h("div", {});
   const pricesBox = h("div", { class: "prices" }, priceInputs(categories, show.prices, show.currency));
-  const startsAt = h("input", { type: "datetime-local", required: true, value: localInput(new Date(show.starts_at)) });
-  const salesStart = h("input", { type: "datetime-local", required: true, value: localInput(new Date(show.sales_start)) });
-  const salesEnd = h("input", { type: "datetime-local", required: true, value: localInput(new Date(show.sales_end)) });
+  const zone = show.time_zone;
+  const startsAt = h("input", { type: "datetime-local", required: true, value: localInput(new Date(show.starts_at), zone) });
+  const salesStart = h("input", { type: "datetime-local", required: true, value: localInput(new Date(show.sales_start), zone) });
+  const salesEnd = h("input", { type: "datetime-local", required: true, value: localInput(new Date(show.sales_end), zone) });
   const maxPer = h("input", { type: "number", min: "1", max: "100", value: String(show.max_per_booking), required: true });
+  const maxHeld = heldInput(show.max_held_per_customer);
   const editable = show.status !== "cancelled";
 
   const save = h("button", { type: "submit", class: "btn" }, "Save changes");
@@ -126,8 +134,10 @@ export async function manageShowView(ctx) {
     save.disabled = true;
     try {
       await api.updateShow(show.id, { body: {
-        starts_at: iso(startsAt.value), sales_start: iso(salesStart.value), sales_end: iso(salesEnd.value),
+        starts_at: fromLocalInput(startsAt.value, zone), sales_start: fromLocalInput(salesStart.value, zone),
+        sales_end: fromLocalInput(salesEnd.value, zone),
         max_per_booking: Number(maxPer.value), prices: readPrices(pricesBox),
+        ...(maxHeld.value ? { max_held_per_customer: Number(maxHeld.value) } : {}),
       } });
       toast("Show saved.", "success");
       render();
@@ -138,8 +148,8 @@ export async function manageShowView(ctx) {
   } },
   h("h2", { class: "h3" }, "Details"),
   h("fieldset", { class: "stack", disabled: !editable }, h("legend", {}, "Prices per category"), pricesBox),
-  h("fieldset", { disabled: !editable }, h("legend", {}, "Dates and limits"),
-    h("div", { class: "form-row" }, field("Starts at", startsAt), field("Max tickets per booking", maxPer)),
+  h("fieldset", { disabled: !editable }, h("legend", {}, `Dates (${zone}) and limits`),
+    h("div", { class: "form-row" }, field("Starts at", startsAt), field("Max tickets per booking", maxPer), field("Max seats held per customer", maxHeld, heldHint)),
     h("div", { class: "form-row" }, field("Sales start", salesStart), field("Sales end", salesEnd))),
   errors,
   editable ? h("div", { class: "actions" }, save) : null);
@@ -179,7 +189,7 @@ export async function manageShowView(ctx) {
   } }, "Cancel show");
 
   return h("div", {},
-    pageHeader(show.title, `${when(show.starts_at)} · ${show.venue_name}, ${show.hall_name}`,
+    pageHeader(show.title, `${when(show.starts_at, "long", show.time_zone)} · ${show.venue_name}, ${show.hall_name}`,
       show.status === "published" ? h("a", { class: "btn btn-primary", href: `#/org/shows/${show.id}/dashboard` }, "Sales dashboard") : null,
       show.status === "published" ? h("a", { class: "btn", href: `#/shows/${show.id}` }, "Public page") : null),
     orgNav("#/org"),
@@ -189,7 +199,7 @@ export async function manageShowView(ctx) {
         h("h2", { class: "h3" }, "Status"),
         h("p", {}, badge(show.status)),
         h("dl", { class: "facts" },
-          h("dt", {}, "Sales"), h("dd", {}, `${when(show.sales_start, "short")} → ${when(show.sales_end, "short")}`),
+          h("dt", {}, "Sales"), h("dd", {}, `${when(show.sales_start, "short", show.time_zone)} → ${when(show.sales_end, "short", show.time_zone)}`),
           h("dt", {}, "Prices"), h("dd", {}, Object.entries(show.prices).map(([c, p]) => `${c} ${money(p, show.currency)}`).join(" · ")),
           h("dt", {}, "Per booking"), h("dd", {}, `up to ${show.max_per_booking}`)),
         actionErrors,

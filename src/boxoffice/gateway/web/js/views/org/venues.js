@@ -26,6 +26,10 @@ export function newVenueView() {
   const name = h("input", { type: "text", name: "name", required: true, maxlength: "200" });
   const city = h("input", { type: "text", name: "city", required: true, maxlength: "200" });
   const address = h("input", { type: "text", name: "address", maxlength: "500" });
+  const here = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [here];
+  const timeZone = h("select", { name: "time_zone", required: true },
+    (zones.includes("UTC") ? zones : ["UTC", ...zones]).map((z) => h("option", { value: z, selected: z === here }, z)));
   const errors = h("div", {});
   const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Create venue");
   const form = h("form", { class: "panel stack narrow", onsubmit: async (event) => {
@@ -33,14 +37,15 @@ export function newVenueView() {
     clear(errors);
     submit.disabled = true;
     try {
-      const venue = await api.createVenue({ body: { name: name.value.trim(), city: city.value.trim(), address: address.value.trim() } });
+      const venue = await api.createVenue({ body: { name: name.value.trim(), city: city.value.trim(), address: address.value.trim(), time_zone: timeZone.value } });
       toast(`Venue ${venue.name} created. Now draw its first hall.`, "success");
       navigate(`/org/venues/${venue.id}/halls/new`);
     } catch (err) {
       errors.append(alertBox("error", describe(err)));
       submit.disabled = false;
     }
-  } }, field("Venue name", name), field("City", city), field("Address", address, "Optional."), errors, h("div", { class: "actions" }, submit));
+  } }, field("Venue name", name), field("City", city), field("Address", address, "Optional."),
+  field("Time zone", timeZone, "Show times are given in the venue's time zone."), errors, h("div", { class: "actions" }, submit));
   return h("div", {}, pageHeader("New venue", "Where the shows take place."), orgNav("#/org/venues"), form);
 }
 
