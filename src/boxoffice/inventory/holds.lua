@@ -166,9 +166,11 @@ elseif op == 'release' then
 
 elseif op == 'attach' then
   -- Tie a live hold to a booking and extend it: ARGV 4 hold_id, 5 user, 6 booking, 7 extend_ms.
-  -- The hold keeps counting towards its user's places until it is sold or released.
-  local status = redis.call('HGET', p .. 'meta', 'status')
-  if status and status ~= 'published' then return {'closed', status} end
+  -- The hold keeps counting towards its user's places until it is sold or released. No booking
+  -- starts once the show is not on sale (a payment already under way may still complete).
+  local meta = redis.call('HMGET', p .. 'meta', 'status', 'sales_start', 'sales_end')
+  if meta[1] and meta[1] ~= 'published' then return {'closed', meta[1]} end
+  if meta[3] and now > tonumber(meta[3]) then return {'not_on_sale', meta[2], meta[3]} end
   local hk = p .. 'h:' .. ARGV[4]
   local h = redis.call('HMGET', hk, 'user', 'state', 'booking', 'expires')
   if not h[1] then return {'missing'} end

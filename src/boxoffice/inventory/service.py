@@ -497,6 +497,8 @@ class InventoryService:
                 raise HoldExpired("This hold has expired; hold the seats again.")
             case "closed":
                 raise NotOnSale(f"This show is {answer[1]}; it sells nothing.")
+            case "not_on_sale":
+                raise NotOnSale(f"Sales for this show ended at {_at(answer[2]).isoformat()}.")
         raise RuntimeError(f"unexpected hold-store answer {answer!r}")
 
     async def sell_hold(self, hold_id: str, booking_id: uuid.UUID) -> bool:

@@ -248,6 +248,15 @@ async def test_attach_ties_a_hold_to_one_booking_and_extends_it(show: Show) -> N
     assert await show.holds.run("attach", show.id, missing, "u1", booking, 1) == ["missing"]
 
 
+async def test_no_booking_starts_once_the_sales_window_closed(show: Show) -> None:
+    await show.load()
+    hold_id = await show.granted([1])
+    closed = {"sales_end": str(now_ms() - 1)}
+    assert await show.holds.set_meta(show.id, closed, now_ms() + 1)
+    answer = await show.holds.run("attach", show.id, hold_id, "u1", str(uuid.uuid4()), 60_000)
+    assert answer[0] == "not_on_sale"
+
+
 async def test_an_expired_hold_cannot_be_attached_or_sold(show: Show) -> None:
     await show.load()
     hold_id = await show.granted([1], ttl_ms=50)
