@@ -79,6 +79,16 @@ def _show_lock(show_id: uuid.UUID) -> sa.ColumnElement[Any]:
     return sa.func.hashtextextended(str(show_id), 0)
 
 
+# A booking with the reason its show was cancelled (NULL while it is not).
+_WITH_CANCELLATION = sa.select(
+    bookings,
+    sa.select(cancelled_shows.c.reason)
+    .where(cancelled_shows.c.show_id == bookings.c.show_id)
+    .scalar_subquery()
+    .label("cancelled"),
+)
+
+
 class BookingService:
     def __init__(
         self,
@@ -293,8 +303,9 @@ class BookingService:
         payload = event.payload
         booking_id = uuid.UUID(payload["booking_id"])
         payment_id = uuid.UUID(payload["payment_id"])
-        # Read without a lock: the call to inventory below must not hold one.
-        row = (await uow.execute(sa.select(bookings).where(bookings.c.id == booking_id))).first()
+        # Read without a lock (the call to inventory below must not hold one), with the show's
+        # cancellation if there is one.
+        row = (await uow.execute(_WITH_CANCELLATION.where(bookings.c.id == booking_id))).first()
         if row is None:
             raise InconsistentEvent(f"payment {payment_id} is for no booking we know")
         if payload.get("amount") != row.total or payload.get("currency") != row.currency:
@@ -303,9 +314,18 @@ class BookingService:
                 f"does not pay booking {booking_id} of {row.total} {row.currency}"
             )
         sold = False
-        if row.status == Status.PENDING and await self._cancellation(uow, row.show_id) is None:
+        if row.status == Status.PENDING and row.cancelled is None:
             sold = await self.inventory.sell_hold(row.hold_id, row.id)
-        row = await self._locked(uow, booking_id)
+        # Shared with every other confirmation of the show, exclusive with its cancellation
+        # (on_show_cancelled): a booking confirmed here is seen and cancelled by it, or sees it.
+        # The lock is a statement of its own, so that the next one, which reads the
+        # cancellation, starts (and takes its snapshot) once the lock is granted.
+        await uow.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(_show_lock(row.show_id))))
+        row = (
+            await uow.execute(
+                _WITH_CANCELLATION.where(bookings.c.id == booking_id).with_for_update(of=bookings)
+            )
+        ).one()
         if row.status != Status.PENDING:
             # The saga already gave up (or the booking was cancelled meanwhile): its
             # compensation gives back any sale and the payment service refunds the capture.
@@ -316,15 +336,12 @@ class BookingService:
         steps = [("payment_captured", str(payment_id))]
         waited = (utcnow() - row.created_at).total_seconds()
         uow.then(lambda: SAGA_STEP.labels("payment").observe(waited))
-        # Shared with every other confirmation of the show, exclusive with its cancellation
-        # (on_show_cancelled): a booking confirmed here is seen and cancelled by it, or sees it.
-        cancelled = await self._cancellation(uow, row.show_id, lock=True)
-        if cancelled is not None:
+        if row.cancelled is not None:
             await self._fail(
                 uow,
                 row,
                 Status.CANCELLED,
-                f"The show was cancelled ({cancelled}); the payment is refunded.",
+                f"The show was cancelled ({row.cancelled}); the payment is refunded.",
                 steps=steps,
                 payment_id=payment_id,
             )
@@ -367,14 +384,8 @@ class BookingService:
         )
 
     @staticmethod
-    async def _cancellation(uow: UnitOfWork, show_id: uuid.UUID, *, lock: bool = False) -> Any:
-        """Why the show was cancelled, or None while it is not. With `lock`, a shared lock on
-        the show until the transaction ends, which its cancellation waits for."""
-        if lock:
-            # A statement of its own: a statement's snapshot is taken when it starts, so the
-            # read below must start after the lock was granted to see a cancellation that
-            # committed while we waited.
-            await uow.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(_show_lock(show_id))))
+    async def _cancellation(uow: UnitOfWork, show_id: uuid.UUID) -> Any:
+        """Why the show was cancelled, or None while it is not."""
         return await uow.conn.scalar(
             sa.select(cancelled_shows.c.reason).where(cancelled_shows.c.show_id == show_id)
         )
