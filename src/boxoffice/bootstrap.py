@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -45,7 +46,7 @@ from boxoffice.kernel.bus import NatsBus
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
-from boxoffice.kernel.problems import install_problem_handlers
+from boxoffice.kernel.problems import install_problem_handlers, problem
 from boxoffice.kernel.rpc import ServiceClient
 from boxoffice.kernel.telemetry import CONSUMER_LAG, TelemetryMiddleware, metrics_response
 from boxoffice.notification import api as notification_api
@@ -327,6 +328,9 @@ class Runtime:
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+    if refusals := runtime.settings.production_refusals():
+        raise RuntimeError("refusing to start in production: " + "; ".join(refusals))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start(background=background)
@@ -368,8 +372,18 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         if name in INTERNAL_ROUTERS:
             app.include_router(INTERNAL_ROUTERS[name])
 
+    metrics_token = f"Bearer {runtime.settings.metrics_token}".encode()
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if runtime.settings.metrics_token and not hmac.compare_digest(given, metrics_token):
+            return problem(
+                401,
+                "Unauthorized",
+                "/metrics needs the header Authorization: Bearer <BOXOFFICE_METRICS_TOKEN>.",
+                request,
+            )
         body, content_type = metrics_response()
         return Response(body, media_type=content_type)
 

@@ -60,7 +60,17 @@ async def _with_runtime(settings: Settings, job: Callable[[Runtime], Awaitable[A
         await runtime.stop()
 
 
+def _refused() -> bool:
+    """Unsafe production settings: one line, before anything starts."""
+    refusals = Settings().production_refusals()
+    for refusal in refusals:
+        sys.stderr.write(f"boxoffice: refusing to start with BOXOFFICE_ENV=production: {refusal}\n")
+    return bool(refusals)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
+    if _refused():
+        return 2
     with ExitStack() as stack:
         settings = _settings_with_infra(stack)
         upgrade(settings.database_url)
@@ -148,6 +158,8 @@ def _serve(app: FastAPI, settings: Settings, host: str, port: int, access_log: b
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if _refused():
+        return 2
     settings = Settings()
     missing = [n for n in ("database_url", "redis_url", "nats_url") if not getattr(settings, n)]
     if missing:

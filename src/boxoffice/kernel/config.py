@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -62,6 +63,20 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = 30_000
     log_level: str = "INFO"
     ticket_signing_secret: str = ""
+
+    # production refuses to start with settings that are only fit for a developer's machine.
+    env: Literal["development", "production"] = "development"
+    # When set, GET /metrics answers only "Authorization: Bearer <this token>".
+    metrics_token: str = ""
+
+    def production_refusals(self) -> list[str]:
+        """Why these settings must not run in production (empty: fine, or not production)."""
+        if self.env != "production":
+            return []
+        refusals = []
+        if not self.metrics_token:
+            refusals.append("/metrics is open to anyone: set BOXOFFICE_METRICS_TOKEN")
+        return refusals
 
     @property
     def keys_dir(self) -> Path:
