@@ -45,6 +45,7 @@ from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
 from boxoffice.kernel.bus import NatsBus
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
+from boxoffice.kernel.lifecycle import cancel_until_done, on_server_stop
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
 from boxoffice.kernel.problems import install_problem_handlers, problem
 from boxoffice.kernel.rpc import ServiceClient
@@ -311,10 +312,13 @@ class Runtime:
         assert self.bus is not None
         await self.bus.ping()
 
+    def stopping(self) -> None:
+        """The server was told to stop: end what would keep it waiting (live streams)."""
+        if self.seat_feed is not None:
+            self.seat_feed.close()
+
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_until_done(self._tasks, within=3.0)
         if "payment" in self.services:
             await self.services["payment"].stop()
         for client in self.clients:
@@ -345,9 +349,11 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         # its p99 (docs/benchmarks.md). Collect less often, and never the start-up objects.
         gc.set_threshold(50_000, 50, 100)
         gc.freeze()
+        undo = on_server_stop(runtime.stopping)
         try:
             yield
         finally:
+            undo()
             await runtime.stop()
 
     app = FastAPIOffline(  # Swagger UI assets served by us, not a CDN

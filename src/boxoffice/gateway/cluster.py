@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -31,6 +32,8 @@ REPLICAS = {
     "notification": 1,
 }
 WEB_DIR = Path(__file__).resolve().parent / "web"
+# Services stop within GRACE_SECONDS plus their own shutdown; after this they are killed.
+STOP_SECONDS = 6.0
 
 
 def free_port() -> int:
@@ -85,10 +88,18 @@ def wait_ready(
 
 
 class Cluster:
-    def __init__(self, settings: Settings, port: int, openapi: dict[str, object]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        port: int,
+        openapi: dict[str, object],
+        *,
+        on_stop_signal: Callable[[], None] = lambda: None,
+    ) -> None:
         self.settings = settings
         self.port = port
         self.openapi = openapi
+        self.on_stop_signal = on_stop_signal
         self.dir = settings.var_dir.resolve() / "cluster"
         self.processes: list[tuple[str, int, subprocess.Popen[bytes]]] = []
         self.nginx: subprocess.Popen[bytes] | None = None
@@ -152,13 +163,22 @@ class Cluster:
         for process in everything:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM if process is not self.nginx else signal.SIGQUIT)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + STOP_SECONDS
         for process in everything:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                log.warning(
+                    "pid %d did not stop within %.0fs; killing it", process.pid, STOP_SECONDS
+                )
                 process.kill()
                 process.wait()
+
+    def kill(self) -> None:
+        """Kill every child at once (the stop deadline passed)."""
+        for process in [proc for _, _, proc in self.processes] + [self.nginx]:
+            if process is not None and process.poll() is None:
+                process.kill()
 
     def run(self) -> int:
         """Start everything, then wait for Ctrl-C or SIGTERM and stop everything."""
@@ -167,6 +187,7 @@ class Cluster:
         def on_signal(_signum: int, _frame: FrameType | None) -> None:
             nonlocal stopping
             stopping = True
+            self.on_stop_signal()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
