@@ -42,7 +42,7 @@ from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.admin import dead_letter_router
 from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
-from boxoffice.kernel.bus import NatsBus
+from boxoffice.kernel.bus import NatsBus, nats_tls
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
 from boxoffice.kernel.lifecycle import cancel_until_done, on_server_stop
@@ -170,6 +170,8 @@ class Runtime:
             prefix=s.event_subject_prefix,
             ack_wait=s.consumer_ack_wait_seconds,
             concurrency=s.consumer_concurrency,
+            tls=nats_tls(s.nats_tls_ca_file, s.nats_tls_cert_file, s.nats_tls_key_file),
+            creds_file=s.nats_creds_file,
         )
         await self.bus.connect()
         self.stores = {name: ServiceStore(engine, MESSAGING[name]) for name in self.names}

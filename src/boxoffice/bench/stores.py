@@ -38,6 +38,9 @@ def _redis_target(redis_url: str) -> list[str]:
             args += ["--user", unquote(parts.username)]
     if parts.scheme == "rediss":
         args.append("--tls")
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if "ssl_ca_certs" in query:
+            args += ["--cacert", query["ssl_ca_certs"]]
     return args
 
 

@@ -15,6 +15,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = ""
     nats_url: str = ""
+    # What a NATS URL cannot say (docs/operations.md#credentials-and-tls): a private CA for a
+    # TLS server, a client certificate, a .creds file (user JWT + nkey seed).
+    nats_tls_ca_file: Path | None = None
+    nats_tls_cert_file: Path | None = None
+    nats_tls_key_file: Path | None = None
+    nats_creds_file: Path | None = None
     var_dir: Path = Path("var")
 
     host: str = "127.0.0.1"
