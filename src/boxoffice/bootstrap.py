@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -47,11 +48,12 @@ from boxoffice.kernel.auth import (
     default_hash_concurrency,
     ensure_keypair,
 )
-from boxoffice.kernel.bus import NatsBus
+from boxoffice.kernel.bus import NatsBus, nats_tls
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
+from boxoffice.kernel.lifecycle import cancel_until_done, on_server_stop
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
-from boxoffice.kernel.problems import install_problem_handlers
+from boxoffice.kernel.problems import install_problem_handlers, problem
 from boxoffice.kernel.ratelimit import Limit, RateLimiter
 from boxoffice.kernel.rpc import ServiceClient
 from boxoffice.kernel.telemetry import CONSUMER_LAG, TelemetryMiddleware, metrics_response
@@ -175,6 +177,8 @@ class Runtime:
             prefix=s.event_subject_prefix,
             ack_wait=s.consumer_ack_wait_seconds,
             concurrency=s.consumer_concurrency,
+            tls=nats_tls(s.nats_tls_ca_file, s.nats_tls_cert_file, s.nats_tls_key_file),
+            creds_file=s.nats_creds_file,
         )
         await self.bus.connect()
         self.stores = {name: ServiceStore(engine, MESSAGING[name]) for name in self.names}
@@ -340,10 +344,13 @@ class Runtime:
         assert self.bus is not None
         await self.bus.ping()
 
+    def stopping(self) -> None:
+        """The server was told to stop: end what would keep it waiting (live streams)."""
+        if self.seat_feed is not None:
+            self.seat_feed.close()
+
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_until_done(self._tasks, within=3.0)
         if "payment" in self.services:
             await self.services["payment"].stop()
         for client in self.clients:
@@ -357,6 +364,9 @@ class Runtime:
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+    if refusals := runtime.settings.production_refusals():
+        raise RuntimeError("refusing to start in production: " + "; ".join(refusals))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start(background=background)
@@ -372,9 +382,11 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         # its p99 (docs/benchmarks.md). Collect less often, and never the start-up objects.
         gc.set_threshold(50_000, 50, 100)
         gc.freeze()
+        undo = on_server_stop(runtime.stopping)
         try:
             yield
         finally:
+            undo()
             await runtime.stop()
 
     app = FastAPIOffline(  # Swagger UI assets served by us, not a CDN
@@ -399,8 +411,18 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         if name in INTERNAL_ROUTERS:
             app.include_router(INTERNAL_ROUTERS[name])
 
+    metrics_token = f"Bearer {runtime.settings.metrics_token}".encode()
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if runtime.settings.metrics_token and not hmac.compare_digest(given, metrics_token):
+            return problem(
+                401,
+                "Unauthorized",
+                "/metrics needs the header Authorization: Bearer <BOXOFFICE_METRICS_TOKEN>.",
+                request,
+            )
         body, content_type = metrics_response()
         return Response(body, media_type=content_type)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
@@ -14,17 +16,25 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from boxoffice.bootstrap import ALL_SERVICES, Runtime, create_app
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.embedded import EmbeddedInfra
+from boxoffice.kernel.lifecycle import (
+    GRACE_SECONDS,
+    PortTaken,
+    StopDeadline,
+    check_port,
+    claim_port,
+)
 from boxoffice.kernel.migrate import upgrade
 from boxoffice.kernel.telemetry import setup_logging, setup_tracing
 
 log = logging.getLogger("boxoffice")
 
 
-def _settings_with_infra(stack: ExitStack) -> Settings:
+def _settings_with_infra(stack: ExitStack, deadline: StopDeadline | None = None) -> Settings:
     """Settings whose empty server URLs are filled by embedded servers under var/."""
     settings = Settings()
     missing = {
@@ -36,6 +46,8 @@ def _settings_with_infra(stack: ExitStack) -> Settings:
         infra = EmbeddedInfra(settings.var_dir.resolve(), **missing)
         urls = infra.start()
         stack.callback(infra.stop)
+        if deadline is not None:
+            deadline.on_expiry.append(infra.stop)
         settings = settings.model_copy(
             update={
                 "database_url": settings.database_url or urls.database_url,
@@ -60,9 +72,31 @@ async def _with_runtime(settings: Settings, job: Callable[[Runtime], Awaitable[A
         await runtime.stop()
 
 
+def _refused() -> bool:
+    """Unsafe production settings: one line, before anything starts."""
+    refusals = Settings().production_refusals()
+    for refusal in refusals:
+        sys.stderr.write(f"boxoffice: refusing to start with BOXOFFICE_ENV=production: {refusal}\n")
+    return bool(refusals)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
+    if _refused():
+        return 2
+    settings = Settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    deadline = StopDeadline()
+    try:  # before any embedded server or migration starts, so a taken port leaves nothing behind
+        listener = None if args.distributed else claim_port(host, port)
+        if args.distributed:
+            check_port(host, port)  # nginx binds it itself
+    except PortTaken as taken:
+        sys.stderr.write(f"{taken}\n")
+        return 1
     with ExitStack() as stack:
-        settings = _settings_with_infra(stack)
+        if listener is not None:
+            stack.callback(listener.close)
+        settings = _settings_with_infra(stack, deadline)
         upgrade(settings.database_url)
         if args.demo:
             from boxoffice.demo import seed
@@ -70,22 +104,68 @@ def cmd_up(args: argparse.Namespace) -> int:
             lines = asyncio.run(_with_runtime(settings, seed))
             sys.stderr.write("Demo users (email / password):\n" + "\n".join(lines) + "\n")
         app = create_app(Runtime(settings))
-        host, port = args.host or settings.host, args.port or settings.port
         if args.distributed:
             from boxoffice.gateway.cluster import Cluster
 
             Runtime(settings).prepare_secrets()
-            return Cluster(settings, port, app.openapi()).run()
+            cluster = Cluster(settings, port, app.openapi(), on_stop_signal=deadline.arm)
+            deadline.on_expiry.append(cluster.kill)
+            return cluster.run()
+        assert listener is not None
         sys.stderr.write(f"boxoffice is up: http://{host}:{port}  (API docs: /docs)\n")
-        if args.workers > 1:
-            _serve_workers(settings, host, port, args.access_log, args.workers)
-        else:
-            _serve(app, settings, host, port, args.access_log)
+        try:
+            if args.workers > 1:
+                _serve_workers(settings, listener, args.access_log, args.workers, deadline)
+            else:
+                _serve(app, settings, listener, args.access_log, deadline)
+        except SystemExit:
+            if not deadline.armed:
+                raise
+            # uvicorn re-raised the stop signal after stopping gracefully: that is success.
     return 0
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, whose first stop signal also arms the stop deadline."""
+
+    def __init__(self, config: uvicorn.Config, deadline: StopDeadline | None) -> None:
+        super().__init__(config)
+        self.deadline = deadline
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if self.deadline is not None:
+            self.deadline.arm()
+        super().handle_exit(sig, frame)
+
+
+class _Workers(Multiprocess):
+    """uvicorn's worker supervisor, whose stop signals also arm the stop deadline (its own
+    wait for the workers has no limit)."""
+
+    def __init__(self, config: uvicorn.Config, listener: socket.socket, deadline: StopDeadline):
+        super().__init__(config, sockets=[listener])
+        self.deadline = deadline
+        deadline.on_expiry.append(self.kill_workers)
+
+    def kill_workers(self) -> None:
+        for worker in self.processes:
+            worker.kill()
+
+    def handle_int(self) -> None:
+        self.deadline.arm()
+        super().handle_int()
+
+    def handle_term(self) -> None:
+        self.deadline.arm()
+        super().handle_term()
+
+
 def _serve_workers(
-    settings: Settings, host: str, port: int, access_log: bool, workers: int
+    settings: Settings,
+    listener: socket.socket,
+    access_log: bool,
+    workers: int,
+    deadline: StopDeadline,
 ) -> None:
     """Several all-in-one processes on one port. Each runs every service with its consumers,
     relays and sweepers, which are safe to run as replicas (docs/operations.md)."""
@@ -102,18 +182,18 @@ def _serve_workers(
         shutil.rmtree(metrics, ignore_errors=True)
         metrics.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
-    uvicorn.run(
+    config = uvicorn.Config(
         "boxoffice.cli:worker_app",
         factory=True,
         workers=workers,
-        host=host,
-        port=port,
+        fd=listener.fileno(),
         access_log=access_log,
         # A worker that is not serving within uvicorn's default 5 s is killed and started
         # again; on two busy cores an import-heavy start takes longer, and the worker never came.
         timeout_worker_healthcheck=60,
         **_uvicorn_options(settings),
     )
+    _Workers(config, config.bind_socket(), deadline).run()
 
 
 def worker_app() -> FastAPI:
@@ -126,38 +206,53 @@ def worker_app() -> FastAPI:
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How every boxoffice process runs uvicorn: uvloop, httptools, our own logging, and
-    in-flight requests finished on SIGTERM. uvicorn's own proxy headers are off: by default it
-    believes X-Forwarded-For from any local client; the app decides whom to trust instead
-    (kernel.web.client_address, setting behind_proxy)."""
+    in-flight requests finished on SIGTERM (live streams are ended at once). uvicorn's own proxy
+    headers are off: by default it believes X-Forwarded-For from any local client; the app
+    decides whom to trust instead (kernel.web.client_address, setting behind_proxy)."""
     return {
         "proxy_headers": False,
         "log_level": settings.log_level.lower(),
         "loop": "uvloop",
         "http": "httptools",
-        "timeout_graceful_shutdown": 10,
+        "timeout_graceful_shutdown": GRACE_SECONDS,
         "log_config": None,
     }
 
 
-def _serve(app: FastAPI, settings: Settings, host: str, port: int, access_log: bool) -> None:
-    """uvicorn with uvloop and httptools; it finishes in-flight requests on SIGTERM."""
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        access_log=access_log,
-        **_uvicorn_options(settings),
+def _serve(
+    app: FastAPI,
+    settings: Settings,
+    listener: socket.socket,
+    access_log: bool,
+    deadline: StopDeadline | None = None,
+) -> None:
+    """uvicorn with uvloop and httptools on a bound socket; it finishes in-flight requests on
+    SIGTERM."""
+    config = uvicorn.Config(
+        app, fd=listener.fileno(), access_log=access_log, **_uvicorn_options(settings)
     )
+    server = _Server(config, deadline)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it stopped
+        server.run()
+    if not server.started:
+        raise SystemExit(3)  # the app failed to start (uvicorn's STARTUP_FAILURE)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if _refused():
+        return 2
     settings = Settings()
     missing = [n for n in ("database_url", "redis_url", "nats_url") if not getattr(settings, n)]
     if missing:
         sys.stderr.write(f"serve needs {', '.join('BOXOFFICE_' + m.upper() for m in missing)}\n")
         return 2
-    app = create_app(Runtime(settings, [args.service]))
-    _serve(app, settings, args.host or settings.host, args.port or settings.port, args.access_log)
+    try:
+        listener = claim_port(args.host or settings.host, args.port or settings.port)
+    except PortTaken as taken:
+        sys.stderr.write(f"{taken}\n")
+        return 1
+    with listener:
+        _serve(create_app(Runtime(settings, [args.service])), settings, listener, args.access_log)
     return 0
 
 

@@ -14,7 +14,7 @@ import uuid
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis.asyncio import Redis
 
@@ -26,10 +26,22 @@ HOLDS_LUA = files("boxoffice.inventory").joinpath("holds.lua").read_text()
 INSTALL_HINT = "apt-get install redis-tools postgresql-contrib"
 
 
-def _redis_target(redis_url: str) -> tuple[str, int, int]:
+def _redis_target(redis_url: str) -> list[str]:
+    """redis-benchmark's arguments for the server of a URL (its database and credentials)."""
     parts = urlsplit(redis_url)
     db = int(parts.path.strip("/") or 0)
-    return parts.hostname or "127.0.0.1", parts.port or 6379, db
+    args = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 6379), "--dbnum", str(db)]
+    if parts.password:
+        # redis-benchmark reads a password only from its command line (no REDISCLI_AUTH).
+        args += ["-a", unquote(parts.password)]
+        if parts.username:
+            args += ["--user", unquote(parts.username)]
+    if parts.scheme == "rediss":
+        args.append("--tls")
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if "ssl_ca_certs" in query:
+            args += ["--cacert", query["ssl_ca_certs"]]
+    return args
 
 
 async def _hold_script_show(redis_url: str, seats: int) -> tuple[str, uuid.UUID]:
@@ -68,7 +80,10 @@ async def _drop_show(redis_url: str, show: uuid.UUID) -> None:
 
 
 def _redis_benchmark(args: list[str]) -> dict[str, dict[str, float]]:
-    out = subprocess.run(args, capture_output=True, text=True, timeout=300, check=True).stdout
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:  # not CalledProcessError: its message would show the password
+        raise RuntimeError(f"redis-benchmark failed ({done.returncode}): {done.stderr[-500:]}")
+    out = done.stdout
     rows: dict[str, dict[str, float]] = {}
     for rec in csv.DictReader(io.StringIO(out)):
         rows[rec["test"]] = {k: float(v) for k, v in rec.items() if k != "test"}
@@ -79,8 +94,7 @@ def redis_baselines(redis_url: str, clients: int, requests: int, seats: int = 10
     binary = shutil.which("redis-benchmark")
     if binary is None:
         return [_missing("redis-benchmark")]
-    host, port, db = _redis_target(redis_url)
-    base = [binary, "-h", host, "-p", str(port), "--dbnum", str(db), "-c", str(clients)]
+    base = [binary, *_redis_target(redis_url), "-c", str(clients)]
     base += ["-n", str(requests), "--csv"]
     rows = []
     plain = _redis_benchmark([*base, "-t", "set,get"])

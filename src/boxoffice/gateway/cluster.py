@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -31,6 +32,12 @@ REPLICAS = {
     "notification": 1,
 }
 WEB_DIR = Path(__file__).resolve().parent / "web"
+# Services stop within GRACE_SECONDS plus their own shutdown; after this they are killed.
+STOP_SECONDS = 6.0
+# A child that died is started again after 1, 2, 4 … (at most 30) s; one that had run for a
+# minute starts again at 1 s.
+RESTART_BACKOFF = (1.0, 30.0)
+STABLE_SECONDS = 60.0
 
 
 def free_port() -> int:
@@ -85,13 +92,26 @@ def wait_ready(
 
 
 class Cluster:
-    def __init__(self, settings: Settings, port: int, openapi: dict[str, object]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        port: int,
+        openapi: dict[str, object],
+        *,
+        on_stop_signal: Callable[[], None] = lambda: None,
+    ) -> None:
         self.settings = settings
         self.port = port
         self.openapi = openapi
+        self.on_stop_signal = on_stop_signal
         self.dir = settings.var_dir.resolve() / "cluster"
         self.processes: list[tuple[str, int, subprocess.Popen[bytes]]] = []
         self.nginx: subprocess.Popen[bytes] | None = None
+        self._env: dict[str, str] = {}
+        self._ports: dict[str, list[int]] = {}
+        self._started: dict[tuple[str, int], float] = {}
+        self._crashes: dict[tuple[str, int], int] = {}
+        self._due: dict[tuple[str, int], float] = {}
 
     def start(self) -> None:
         (self.dir / "tmp").mkdir(parents=True, exist_ok=True)
@@ -112,21 +132,14 @@ class Cluster:
             # Eight processes share the database's connection limit (PostgreSQL's default 100).
             "BOXOFFICE_DB_POOL_SIZE": os.environ.get("BOXOFFICE_DB_POOL_SIZE", "4"),
         }
+        self._env, self._ports = env, ports
         for name, replica_ports in ports.items():
             for port in replica_ports:
-                with (self.dir / "logs" / f"{name}-{port}.log").open("ab") as out:
-                    process = subprocess.Popen(
-                        [sys.executable, "-m", "boxoffice.cli", "serve", name, "--port", str(port)],
-                        env=env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                self.processes.append((name, port, process))
+                self.processes.append((name, port, self._spawn(name, port)))
         for name, port, process in self.processes:
             wait_ready(f"http://127.0.0.1:{port}/health/ready", process, f"{name}:{port}")
-        openapi_file = self.dir / "openapi.json"
-        openapi_file.write_text(json.dumps(self.openapi))
-        self.nginx = start_nginx(self.dir, self.port, ports, WEB_DIR, openapi_file)
+        (self.dir / "openapi.json").write_text(json.dumps(self.openapi))
+        self.nginx = self._spawn("nginx", self.port)
         (self.dir / "prometheus-targets.json").write_text(
             json.dumps(
                 [
@@ -138,6 +151,23 @@ class Cluster:
                 ]
             )
         )
+        self._write_processes()
+        wait_ready(f"http://127.0.0.1:{self.port}/health/ready", self.nginx, "nginx")
+
+    def _spawn(self, name: str, port: int) -> subprocess.Popen[bytes]:
+        self._started[(name, port)] = time.monotonic()
+        if name == "nginx":
+            return start_nginx(self.dir, port, self._ports, WEB_DIR, self.dir / "openapi.json")
+        with (self.dir / "logs" / f"{name}-{port}.log").open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "boxoffice.cli", "serve", name, "--port", str(port)],
+                env=self._env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def _write_processes(self) -> None:
+        assert self.nginx is not None
         (self.dir / "processes.json").write_text(
             json.dumps(
                 [{"service": n, "port": p, "pid": proc.pid} for n, p, proc in self.processes]
@@ -145,7 +175,39 @@ class Cluster:
                 indent=1,
             )
         )
-        wait_ready(f"http://127.0.0.1:{self.port}/health/ready", self.nginx, "nginx")
+
+    def watch(self) -> None:
+        """Notice a child that exited while nothing asked it to, say so, and start it again
+        with backoff (minimal supervision; the same port, so nginx needs no reload)."""
+        assert self.nginx is not None
+        now = time.monotonic()
+        children = [*self.processes, ("nginx", self.port, self.nginx)]
+        for index, (name, port, process) in enumerate(children):
+            key = (name, port)
+            if (code := process.poll()) is None:
+                continue
+            if key not in self._due:
+                ran = now - self._started[key]
+                crashes = 0 if ran > STABLE_SECONDS else self._crashes.get(key, 0)
+                self._crashes[key] = crashes + 1
+                delay = min(RESTART_BACKOFF[0] * 2**crashes, RESTART_BACKOFF[1])
+                self._due[key] = now + delay
+                how = f"signal {-code}" if code < 0 else f"code {code}"
+                log.error(
+                    "%s (127.0.0.1:%d, pid %d) exited unexpectedly with %s after %.0fs; "
+                    "restarting it in %.0fs (log: %s)",
+                    name, port, process.pid, how, ran, delay,
+                    self.dir / ("error.log" if name == "nginx" else f"logs/{name}-{port}.log"),
+                )  # fmt: skip
+            elif now >= self._due[key]:
+                del self._due[key]
+                again = self._spawn(name, port)
+                if name == "nginx":
+                    self.nginx = again
+                else:
+                    self.processes[index] = (name, port, again)
+                self._write_processes()
+                log.warning("%s (127.0.0.1:%d) started again, pid %d", name, port, again.pid)
 
     def stop(self) -> None:
         everything = [proc for _, _, proc in self.processes]
@@ -154,13 +216,22 @@ class Cluster:
         for process in everything:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM if process is not self.nginx else signal.SIGQUIT)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + STOP_SECONDS
         for process in everything:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                log.warning(
+                    "pid %d did not stop within %.0fs; killing it", process.pid, STOP_SECONDS
+                )
                 process.kill()
                 process.wait()
+
+    def kill(self) -> None:
+        """Kill every child at once (the stop deadline passed)."""
+        for process in [proc for _, _, proc in self.processes] + [self.nginx]:
+            if process is not None and process.poll() is None:
+                process.kill()
 
     def run(self) -> int:
         """Start everything, then wait for Ctrl-C or SIGTERM and stop everything."""
@@ -169,6 +240,7 @@ class Cluster:
         def on_signal(_signum: int, _frame: FrameType | None) -> None:
             nonlocal stopping
             stopping = True
+            self.on_stop_signal()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -180,6 +252,7 @@ class Cluster:
                 )
             )
             while not stopping:
+                self.watch()
                 time.sleep(0.2)
         finally:
             self.stop()

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 CONNECTED = b": connected\n\n"
 KEEP_ALIVE = b": keep-alive\n\n"
+_END = b""  # queued by close(): the stream ends
 
 
 class SeatFeed:
@@ -32,6 +33,7 @@ class SeatFeed:
         self._listeners: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
         self._pending: dict[str, list[str]] = {}
         self._last_sent: dict[str, float] = {}
+        self._closed = False
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -82,13 +84,23 @@ class SeatFeed:
                     if queue.empty():
                         queue.put_nowait(KEEP_ALIVE)
 
+    def close(self) -> None:
+        """End every live stream: the server is stopping, and would otherwise wait for streams
+        that never end by themselves (EventSource clients reconnect to another process)."""
+        self._closed = True
+        for queues in self._listeners.values():
+            for queue in queues:
+                queue.put_nowait(_END)
+
     async def follow(self, show_hex: str) -> AsyncIterator[bytes]:
+        if self._closed:
+            return
         queue: asyncio.Queue[bytes] = asyncio.Queue()
         self._listeners[show_hex].add(queue)
         try:
             yield CONNECTED
-            while True:
-                yield await queue.get()
+            while (chunk := await queue.get()) is not _END:
+                yield chunk
         finally:
             self._listeners[show_hex].discard(queue)
             if not self._listeners[show_hex]:

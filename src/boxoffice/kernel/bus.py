@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client as NatsClient
@@ -50,6 +53,19 @@ class EventBus(Protocol):
     async def close(self) -> None: ...
 
 
+def nats_tls(
+    ca_file: Path | None, cert_file: Path | None = None, key_file: Path | None = None
+) -> ssl.SSLContext | None:
+    """The TLS context for a NATS server signed by a private CA and/or asking for a client
+    certificate; None: nats-py's default (the system's CAs, SSL_CERT_FILE) when it needs one."""
+    if ca_file is None and cert_file is None:
+        return None
+    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    if cert_file is not None:
+        context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 class NatsBus:
     """JetStream: one stream for all events; the message id is the event id, so JetStream
     drops a republished outbox row inside its duplicate window; one durable pull consumer per
@@ -63,8 +79,12 @@ class NatsBus:
         prefix: str = "bx",
         ack_wait: float = 30.0,
         concurrency: int = HANDLERS_PER_PROCESS,
+        tls: ssl.SSLContext | None = None,
+        creds_file: Path | None = None,
     ) -> None:
         self._url = url
+        self._tls = tls
+        self._creds_file = creds_file
         self._ack_wait = ack_wait
         self._stream = stream
         self._prefix = prefix
@@ -76,7 +96,20 @@ class NatsBus:
         self._slots = asyncio.Semaphore(concurrency)
 
     async def connect(self) -> None:
-        self._nc = await nats.connect(self._url, max_reconnect_attempts=-1, name="boxoffice")
+        self._nc = await nats.connect(
+            self._url,
+            max_reconnect_attempts=-1,
+            name="boxoffice",
+            **({"tls": self._tls} if self._tls is not None else {}),
+            **({"user_credentials": str(self._creds_file)} if self._creds_file else {}),
+        )
+        # nats-py upgrades to TLS only when the server's INFO asks for it; a tls:// URL or a
+        # CA of our own means we never talk in plain text, whatever a server (or a man in the
+        # middle) offers.
+        wants_tls = self._tls is not None or urlsplit(self._url.split(",")[0]).scheme == "tls"
+        if wants_tls and not self._nc._server_info.get("tls_required"):
+            await self._nc.close()
+            raise ConnectionError("the NATS server offered no TLS, and TLS was asked for")
         self._js = self._nc.jetstream()
         config = StreamConfig(
             name=self._stream,

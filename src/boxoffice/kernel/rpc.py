@@ -1,5 +1,6 @@
 """Synchronous calls between services (distributed shape): timeouts, jittered retries for
-idempotent calls, and a circuit breaker per upstream that fails fast with 503."""
+idempotent calls, a circuit breaker per upstream that fails fast with 503, and a client span per
+attempt whose trace context travels in the W3C `traceparent` header."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import time
 from typing import Any
 
 import httpx
+from opentelemetry import trace
 
 from boxoffice.kernel.errors import DomainError, Unavailable
+from boxoffice.kernel.telemetry import inject_trace, tracer
 
 INTERNAL_TOKEN_HEADER = "X-Boxoffice-Internal"
 
@@ -98,7 +101,7 @@ class ServiceClient:
                 )
             url = urls[attempt % len(urls)] + path
             try:
-                response = await self._http.request(method, url, json=json)
+                response = await self._send(method, url, json, attempt)
             except httpx.HTTPError:
                 self.breaker.failed()
             else:
@@ -113,6 +116,24 @@ class ServiceClient:
         raise Unavailable(
             f"The {self.name} service did not answer; try again shortly.", service=self.name
         )
+
+    async def _send(self, method: str, url: str, json: Any, attempt: int) -> httpx.Response:
+        """One attempt in a client span; the callee's server span continues its context."""
+        with tracer.start_as_current_span(
+            f"{method} {self.name}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "http.request.method": method,
+                "url.full": url,
+                "peer.service": self.name,
+                **({"http.request.resend_count": attempt} if attempt else {}),
+            },
+        ) as span:
+            response = await self._http.request(method, url, json=json, headers=inject_trace())
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 500:
+                span.set_status(trace.StatusCode.ERROR)
+            return response
 
     async def close(self) -> None:
         await self._http.aclose()

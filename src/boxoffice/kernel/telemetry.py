@@ -16,7 +16,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from prometheus_client import (
@@ -114,13 +114,23 @@ class timed:
 # -- traces ---------------------------------------------------------------------------------
 
 
+def tracing_resource(service: str) -> Resource:
+    """service.name is OTEL_SERVICE_NAME (or service.name in OTEL_RESOURCE_ATTRIBUTES) when set,
+    else boxoffice-<service>; boxoffice.process names the process either way."""
+    configured = OTELResourceDetector().detect().attributes.get(SERVICE_NAME)
+    ours: dict[str, str] = {"boxoffice.process": service}
+    if not configured:
+        ours[SERVICE_NAME] = f"boxoffice-{service}"
+    return Resource.create(ours)
+
+
 def setup_tracing(service: str) -> TracerProvider:
     """A tracer provider for this process. Spans are exported over OTLP only when the standard
     OTEL_* variables ask for it (OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint)."""
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         return current
-    provider = TracerProvider(resource=Resource.create({"service.name": f"boxoffice-{service}"}))
+    provider = TracerProvider(resource=tracing_resource(service))
     exporter = os.environ.get("OTEL_TRACES_EXPORTER", "")
     if exporter == "otlp" or (
         exporter != "none"

@@ -52,3 +52,15 @@ def test_prometheus_config_scrapes_both_shapes() -> None:
     assert jobs["boxoffice-distributed"]["file_sd_configs"][0]["files"] == [
         "../../var/cluster/prometheus-targets.json"
     ]
+
+
+def test_prometheus_config_sends_the_metrics_token_once_its_block_is_uncommented() -> None:
+    text = (DEPLOY / "prometheus.yml").read_text()
+    enabled = yaml.safe_load(
+        text.replace("    # authorization:", "    authorization:").replace("    #   ", "      ")
+    )
+    for job in enabled["scrape_configs"]:
+        assert job["authorization"] == {
+            "type": "Bearer",
+            "credentials_file": "../../var/metrics-token",
+        }, job["job_name"]

@@ -1,12 +1,17 @@
-"""The service client: retries only idempotent calls, opens its breaker, passes problems on."""
+"""The service client: retries only idempotent calls, opens its breaker, passes problems on,
+and carries the trace context to the callee."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 
 from boxoffice.kernel.errors import Unavailable
 from boxoffice.kernel.rpc import CircuitBreaker, RemoteProblem, ServiceClient
+from boxoffice.kernel.telemetry import setup_tracing, tracer
 
 
 def client_with(handler: httpx.MockTransport, **kw: object) -> ServiceClient:
@@ -94,3 +99,41 @@ def test_breaker_half_opens_after_cooldown_and_closes_on_success() -> None:
     assert not breaker.allow()  # only one trial at a time
     breaker.succeeded()
     assert breaker.state == "closed" and breaker.allow()
+
+
+@pytest.fixture(scope="module")
+def spans() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    setup_tracing("test").add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+async def test_every_attempt_is_a_client_span_whose_context_the_callee_receives(
+    spans: InMemorySpanExporter,
+) -> None:
+    received: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        received.append(request.headers.get("traceparent", ""))
+        return httpx.Response(502 if len(received) == 1 else 200, json={"ok": True})
+
+    client = client_with(httpx.MockTransport(handle))
+    spans.clear()
+    with tracer.start_as_current_span("POST /api/v1/bookings") as parent:
+        assert await client.call("POST", "/internal/x", idempotent=True) == {"ok": True}
+    trace_id = parent.get_span_context().trace_id
+
+    attempts = [s for s in spans.get_finished_spans() if s.kind == SpanKind.CLIENT]
+    assert [s.name for s in attempts] == ["POST inventory", "POST inventory"]
+    assert len(received) == 2
+    for header, span in zip(received, attempts, strict=True):
+        version, header_trace, header_parent, _flags = header.split("-")
+        assert version == "00"
+        assert int(header_trace, 16) == trace_id == span.context.trace_id
+        assert int(header_parent, 16) == span.context.span_id  # the callee's parent: this span
+        assert span.parent is not None and span.parent.span_id == parent.get_span_context().span_id
+    assert attempts[0].attributes is not None and attempts[1].attributes is not None
+    assert attempts[0].attributes["http.response.status_code"] == 502
+    assert attempts[0].status.status_code == StatusCode.ERROR
+    assert attempts[1].attributes["http.request.resend_count"] == 1
+    assert attempts[1].attributes["peer.service"] == "inventory"
