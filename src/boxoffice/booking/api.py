@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from boxoffice.booking.domain import Status
 from boxoffice.booking.service import BookingService
+from boxoffice.kernel.inputs import Limit, LongLimit, Offset
 from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
 
 router = APIRouter(tags=["booking"])
@@ -133,8 +134,8 @@ async def list_bookings(
     status: Status | None = None,
     show_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).search(
         user,
@@ -158,8 +159,8 @@ async def cancel_booking(
 async def my_tickets(
     user: CurrentUser,
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: LongLimit = 100,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).tickets(user, limit, offset)
 
@@ -216,7 +217,7 @@ async def stuck_sagas(
     _: Admin,
     request: Request,
     older_than: Annotated[float, Query(ge=0, le=86400, description="seconds")] = 30,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: LongLimit = 100,
 ) -> list[dict[str, Any]]:
     """Bookings still PENDING after `older_than` seconds, with the step they stopped at."""
     return await service(request).stuck(older_than, limit)

@@ -8,17 +8,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from boxoffice.catalog.service import CatalogService
+from boxoffice.kernel.inputs import Instant, Limit, Offset, Patch
 from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer
 
 router = APIRouter(tags=["catalog"])
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Category = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\- ]+$")]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+# More categories than this is no seating plan anyone prices (and a price list to match).
+MAX_CATEGORIES = 100
 
 
 def service(request: Request) -> CatalogService:
@@ -75,8 +77,10 @@ class GridIn(BaseModel):
     seats_per_row: int = Field(ge=1, le=500)
     section: Name = "Stalls"
     category: Category = "standard"
-    row_categories: dict[str, Category] = Field(
-        default_factory=dict, description="Category per row label, e.g. {'A': 'premium'}"
+    row_categories: dict[Annotated[str, Field(max_length=10)], Category] = Field(
+        default_factory=dict,
+        max_length=500,
+        description="Category per row label, e.g. {'A': 'premium'}",
     )
 
 
@@ -134,32 +138,29 @@ class EventOut(EventIn):
     created_at: datetime
 
 
-Prices = dict[Category, Annotated[int, Field(ge=0, le=100_000_000)]]
+Prices = Annotated[
+    dict[Category, Annotated[int, Field(ge=0, le=100_000_000)]],
+    Field(max_length=MAX_CATEGORIES),
+]
 
 
 class ShowIn(BaseModel):
     event_id: uuid.UUID
     hall_id: uuid.UUID
-    starts_at: AwareDatetime
+    starts_at: Instant
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     prices: Prices = Field(description="Price per seat category in minor units (cents).")
-    sales_start: AwareDatetime
-    sales_end: AwareDatetime
+    sales_start: Instant
+    sales_end: Instant
     max_per_booking: int = Field(default=10, ge=1, le=100)
 
 
-class ShowPatch(BaseModel):
-    starts_at: AwareDatetime | None = None
-    prices: Prices | None = None
-    sales_start: AwareDatetime | None = None
-    sales_end: AwareDatetime | None = None
-    max_per_booking: int | None = Field(default=None, ge=1, le=100)
-
-    @model_validator(mode="after")
-    def not_empty(self) -> ShowPatch:
-        if not self.model_fields_set:
-            raise ValueError("Nothing to change.")
-        return self
+class ShowPatch(Patch):
+    starts_at: Instant | SkipJsonSchema[None] = None
+    prices: Prices | SkipJsonSchema[None] = None
+    sales_start: Instant | SkipJsonSchema[None] = None
+    sales_end: Instant | SkipJsonSchema[None] = None
+    max_per_booking: Annotated[int, Field(ge=1, le=100)] | SkipJsonSchema[None] = None
 
 
 class ShowOut(BaseModel):
@@ -265,8 +266,8 @@ async def browse_shows(
     user: OptionalUser,
     city: Annotated[str | None, Query(max_length=200)] = None,
     event_id: uuid.UUID | None = None,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     mine: Annotated[bool, Query(description="Organizers: my shows in every status")] = False,
     limit: Limit = 20,

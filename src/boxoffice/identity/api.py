@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, EmailStr, Field
 
 from boxoffice.identity.service import IdentityService
+from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.web import Admin, CurrentUser
 
 router = APIRouter(tags=["identity"])
@@ -91,8 +92,8 @@ async def list_users(
     request: Request,
     email: Annotated[str | None, Query(max_length=200)] = None,
     role: Role | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).search(email=email, role=role, limit=limit, offset=offset)
 

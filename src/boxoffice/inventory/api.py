@@ -316,12 +316,12 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 @router.get("/holds/{hold_id}", response_model=HoldOut)
-async def get_hold(hold_id: str, user: CurrentUser, request: Request) -> dict[str, Any]:
+async def get_hold(hold_id: HoldId, user: CurrentUser, request: Request) -> dict[str, Any]:
     return await service(request).get_hold(user, hold_id)
 
 
 @router.delete("/holds/{hold_id}", status_code=204)
-async def release_hold(hold_id: str, user: CurrentUser, request: Request) -> None:
+async def release_hold(hold_id: HoldId, user: CurrentUser, request: Request) -> None:
     await service(request).release_hold(user, hold_id)
 
 
