@@ -7,12 +7,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from boxoffice.catalog.service import CatalogService
 from boxoffice.kernel.inputs import Instant, Limit, Offset, Patch
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer
 
 router = APIRouter(tags=["catalog"])
@@ -196,8 +197,12 @@ class CancelIn(BaseModel):
 
 
 @router.post("/venues", status_code=201, response_model=VenueOut)
-async def create_venue(body: VenueIn, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).create_venue(user, body.name, body.city, body.address)
+async def create_venue(
+    body: VenueIn, user: Organizer, request: Request, response: Response
+) -> dict[str, Any]:
+    venue = await service(request).create_venue(user, body.name, body.city, body.address)
+    response.headers["Location"] = f"/api/v1/venues/{venue['id']}"
+    return venue
 
 
 @router.get("/venues", response_model=list[VenueOut])
@@ -210,16 +215,18 @@ async def list_venues(
     return await service(request).list_venues(city, limit, offset)
 
 
-@router.get("/venues/{venue_id}", response_model=VenueDetail)
+@router.get("/venues/{venue_id}", response_model=VenueDetail, responses=problems(404))
 async def get_venue(venue_id: uuid.UUID, request: Request) -> dict[str, Any]:
     return await service(request).get_venue(venue_id)
 
 
-@router.post("/venues/{venue_id}/halls", status_code=201, response_model=HallOut)
+@router.post(
+    "/venues/{venue_id}/halls", status_code=201, response_model=HallOut, responses=problems(404)
+)
 async def create_hall(
-    venue_id: uuid.UUID, body: HallIn, user: Organizer, request: Request
+    venue_id: uuid.UUID, body: HallIn, user: Organizer, request: Request, response: Response
 ) -> dict[str, Any]:
-    return await service(request).create_hall(
+    hall = await service(request).create_hall(
         user,
         venue_id,
         body.name,
@@ -227,16 +234,22 @@ async def create_hall(
         body.grid.model_dump() if body.grid else None,
         [a.model_dump() for a in body.ga_areas],
     )
+    response.headers["Location"] = f"/api/v1/halls/{hall['id']}"
+    return hall
 
 
-@router.get("/halls/{hall_id}", response_model=HallOut)
+@router.get("/halls/{hall_id}", response_model=HallOut, responses=problems(404))
 async def get_hall(hall_id: uuid.UUID, request: Request) -> dict[str, Any]:
     return await service(request).get_hall(hall_id)
 
 
 @router.post("/events", status_code=201, response_model=EventOut)
-async def create_event(body: EventIn, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).create_event(user, body.model_dump())
+async def create_event(
+    body: EventIn, user: Organizer, request: Request, response: Response
+) -> dict[str, Any]:
+    event = await service(request).create_event(user, body.model_dump())
+    response.headers["Location"] = f"/api/v1/events/{event['id']}"
+    return event
 
 
 @router.get("/events", response_model=list[EventOut])
@@ -250,14 +263,18 @@ async def list_events(
     return await service(request).list_events(category, q, limit, offset)
 
 
-@router.get("/events/{event_id}", response_model=EventOut)
+@router.get("/events/{event_id}", response_model=EventOut, responses=problems(404))
 async def get_event(event_id: uuid.UUID, request: Request) -> dict[str, Any]:
     return await service(request).get_event(event_id)
 
 
-@router.post("/shows", status_code=201, response_model=ShowOut)
-async def create_show(body: ShowIn, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).create_show(user, body.model_dump())
+@router.post("/shows", status_code=201, response_model=ShowOut, responses=problems(404))
+async def create_show(
+    body: ShowIn, user: Organizer, request: Request, response: Response
+) -> dict[str, Any]:
+    show = await service(request).create_show(user, body.model_dump())
+    response.headers["Location"] = f"/api/v1/shows/{show['id']}"
+    return show
 
 
 @router.get("/shows", response_model=ShowPage)
@@ -287,24 +304,24 @@ async def browse_shows(
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/shows/{show_id}", response_model=ShowOut)
+@router.get("/shows/{show_id}", response_model=ShowOut, responses=problems(404))
 async def get_show(show_id: uuid.UUID, user: OptionalUser, request: Request) -> dict[str, Any]:
     return await service(request).get_show(show_id, user)
 
 
-@router.patch("/shows/{show_id}", response_model=ShowOut)
+@router.patch("/shows/{show_id}", response_model=ShowOut, responses=problems(404, 409))
 async def update_show(
     show_id: uuid.UUID, body: ShowPatch, user: Organizer, request: Request
 ) -> dict[str, Any]:
     return await service(request).update_show(user, show_id, body.model_dump(exclude_unset=True))
 
 
-@router.post("/shows/{show_id}/publish", response_model=ShowOut)
+@router.post("/shows/{show_id}/publish", response_model=ShowOut, responses=problems(404, 409))
 async def publish_show(show_id: uuid.UUID, user: Organizer, request: Request) -> dict[str, Any]:
     return await service(request).publish(user, show_id)
 
 
-@router.post("/shows/{show_id}/cancel", response_model=ShowOut)
+@router.post("/shows/{show_id}/cancel", response_model=ShowOut, responses=problems(404, 409))
 async def cancel_show(
     show_id: uuid.UUID, user: Organizer, request: Request, body: CancelIn | None = None
 ) -> dict[str, Any]:

@@ -47,7 +47,12 @@ def nginx_binary() -> str:
 
 
 def start_nginx(
-    directory: Path, port: int, upstreams: dict[str, list[int]], web_dir: Path, openapi_file: Path
+    directory: Path,
+    port: int,
+    upstreams: dict[str, list[int]],
+    web_dir: Path,
+    openapi_file: Path,
+    max_body_bytes: int = Settings().max_request_body_bytes,
 ) -> subprocess.Popen[bytes]:
     """nginx with the generated gateway configuration, working in `directory`."""
     conf = directory / "nginx.conf"
@@ -60,6 +65,7 @@ def start_nginx(
                 openapi_file=openapi_file,
                 prefix=directory,
                 worker_user=getpass.getuser() if os.geteuid() == 0 else "",
+                max_body_bytes=max_body_bytes,
             )
         )
     )
@@ -124,7 +130,9 @@ class Cluster:
             wait_ready(f"http://127.0.0.1:{port}/health/ready", process, f"{name}:{port}")
         openapi_file = self.dir / "openapi.json"
         openapi_file.write_text(json.dumps(self.openapi))
-        self.nginx = start_nginx(self.dir, self.port, ports, WEB_DIR, openapi_file)
+        self.nginx = start_nginx(
+            self.dir, self.port, ports, WEB_DIR, openapi_file, s.max_request_body_bytes
+        )
         (self.dir / "prometheus-targets.json").write_text(
             json.dumps(
                 [

@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
 from boxoffice.identity.service import IdentityService
 from boxoffice.kernel.inputs import Limit, Offset
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser
 
 router = APIRouter(tags=["identity"])
@@ -61,17 +62,20 @@ class RolesIn(BaseModel):
     roles: list[Role] = Field(min_length=1)
 
 
-@router.post("/auth/register", status_code=201, response_model=UserOut)
-async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
-    return await service(request).register(body.email, body.password, body.name)
+@router.post("/auth/register", status_code=201, response_model=UserOut, responses=problems(409))
+async def register(body: RegisterIn, request: Request, response: Response) -> dict[str, Any]:
+    user = await service(request).register(body.email, body.password, body.name)
+    response.headers["Location"] = "/api/v1/users/me"  # the new user's own view of itself
+    return user
 
 
-@router.post("/auth/login", response_model=TokensOut)
+# 429: the gateway's per-address limit on logins (gateway/nginx.py)
+@router.post("/auth/login", response_model=TokensOut, responses=problems(401, 429))
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     return await service(request).login(body.email, body.password)
 
 
-@router.post("/auth/refresh", response_model=TokensOut)
+@router.post("/auth/refresh", response_model=TokensOut, responses=problems(401))
 async def refresh(body: RefreshIn, request: Request) -> dict[str, Any]:
     return await service(request).refresh(body.refresh_token)
 
@@ -81,7 +85,7 @@ async def logout(body: RefreshIn, request: Request) -> None:
     await service(request).logout(body.refresh_token)
 
 
-@router.get("/users/me", response_model=UserOut)
+@router.get("/users/me", response_model=UserOut, responses=problems(404))
 async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
     return await service(request).get(user.user_id)
 
@@ -98,12 +102,21 @@ async def list_users(
     return await service(request).search(email=email, role=role, limit=limit, offset=offset)
 
 
-@router.post("/admin/users", status_code=201, response_model=UserOut)
-async def create_user(body: AdminUserIn, _: Admin, request: Request) -> dict[str, Any]:
-    return await service(request).register(body.email, body.password, body.name, list(body.roles))
+@router.post("/admin/users", status_code=201, response_model=UserOut, responses=problems(409))
+async def create_user(
+    body: AdminUserIn, _: Admin, request: Request, response: Response
+) -> dict[str, Any]:
+    user = await service(request).register(body.email, body.password, body.name, list(body.roles))
+    response.headers["Location"] = f"/api/v1/admin/users/{user['id']}"
+    return user
 
 
-@router.patch("/admin/users/{user_id}", response_model=UserOut)
+@router.get("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
+async def get_user(user_id: uuid.UUID, _: Admin, request: Request) -> dict[str, Any]:
+    return await service(request).get(user_id)
+
+
+@router.patch("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
 async def set_roles(
     user_id: uuid.UUID, body: RolesIn, _: Admin, request: Request
 ) -> dict[str, Any]:

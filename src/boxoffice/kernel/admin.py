@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from boxoffice.kernel.errors import Conflict, NotFound
 from boxoffice.kernel.inputs import Id64, LongLimit
 from boxoffice.kernel.messaging import Consumer, ServiceStore, replay_dead_letter
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin
 
 
@@ -43,6 +44,7 @@ def dead_letter_router(service: str) -> APIRouter:
         "",
         response_model=list[DeadLetterOut],
         summary=f"Events the {service} service parked after failing",
+        name=f"list_{service}_dead_letters",
     )
     async def list_dead_letters(
         _: Admin,
@@ -62,6 +64,8 @@ def dead_letter_router(service: str) -> APIRouter:
         "/{dead_letter_id}/replay",
         response_model=Replayed,
         summary="Run a parked event through its consumer again",
+        name=f"replay_{service}_dead_letter",
+        responses=problems(404, 409),
     )
     async def replay(dead_letter_id: Id64, _: Admin, request: Request) -> dict[str, Any]:
         table = store(request).messaging.dead_letters

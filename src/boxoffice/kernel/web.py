@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from boxoffice.kernel.auth import Principal, TokenVerifier
-from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized
+from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized, problem_statuses
 from boxoffice.kernel.rpc import INTERNAL_TOKEN_HEADER
 from boxoffice.kernel.telemetry import user_id_var
 
@@ -20,6 +20,7 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
+@problem_statuses(401)
 async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -31,6 +32,7 @@ async def current_user(
     return principal
 
 
+@problem_statuses(401)
 async def optional_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -45,6 +47,7 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 
 def require_roles(*roles: str) -> object:
+    @problem_statuses(403)
     async def check(user: CurrentUser) -> Principal:
         if not user.has(*roles):
             raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
@@ -53,12 +56,14 @@ def require_roles(*roles: str) -> object:
     return Depends(check)
 
 
+@problem_statuses(403)
 async def _organizer(user: CurrentUser) -> Principal:
     if not user.has("organizer", "admin"):
         raise Forbidden("This needs the organizer or admin role.")
     return user
 
 
+@problem_statuses(403)
 async def _admin(user: CurrentUser) -> Principal:
     if not user.is_admin:
         raise Forbidden("This needs the admin role.")
@@ -69,6 +74,7 @@ Organizer = Annotated[Principal, Depends(_organizer)]
 Admin = Annotated[Principal, Depends(_admin)]
 
 
+@problem_statuses(422)
 async def _idempotency_key(
     idempotency_key: Annotated[
         str | None,
@@ -86,6 +92,7 @@ async def _idempotency_key(
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
+@problem_statuses(403)
 async def _internal(request: Request) -> None:
     expected: str = request.app.state.internal_token
     if not expected or request.headers.get(INTERNAL_TOKEN_HEADER) != expected:

@@ -75,6 +75,17 @@ export function createUser(args = {}) {
 }
 
 /**
+ * Get User: GET /api/v1/admin/users/{user_id} → 200 (json).
+ *
+ * @param {string} userId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getUser(userId, args = {}) {
+  return call(`/api/v1/admin/users/${enc(userId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
  * Set Roles: PATCH /api/v1/admin/users/{user_id} → 200 (json).
  *
  * @param {string} userId
@@ -91,7 +102,7 @@ export function setRoles(userId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheIdentityServiceParkedAfterFailing(args = {}) {
+export function listIdentityDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/identity`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -102,7 +113,7 @@ export function eventsTheIdentityServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainIdentity(deadLetterId, args = {}) {
+export function replayIdentityDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/identity/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -260,7 +271,7 @@ export function cancelShow(showId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheCatalogServiceParkedAfterFailing(args = {}) {
+export function listCatalogDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/catalog`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -271,7 +282,7 @@ export function eventsTheCatalogServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainCatalog(deadLetterId, args = {}) {
+export function replayCatalogDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/catalog/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -335,7 +346,7 @@ export function releaseHold(holdId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheInventoryServiceParkedAfterFailing(args = {}) {
+export function listInventoryDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/inventory`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -346,7 +357,7 @@ export function eventsTheInventoryServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainInventory(deadLetterId, args = {}) {
+export function replayInventoryDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/inventory/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -455,7 +466,7 @@ export function failSaga(bookingId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheBookingServiceParkedAfterFailing(args = {}) {
+export function listBookingDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/booking`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -466,7 +477,7 @@ export function eventsTheBookingServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainBooking(deadLetterId, args = {}) {
+export function replayBookingDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/booking/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -509,7 +520,7 @@ export function refund(paymentId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsThePaymentServiceParkedAfterFailing(args = {}) {
+export function listPaymentDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/payment`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -520,7 +531,7 @@ export function eventsThePaymentServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainPayment(deadLetterId, args = {}) {
+export function replayPaymentDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/payment/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -550,7 +561,7 @@ export function markRead(args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheNotificationServiceParkedAfterFailing(args = {}) {
+export function listNotificationDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/notification`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -561,7 +572,7 @@ export function eventsTheNotificationServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainNotification(deadLetterId, args = {}) {
+export function replayNotificationDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/notification/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -594,9 +605,10 @@ export const operations = Object.freeze({
   me,
   listUsers,
   createUser,
+  getUser,
   setRoles,
-  eventsTheIdentityServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainIdentity,
+  listIdentityDeadLetters,
+  replayIdentityDeadLetter,
   listVenues,
   createVenue,
   getVenue,
@@ -611,15 +623,15 @@ export const operations = Object.freeze({
   updateShow,
   publishShow,
   cancelShow,
-  eventsTheCatalogServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainCatalog,
+  listCatalogDeadLetters,
+  replayCatalogDeadLetter,
   seatMap,
   seatStream,
   placeHold,
   getHold,
   releaseHold,
-  eventsTheInventoryServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainInventory,
+  listInventoryDeadLetters,
+  replayInventoryDeadLetter,
   listBookings,
   createBooking,
   getBooking,
@@ -629,17 +641,17 @@ export const operations = Object.freeze({
   showSales,
   stuckSagas,
   failSaga,
-  eventsTheBookingServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainBooking,
+  listBookingDeadLetters,
+  replayBookingDeadLetter,
   getPayment,
   bookingPayment,
   refund,
-  eventsThePaymentServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainPayment,
+  listPaymentDeadLetters,
+  replayPaymentDeadLetter,
   myNotifications,
   markRead,
-  eventsTheNotificationServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainNotification,
+  listNotificationDeadLetters,
+  replayNotificationDeadLetter,
   live,
   ready,
 });
