@@ -51,7 +51,7 @@ def config(path: Path, ids: dict[str, list[str]]) -> Path:
 
 @pytest.fixture(scope="module")
 def known_ids(
-    make_show: Callable[..., dict[str, Any]], make_user: Callable[..., User], organizer: User
+    make_show: Callable[..., dict[str, Any]], make_user: Callable[..., User]
 ) -> tuple[User, dict[str, list[str]]]:
     show = make_show(rows=3, seats_per_row=10, ga_capacity=50)
     draft = make_show(publish=False)
