@@ -287,7 +287,7 @@ def test_the_largest_valid_hall_fits_under_the_body_limit(organizer: User) -> No
                 {
                     "label": f"R{r}",
                     "seats": [
-                        {"label": str(n), "category": "standard", "x": s * 1000.5 + n, "y": r}
+                        {"label": f"{r}-{n}", "category": "standard", "x": s * 1000.5 + n, "y": r}
                         for n in range(1, 51)
                     ],
                 }
