@@ -7,13 +7,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import nats.errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
@@ -271,6 +272,17 @@ def report(exc: BaseException, found: Problem, method: str, path: str) -> None:
     )
 
 
+def _allowed(app: FastAPI, path: str) -> str:
+    """Every method some route of this path answers: Starlette's 405 names only the methods of
+    the first route whose path matched (GET of GET /venues, not the POST beside it)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and route.methods and regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 # Exception classes answered without the traceback that Starlette's outermost handler prints
 # for everything it catches; each may still be a 500 if problem_of does not recognise it.
 HANDLED = (
@@ -290,6 +302,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         found = problem_of(exc)
         report(exc, found, request.method, request.url.path)
+        if found.status == 405:
+            found = replace(found, headers={"Allow": _allowed(app, request.url.path)})
         return found.response(request.url.path)
 
     for kind in (*HANDLED, Exception):

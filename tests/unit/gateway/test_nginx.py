@@ -91,7 +91,15 @@ def test_nginx_limits_bodies_like_the_app_and_answers_413_with_a_problem(tmp_pat
 
 def test_files_nginx_serves_itself_carry_the_security_headers(tmp_path: Path) -> None:
     conf = config(tmp_path)
-    for location in ("/", "= /openapi.json", "/api/", "@too_large", "@too_many", "@unavailable"):
+    for location in (
+        "/",
+        "= /openapi.json",
+        "/api/",
+        "@bad_request",
+        "@too_large",
+        "@too_many",
+        "@unavailable",
+    ):
         block = _block(conf, location)
         for name, value in SECURITY_HEADERS:
             assert f'add_header {name} "{value}" always;' in block, (location, name)

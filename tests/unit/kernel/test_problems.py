@@ -195,6 +195,15 @@ def test_a_wrong_method_is_a_405_problem_that_says_which_methods_are_allowed(
     assert r.headers["allow"] == "GET"
 
 
+def test_a_405_names_the_methods_of_every_route_of_the_path() -> None:
+    app = make_app()
+    app.get("/items")(lambda: [])
+    with TestClient(app) as c:
+        r = c.delete("/items")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, POST"
+
+
 def test_each_problem_kind_has_a_type_uri_of_its_own(client: TestClient) -> None:
     assert client.get("/gone").json()["type"] == TYPE_BASE + "not-found"
     assert client.get("/busy").json()["type"] == TYPE_BASE + "too-many-requests"
