@@ -129,8 +129,9 @@ http {{
         # Only idempotent requests move to another replica when one fails.
         proxy_next_upstream error timeout http_502 http_503;
         proxy_next_upstream_tries 2;
-        # nginx refuses some requests itself before any service (e.g. %00 in the path): 400
-        error_page 400 = @bad_request;
+        # nginx refuses some requests itself before any service (e.g. %00 in the path): 400.
+        # A URI, not a named location: a request line nginx refused has no URI to keep.
+        error_page 400 = /.gateway/bad-request;
         error_page 413 = @too_large;
         error_page 429 = @too_many;
         error_page 502 503 504 = @unavailable;
@@ -169,7 +170,8 @@ http {{
             {_SECURITY}
             try_files $uri $uri/index.html /index.html =404;
         }}
-        location @bad_request {{
+        location = /.gateway/bad-request {{
+            internal;
             default_type application/problem+json;
             {_SECURITY}
             return 400 '{_problem(400, "Bad request", "The gateway refused a malformed request.")}';

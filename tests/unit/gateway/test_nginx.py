@@ -95,7 +95,7 @@ def test_files_nginx_serves_itself_carry_the_security_headers(tmp_path: Path) ->
         "/",
         "= /openapi.json",
         "/api/",
-        "@bad_request",
+        "= /.gateway/bad-request",
         "@too_large",
         "@too_many",
         "@unavailable",
