@@ -52,7 +52,7 @@ def start_nginx(
     upstreams: dict[str, list[int]],
     web_dir: Path,
     openapi_file: Path,
-    max_body_bytes: int = Settings().max_request_body_bytes,
+    max_body_bytes: int = Settings.model_fields["max_request_body_bytes"].default,
 ) -> subprocess.Popen[bytes]:
     """nginx with the generated gateway configuration, working in `directory`."""
     conf = directory / "nginx.conf"
