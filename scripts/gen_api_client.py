@@ -4,8 +4,8 @@ document, so the browser calls exactly the routes the server declares.
     uv run python scripts/gen_api_client.py            # rewrite the committed client
     uv run python scripts/gen_api_client.py --out F    # write it elsewhere (the freshness test)
 
-One exported function per operation, named after its summary in camelCase (`Place Hold` →
-`placeHold`): path parameters are positional, everything else goes in one `args` object —
+One exported function per operation, named by its operationId (camelCase of the endpoint's
+name, kernel/openapi.py: `place_hold` → `placeHold`): path parameters are positional, everything else goes in one `args` object —
 query parameters by their own name, `body`, declared headers in camelCase (`idempotencyKey`,
 `ifNoneMatch`), plus `raw` (answer `{status, headers, data}`) and `signal`. JSON answers are
 parsed; other types come back as text; `text/event-stream` routes return an EventSource. Errors
@@ -120,29 +120,15 @@ def render_operation(name: str, path: str, method: str, op: dict[str, Any]) -> s
     return _doc(doc) + code
 
 
-def _static(path: str) -> list[str]:
-    return [p for p in path.split("/") if p and not p.startswith("{")]
-
-
 def operation_names(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
-    """(name, path, method, operation) in document order. A name is the summary in camelCase;
-    operations sharing a summary (one route per service) add the path words that tell them apart."""
-    ops = [
-        (path, method, item[method])
+    """(name, path, method, operation) in document order; the name is the operationId, which
+    the server keeps stable and unique (kernel/openapi.py)."""
+    return [
+        (item[method]["operationId"], path, method, item[method])
         for path, item in document.get("paths", {}).items()
         for method in METHODS
         if method in item
     ]
-    base = [camel(op.get("summary") or op["operationId"]) for _, _, op in ops]
-    named = []
-    for (path, method, op), name in zip(ops, base, strict=True):
-        twins = [p for (p, _, _), n in zip(ops, base, strict=True) if n == name]
-        if len(twins) > 1:
-            common = set.intersection(*(set(_static(p)) for p in twins))
-            extra = [w for w in _static(path) if w not in common]
-            name = camel(" ".join([op.get("summary") or op["operationId"], *extra]))
-        named.append((name, path, method, op))
-    return named
 
 
 def render(document: dict[str, Any]) -> str:

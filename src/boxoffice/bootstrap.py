@@ -10,13 +10,14 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel, Field
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -41,6 +42,7 @@ from boxoffice.inventory.holdstore import HoldStore
 from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.admin import dead_letter_router
+from boxoffice.kernel.apidocs import install_docs
 from boxoffice.kernel.auth import (
     PasswordHashing,
     TokenIssuer,
@@ -51,8 +53,10 @@ from boxoffice.kernel.auth import (
 from boxoffice.kernel.bus import NatsBus, nats_tls
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
+from boxoffice.kernel.edge import RequestGuard, SecurityHeaders
 from boxoffice.kernel.lifecycle import cancel_until_done, on_server_stop
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
+from boxoffice.kernel.openapi import install_openapi, operation_id
 from boxoffice.kernel.problems import install_problem_handlers, problem
 from boxoffice.kernel.ratelimit import Limit, RateLimiter
 from boxoffice.kernel.rpc import ServiceClient
@@ -363,6 +367,11 @@ class Runtime:
             await self.engine.dispose()
 
 
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description="`ok` or `down: …` per store")
+
+
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     if refusals := runtime.settings.production_refusals():
         raise RuntimeError("refusing to start in production: " + "; ".join(refusals))
@@ -399,11 +408,21 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         # telemetry would add a second one plus spans per dependency (a third of the CPU of a
         # hold, see docs/benchmarks.md).
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+        generate_unique_id_function=operation_id,
+        # Our own /docs page (kernel/apidocs.py) runs without inline script; ReDoc's page
+        # carries inline style and is not served.
+        docs_url=None,
+        redoc_url=None,
     )
     install_problem_handlers(app)
+    install_docs(app)
     process = runtime.names[0] if len(runtime.names) == 1 else "all-in-one"
+    # Middlewares, outermost last: telemetry → security headers → request guard → hold fast
+    # path → routes. The guard sits outside FastHolds so that the hot path is guarded too.
     if "inventory" in runtime.names:
-        app.add_middleware(inventory_api.FastHolds)  # inside telemetry: added before it
+        app.add_middleware(inventory_api.FastHolds)
+    app.add_middleware(RequestGuard, max_body_bytes=runtime.settings.max_request_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(TelemetryMiddleware, service=process)
     for name in runtime.names:
         app.include_router(ROUTERS[name], prefix="/api/v1")
@@ -430,7 +449,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/health/ready", tags=["health"])
+    @app.get(
+        "/health/ready",
+        tags=["health"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A store is down."}},
+    )
     async def ready() -> JSONResponse:
         checks = await runtime.ready()
         ok = all(v == "ok" for v in checks.values())
@@ -439,6 +463,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             status_code=200 if ok else 503,
         )
 
+    install_openapi(app)
     if WEB_DIR.is_dir():  # the web UI, served last so every route above wins
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -72,8 +72,10 @@ class Tab:
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Log in").click()
+        # A function, not an expression: Playwright evals expressions inside the page, which
+        # the Content-Security-Policy (no 'unsafe-eval') refuses.
         self.page.wait_for_function(
-            "localStorage.getItem('boxoffice.user') && !location.hash.startsWith('#/login')"
+            "() => localStorage.getItem('boxoffice.user') && !location.hash.startsWith('#/login')"
         )
 
     def console_errors(self, *allowed: str) -> list[str]:

@@ -123,3 +123,17 @@ def test_errors_read_as_sentences_never_as_raw_documents(
     tab.go("/org")  # a customer is told what the page needs
     expect(tab.page.get_by_role("heading", name="Not allowed")).to_be_visible()
     assert tab.console_errors("401", "404") == []
+
+
+def test_the_api_docs_run_under_the_content_security_policy(open_tab: Callable[..., Tab]) -> None:
+    tab = open_tab()
+    tab.page.goto(f"{tab.base_url}/docs")
+    operations = tab.page.locator(".opblock")
+    expect(operations.first).to_be_visible()
+    assert operations.count() > 40
+    operations.first.locator(".opblock-summary").click()
+    expect(tab.page.locator(".opblock-body").first).to_be_visible()
+    tab.page.goto(f"{tab.base_url}/")
+    expect(tab.page.locator("main h1")).to_have_count(1)
+    # a CSP violation is a console error: "Refused to execute inline script…"
+    assert tab.console_errors() == []

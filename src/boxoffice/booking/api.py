@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from boxoffice.booking.domain import Status
 from boxoffice.booking.service import BookingService
+from boxoffice.kernel.inputs import Limit, LongLimit, Offset
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
 
 router = APIRouter(tags=["booking"])
@@ -115,17 +117,20 @@ class SalesOut(BaseModel):
     recent: list[BookingSummary] = Field(description="The latest bookings, newest first")
 
 
-@router.post("/bookings", status_code=202, response_model=BookingAccepted)
+@router.post(
+    "/bookings", status_code=202, response_model=BookingAccepted, responses=problems(404, 409)
+)
 async def create_booking(
     body: BookingIn, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey
 ) -> Any:
     status, answer = await service(request).create(
         user, body.hold_id, body.payment.method, body.payment.token, idempotency_key
     )
-    return JSONResponse(answer, status_code=status)
+    headers = {"Location": f"/api/v1/bookings/{answer['booking_id']}"} if status == 202 else None
+    return JSONResponse(answer, status_code=status, headers=headers)
 
 
-@router.get("/bookings/{booking_id}", response_model=BookingOut)
+@router.get("/bookings/{booking_id}", response_model=BookingOut, responses=problems(404))
 async def get_booking(booking_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
     return await service(request).get(user, booking_id)
 
@@ -138,8 +143,8 @@ async def list_bookings(
     status: Status | None = None,
     show_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).search(
         user,
@@ -152,7 +157,9 @@ async def list_bookings(
     )
 
 
-@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
+@router.post(
+    "/bookings/{booking_id}/cancel", response_model=BookingOut, responses=problems(404, 409)
+)
 async def cancel_booking(
     booking_id: uuid.UUID, user: CurrentUser, request: Request, body: CancelIn | None = None
 ) -> dict[str, Any]:
@@ -163,8 +170,8 @@ async def cancel_booking(
 async def my_tickets(
     user: CurrentUser,
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: LongLimit = 100,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).tickets(user, limit, offset)
 
@@ -176,7 +183,8 @@ async def my_tickets(
         200: {
             "content": {"image/svg+xml": {}},
             "description": "The ticket's signed code as a QR code (SVG).",
-        }
+        },
+        **problems(404),
     },
 )
 async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, request: Request) -> Response:
@@ -192,7 +200,7 @@ async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, request: Request) -
     )
 
 
-@router.get("/shows/{show_id}/sales", response_model=SalesOut)
+@router.get("/shows/{show_id}/sales", response_model=SalesOut, responses=problems(403, 404))
 async def show_sales(show_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
     """Sales of one show, for its organizer or an admin."""
     return await service(request).sales(user, show_id)
@@ -221,13 +229,18 @@ async def stuck_sagas(
     _: Admin,
     request: Request,
     older_than: Annotated[float, Query(ge=0, le=86400, description="seconds")] = 30,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: LongLimit = 100,
 ) -> list[dict[str, Any]]:
     """Bookings still PENDING after `older_than` seconds, with the step they stopped at."""
     return await service(request).stuck(older_than, limit)
 
 
-@router.post("/admin/sagas/{booking_id}/fail", response_model=ForcedFail, tags=["operations"])
+@router.post(
+    "/admin/sagas/{booking_id}/fail",
+    response_model=ForcedFail,
+    tags=["operations"],
+    responses=problems(404, 409),
+)
 async def fail_saga(
     booking_id: uuid.UUID, _: Admin, request: Request, body: ForceFailIn | None = None
 ) -> dict[str, Any]:

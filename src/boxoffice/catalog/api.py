@@ -7,18 +7,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from boxoffice.catalog.service import CatalogService
+from boxoffice.kernel.inputs import Instant, Limit, Offset, Patch
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer
 
 router = APIRouter(tags=["catalog"])
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Category = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\- ]+$")]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+# More categories than this is no seating plan anyone prices (and a price list to match).
+MAX_CATEGORIES = 100
 
 
 def service(request: Request) -> CatalogService:
@@ -80,8 +83,10 @@ class GridIn(BaseModel):
     seats_per_row: int = Field(ge=1, le=500)
     section: Name = "Stalls"
     category: Category = "standard"
-    row_categories: dict[str, Category] = Field(
-        default_factory=dict, description="Category per row label, e.g. {'A': 'premium'}"
+    row_categories: dict[Annotated[str, Field(max_length=10)], Category] = Field(
+        default_factory=dict,
+        max_length=500,
+        description="Category per row label, e.g. {'A': 'premium'}",
     )
 
 
@@ -139,17 +144,20 @@ class EventOut(EventIn):
     created_at: datetime
 
 
-Prices = dict[Category, Annotated[int, Field(ge=0, le=100_000_000)]]
+Prices = Annotated[
+    dict[Category, Annotated[int, Field(ge=0, le=100_000_000)]],
+    Field(max_length=MAX_CATEGORIES),
+]
 
 
 class ShowIn(BaseModel):
     event_id: uuid.UUID
     hall_id: uuid.UUID
-    starts_at: AwareDatetime
+    starts_at: Instant
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     prices: Prices = Field(description="Price per seat category in minor units (cents).")
-    sales_start: AwareDatetime
-    sales_end: AwareDatetime
+    sales_start: Instant
+    sales_end: Instant
     max_per_booking: int = Field(default=10, ge=1, le=100)
     max_held_per_customer: int | None = Field(
         default=None,
@@ -160,19 +168,13 @@ class ShowIn(BaseModel):
     )
 
 
-class ShowPatch(BaseModel):
-    starts_at: AwareDatetime | None = None
-    prices: Prices | None = None
-    sales_start: AwareDatetime | None = None
-    sales_end: AwareDatetime | None = None
-    max_per_booking: int | None = Field(default=None, ge=1, le=100)
-    max_held_per_customer: int | None = Field(default=None, ge=1, le=10_000)
-
-    @model_validator(mode="after")
-    def not_empty(self) -> ShowPatch:
-        if not self.model_fields_set:
-            raise ValueError("Nothing to change.")
-        return self
+class ShowPatch(Patch):
+    starts_at: Instant | SkipJsonSchema[None] = None
+    prices: Prices | SkipJsonSchema[None] = None
+    sales_start: Instant | SkipJsonSchema[None] = None
+    sales_end: Instant | SkipJsonSchema[None] = None
+    max_per_booking: Annotated[int, Field(ge=1, le=100)] | SkipJsonSchema[None] = None
+    max_held_per_customer: Annotated[int, Field(ge=1, le=10_000)] | SkipJsonSchema[None] = None
 
 
 class ShowOut(BaseModel):
@@ -210,10 +212,14 @@ class CancelIn(BaseModel):
 
 
 @router.post("/venues", status_code=201, response_model=VenueOut)
-async def create_venue(body: VenueIn, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).create_venue(
+async def create_venue(
+    body: VenueIn, user: Organizer, request: Request, response: Response
+) -> dict[str, Any]:
+    venue = await service(request).create_venue(
         user, body.name, body.city, body.address, body.time_zone
     )
+    response.headers["Location"] = f"/api/v1/venues/{venue['id']}"
+    return venue
 
 
 @router.get("/venues", response_model=list[VenueOut])
@@ -226,16 +232,18 @@ async def list_venues(
     return await service(request).list_venues(city, limit, offset)
 
 
-@router.get("/venues/{venue_id}", response_model=VenueDetail)
+@router.get("/venues/{venue_id}", response_model=VenueDetail, responses=problems(404))
 async def get_venue(venue_id: uuid.UUID, request: Request) -> dict[str, Any]:
     return await service(request).get_venue(venue_id)
 
 
-@router.post("/venues/{venue_id}/halls", status_code=201, response_model=HallOut)
+@router.post(
+    "/venues/{venue_id}/halls", status_code=201, response_model=HallOut, responses=problems(404)
+)
 async def create_hall(
-    venue_id: uuid.UUID, body: HallIn, user: Organizer, request: Request
+    venue_id: uuid.UUID, body: HallIn, user: Organizer, request: Request, response: Response
 ) -> dict[str, Any]:
-    return await service(request).create_hall(
+    hall = await service(request).create_hall(
         user,
         venue_id,
         body.name,
@@ -243,16 +251,22 @@ async def create_hall(
         body.grid.model_dump() if body.grid else None,
         [a.model_dump() for a in body.ga_areas],
     )
+    response.headers["Location"] = f"/api/v1/halls/{hall['id']}"
+    return hall
 
 
-@router.get("/halls/{hall_id}", response_model=HallOut)
+@router.get("/halls/{hall_id}", response_model=HallOut, responses=problems(404))
 async def get_hall(hall_id: uuid.UUID, request: Request) -> dict[str, Any]:
     return await service(request).get_hall(hall_id)
 
 
 @router.post("/events", status_code=201, response_model=EventOut)
-async def create_event(body: EventIn, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).create_event(user, body.model_dump())
+async def create_event(
+    body: EventIn, user: Organizer, request: Request, response: Response
+) -> dict[str, Any]:
+    event = await service(request).create_event(user, body.model_dump())
+    response.headers["Location"] = f"/api/v1/events/{event['id']}"
+    return event
 
 
 @router.get("/events", response_model=list[EventOut])
@@ -266,14 +280,18 @@ async def list_events(
     return await service(request).list_events(category, q, limit, offset)
 
 
-@router.get("/events/{event_id}", response_model=EventOut)
+@router.get("/events/{event_id}", response_model=EventOut, responses=problems(404))
 async def get_event(event_id: uuid.UUID, request: Request) -> dict[str, Any]:
     return await service(request).get_event(event_id)
 
 
-@router.post("/shows", status_code=201, response_model=ShowOut)
-async def create_show(body: ShowIn, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).create_show(user, body.model_dump())
+@router.post("/shows", status_code=201, response_model=ShowOut, responses=problems(404))
+async def create_show(
+    body: ShowIn, user: Organizer, request: Request, response: Response
+) -> dict[str, Any]:
+    show = await service(request).create_show(user, body.model_dump())
+    response.headers["Location"] = f"/api/v1/shows/{show['id']}"
+    return show
 
 
 @router.get("/shows", response_model=ShowPage)
@@ -282,8 +300,8 @@ async def browse_shows(
     user: OptionalUser,
     city: Annotated[str | None, Query(max_length=200)] = None,
     event_id: uuid.UUID | None = None,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     mine: Annotated[bool, Query(description="Organizers: my shows in every status")] = False,
     limit: Limit = 20,
@@ -303,24 +321,24 @@ async def browse_shows(
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/shows/{show_id}", response_model=ShowOut)
+@router.get("/shows/{show_id}", response_model=ShowOut, responses=problems(404))
 async def get_show(show_id: uuid.UUID, user: OptionalUser, request: Request) -> dict[str, Any]:
     return await service(request).get_show(show_id, user)
 
 
-@router.patch("/shows/{show_id}", response_model=ShowOut)
+@router.patch("/shows/{show_id}", response_model=ShowOut, responses=problems(404, 409))
 async def update_show(
     show_id: uuid.UUID, body: ShowPatch, user: Organizer, request: Request
 ) -> dict[str, Any]:
     return await service(request).update_show(user, show_id, body.model_dump(exclude_unset=True))
 
 
-@router.post("/shows/{show_id}/publish", response_model=ShowOut)
+@router.post("/shows/{show_id}/publish", response_model=ShowOut, responses=problems(404, 409))
 async def publish_show(show_id: uuid.UUID, user: Organizer, request: Request) -> dict[str, Any]:
     return await service(request).publish(user, show_id)
 
 
-@router.post("/shows/{show_id}/cancel", response_model=ShowOut)
+@router.post("/shows/{show_id}/cancel", response_model=ShowOut, responses=problems(404, 409))
 async def cancel_show(
     show_id: uuid.UUID, user: Organizer, request: Request, body: CancelIn | None = None
 ) -> dict[str, Any]:

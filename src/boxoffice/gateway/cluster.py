@@ -54,7 +54,12 @@ def nginx_binary() -> str:
 
 
 def start_nginx(
-    directory: Path, port: int, upstreams: dict[str, list[int]], web_dir: Path, openapi_file: Path
+    directory: Path,
+    port: int,
+    upstreams: dict[str, list[int]],
+    web_dir: Path,
+    openapi_file: Path,
+    max_body_bytes: int = Settings.model_fields["max_request_body_bytes"].default,
 ) -> subprocess.Popen[bytes]:
     """nginx with the generated gateway configuration, working in `directory`."""
     conf = directory / "nginx.conf"
@@ -67,6 +72,7 @@ def start_nginx(
                 openapi_file=openapi_file,
                 prefix=directory,
                 worker_user=getpass.getuser() if os.geteuid() == 0 else "",
+                max_body_bytes=max_body_bytes,
             )
         )
     )
@@ -157,7 +163,14 @@ class Cluster:
     def _spawn(self, name: str, port: int) -> subprocess.Popen[bytes]:
         self._started[(name, port)] = time.monotonic()
         if name == "nginx":
-            return start_nginx(self.dir, port, self._ports, WEB_DIR, self.dir / "openapi.json")
+            return start_nginx(
+                self.dir,
+                port,
+                self._ports,
+                WEB_DIR,
+                self.dir / "openapi.json",
+                self.settings.max_request_body_bytes,
+            )
         with (self.dir / "logs" / f"{name}-{port}.log").open("ab") as out:
             return subprocess.Popen(
                 [sys.executable, "-m", "boxoffice.cli", "serve", name, "--port", str(port)],

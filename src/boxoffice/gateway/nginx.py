@@ -6,6 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from boxoffice.kernel.config import Settings
+from boxoffice.kernel.edge import SECURITY_HEADERS
+from boxoffice.kernel.problems import STATUS_SLUGS, problem_type
+
 # (nginx location, service). Regex locations win over prefix ones, in the order written.
 ROUTES: tuple[tuple[str, str], ...] = (
     ("~ ^/api/v1/shows/[^/]+/(seats|holds)", "inventory"),
@@ -54,10 +58,28 @@ class GatewayConfig:
     # far looser than those.
     auth_rate: str = "50r/s"
     hold_rate: str = "100r/s"
+    # The same limit as the app's (kernel/edge.py RequestGuard), from the same setting.
+    max_body_bytes: int = Settings.model_fields["max_request_body_bytes"].default
 
 
 def _problem(status: int, title: str, detail: str) -> str:
-    return json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    document = {
+        "type": problem_type(STATUS_SLUGS[status]),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    return json.dumps(document)
+
+
+def _too_large(limit: int) -> str:
+    return _problem(413, "Request too large", f"The request body is larger than {limit} bytes.")
+
+
+# For what nginx answers itself (static files, its own problems); proxied answers carry the
+# app's. `always`: on error statuses too.
+_SECURITY = "".join(f'add_header {name} "{value}" always; ' for name, value in SECURITY_HEADERS)
+_RETRY = 'add_header Retry-After "1" always; '
 
 
 def render(cfg: GatewayConfig) -> str:
@@ -94,7 +116,7 @@ http {{
     fastcgi_temp_path {cfg.prefix}/tmp/fastcgi;
     uwsgi_temp_path {cfg.prefix}/tmp/uwsgi;
     scgi_temp_path {cfg.prefix}/tmp/scgi;
-    client_max_body_size 8m;
+    client_max_body_size {cfg.max_body_bytes};
     keepalive_requests 100000;
     limit_req_zone $binary_remote_addr zone=auth:10m rate={cfg.auth_rate};
     limit_req_zone $http_authorization zone=holds:20m rate={cfg.hold_rate};
@@ -118,6 +140,10 @@ http {{
         # Only idempotent requests move to another replica when one fails.
         proxy_next_upstream error timeout http_502 http_503;
         proxy_next_upstream_tries 2;
+        # nginx refuses some requests itself before any service (e.g. %00 in the path): 400.
+        # A URI, not a named location: a request line nginx refused has no URI to keep.
+        error_page 400 = /.gateway/bad-request;
+        error_page 413 = @too_large;
         error_page 429 = @too_many;
         error_page 502 503 504 = @unavailable;
 
@@ -135,26 +161,45 @@ http {{
             proxy_pass http://inventory;
         }}
 {routes}
-        location /internal/ {{ return 404; }}
+        location /internal/ {{
+            default_type application/problem+json;
+            {_SECURITY}
+            return 404 '{_problem(404, "Not found", "No such API path.")}';
+        }}
         location /api/ {{
             default_type application/problem+json;
+            {_SECURITY}
             return 404 '{_problem(404, "Not found", "No such API path.")}';
         }}
         location = /openapi.json {{
             default_type application/json;
+            {_SECURITY}
             alias {cfg.openapi_file};
         }}
         location / {{
             root {cfg.web_dir};
+            {_SECURITY}
             try_files $uri $uri/index.html /index.html =404;
+        }}
+        location = /.gateway/bad-request {{
+            internal;
+            default_type application/problem+json;
+            {_SECURITY}
+            return 400 '{_problem(400, "Bad request", "The gateway refused a malformed request.")}';
+        }}
+        location @too_large {{
+            default_type application/problem+json;
+            {_SECURITY}
+            return 413 '{_too_large(cfg.max_body_bytes)}';
         }}
         location @too_many {{
             default_type application/problem+json;
-            add_header Retry-After 1 always;
+            {_SECURITY}{_RETRY}
             return 429 '{_problem(429, "Too many requests", "Slow down and try again shortly.")}';
         }}
         location @unavailable {{
             default_type application/problem+json;
+            {_SECURITY}{_RETRY}
             return 503 '{_problem(503, "Service unavailable", "A service is restarting; retry.")}';
         }}
     }}

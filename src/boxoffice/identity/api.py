@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
 from boxoffice.identity.service import IdentityService
+from boxoffice.kernel.inputs import Limit, Offset
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, client_address
 
 router = APIRouter(tags=["identity"])
@@ -27,7 +29,7 @@ async def _per_client(request: Request) -> None:
     await service(request).admit_client(client_address(request))
 
 
-_per_client.problem_statuses = (429,)  # type: ignore[attr-defined]
+_per_client.problem_statuses = (429, 503)  # type: ignore[attr-defined]
 
 PerClientLimit = Depends(_per_client)
 
@@ -82,19 +84,35 @@ class RolesIn(BaseModel):
 
 
 @router.post(
-    "/auth/register", status_code=201, response_model=UserOut, dependencies=[PerClientLimit]
+    "/auth/register",
+    status_code=201,
+    response_model=UserOut,
+    dependencies=[PerClientLimit],
+    responses=problems(409, 429, 503),
 )
-async def register(body: RegisterIn, request: Request) -> dict[str, Any]:
-    return await service(request).register(body.email, body.password, body.name)
+async def register(body: RegisterIn, request: Request, response: Response) -> dict[str, Any]:
+    user = await service(request).register(body.email, body.password, body.name)
+    response.headers["Location"] = "/api/v1/users/me"  # the new user's own view of itself
+    return user
 
 
-@router.post("/auth/login", response_model=TokensOut, dependencies=[PerClientLimit])
+@router.post(
+    "/auth/login",
+    response_model=TokensOut,
+    dependencies=[PerClientLimit],
+    responses=problems(401, 429, 503),
+)
 async def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]:
     response.headers.update(NO_STORE)
     return await service(request).login(body.email, body.password)
 
 
-@router.post("/auth/refresh", response_model=TokensOut, dependencies=[PerClientLimit])
+@router.post(
+    "/auth/refresh",
+    response_model=TokensOut,
+    dependencies=[PerClientLimit],
+    responses=problems(401, 429),
+)
 async def refresh(body: RefreshIn, request: Request, response: Response) -> dict[str, Any]:
     response.headers.update(NO_STORE)
     return await service(request).refresh(body.refresh_token)
@@ -105,7 +123,7 @@ async def logout(body: RefreshIn, request: Request) -> None:
     await service(request).logout(body.refresh_token)
 
 
-@router.get("/users/me", response_model=UserOut)
+@router.get("/users/me", response_model=UserOut, responses=problems(404))
 async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
     return await service(request).get(user.user_id)
 
@@ -114,6 +132,7 @@ async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
     "/users/me/password",
     status_code=204,
     dependencies=[PerClientLimit],
+    responses=problems(422, 429, 503),
     summary="Change my password",
     description="Needs the current password (a wrong one: 422). Ends every session of the "
     "user: all refresh tokens are revoked, access tokens run out within their lifetime.",
@@ -129,20 +148,29 @@ async def list_users(
     request: Request,
     email: Annotated[str | None, Query(max_length=200)] = None,
     role: Role | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).search(email=email, role=role, limit=limit, offset=offset)
 
 
-@router.post("/admin/users", status_code=201, response_model=UserOut)
-async def create_user(body: AdminUserIn, _: Admin, request: Request) -> dict[str, Any]:
-    return await service(request).create_user(
+@router.post("/admin/users", status_code=201, response_model=UserOut, responses=problems(409, 503))
+async def create_user(
+    body: AdminUserIn, _: Admin, request: Request, response: Response
+) -> dict[str, Any]:
+    user = await service(request).create_user(
         body.email, body.password, body.name, list(body.roles)
     )
+    response.headers["Location"] = f"/api/v1/admin/users/{user['id']}"
+    return user
 
 
-@router.patch("/admin/users/{user_id}", response_model=UserOut)
+@router.get("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
+async def get_user(user_id: uuid.UUID, _: Admin, request: Request) -> dict[str, Any]:
+    return await service(request).get(user_id)
+
+
+@router.patch("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
 async def set_roles(
     user_id: uuid.UUID, body: RolesIn, _: Admin, request: Request
 ) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import re
 import uuid
 from datetime import datetime
@@ -20,11 +19,10 @@ from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.errors import DomainError
-from boxoffice.kernel.problems import PROBLEM, problem, problem_document
+from boxoffice.kernel.openapi import problems
+from boxoffice.kernel.problems import PROBLEM, problem_of, report
 from boxoffice.kernel.telemetry import user_id_var
 from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["inventory"])
 
@@ -131,6 +129,7 @@ SEAT_MAP_EXAMPLE = {
             "description": "Every seat with its state; `ETag` is the map's version.",
         },
         304: {"description": "Not modified since the version in If-None-Match."},
+        **problems(404),
     },
 )
 async def seat_map(
@@ -156,7 +155,8 @@ async def seat_map(
         200: {
             "content": {"text/event-stream": {}},
             "description": "Server-sent events: `seats` with state changes.",
-        }
+        },
+        **problems(404),
     },
 )
 async def seat_stream(show_id: uuid.UUID, request: Request) -> StreamingResponse:
@@ -169,16 +169,28 @@ async def seat_stream(show_id: uuid.UUID, request: Request) -> StreamingResponse
     )
 
 
-@router.post("/shows/{show_id}/holds", status_code=201, response_model=HoldCreated)
+def hold_location(hold_id: str) -> str:
+    return f"/api/v1/holds/{hold_id}"
+
+
+@router.post(
+    "/shows/{show_id}/holds",
+    status_code=201,
+    response_model=HoldCreated,
+    responses=problems(404, 409, 429),
+)
 async def place_hold(
     show_id: uuid.UUID,
     body: HoldIn,
     user: CurrentUser,
     request: Request,
+    response: Response,
     idempotency_key: IdempotencyKey,
 ) -> Any:
     hold = make_hold_request(body.seat_ids, [(g.area_id, g.quantity) for g in body.ga])
-    return await service(request).place_hold(user, show_id, hold, idempotency_key)
+    created = await service(request).place_hold(user, show_id, hold, idempotency_key)
+    response.headers["Location"] = hold_location(str(created["hold_id"]))
+    return created
 
 
 PLACE_HOLD_PATH = "/api/v1/shows/{show_id}/holds"
@@ -240,19 +252,17 @@ class FastHolds:
                 hold_in.seat_ids, [(g.area_id, g.quantity) for g in hold_in.ga]
             )
             created = HoldCreated.model_validate(await svc.place_hold(user, show_id, hold, key))
-        except DomainError as exc:
-            document = problem_document(
-                exc.status, exc.title, exc.detail, scope["path"], **exc.extra
-            )
-            await _respond(send, exc.status, orjson.dumps(document), PROBLEM_JSON)
+        except Exception as exc:  # the same answer as kernel.problems gives every route
+            found = problem_of(exc)
+            report(exc, found, "POST", scope["path"])
+            headers = [
+                (k.lower().encode(), v.encode()) for k, v in found.response_headers().items()
+            ]
+            body = orjson.dumps(found.document(scope["path"]))
+            await _respond(send, found.status, body, PROBLEM_JSON, headers)
             return
-        except Exception as exc:
-            log.error("unhandled error on POST %s", scope["path"], exc_info=exc)
-            await problem(
-                500, "Internal error", "Something went wrong on our side.", Request(scope)
-            )(scope, receive, send)
-            return
-        await _respond(send, 201, created.model_dump_json().encode(), b"application/json")
+        location = [(b"location", hold_location(created.hold_id).encode())]
+        await _respond(send, 201, created.model_dump_json().encode(), b"application/json", location)
 
     @staticmethod
     def _parse(
@@ -288,7 +298,13 @@ class FastHolds:
 PROBLEM_JSON = PROBLEM.encode()
 
 
-async def _respond(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+async def _respond(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    headers: list[tuple[bytes, bytes]] = [],  # noqa: B006 (never mutated)
+) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -296,6 +312,7 @@ async def _respond(send: Send, status: int, body: bytes, content_type: bytes) ->
             "headers": [
                 (b"content-length", str(len(body)).encode()),
                 (b"content-type", content_type),
+                *headers,
             ],
         }
     )
@@ -315,13 +332,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-@router.get("/holds/{hold_id}", response_model=HoldOut)
-async def get_hold(hold_id: str, user: CurrentUser, request: Request) -> dict[str, Any]:
+@router.get("/holds/{hold_id}", response_model=HoldOut, responses=problems(404))
+async def get_hold(hold_id: HoldId, user: CurrentUser, request: Request) -> dict[str, Any]:
     return await service(request).get_hold(user, hold_id)
 
 
-@router.delete("/holds/{hold_id}", status_code=204)
-async def release_hold(hold_id: str, user: CurrentUser, request: Request) -> None:
+@router.delete("/holds/{hold_id}", status_code=204, responses=problems(404, 409))
+async def release_hold(hold_id: HoldId, user: CurrentUser, request: Request) -> None:
     await service(request).release_hold(user, hold_id)
 
 

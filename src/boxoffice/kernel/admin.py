@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from boxoffice.kernel.errors import Conflict, NotFound
+from boxoffice.kernel.inputs import Id64, LongLimit
 from boxoffice.kernel.messaging import Consumer, ServiceStore, replay_dead_letter
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin
 
 
@@ -42,12 +44,13 @@ def dead_letter_router(service: str) -> APIRouter:
         "",
         response_model=list[DeadLetterOut],
         summary=f"Events the {service} service parked after failing",
+        name=f"list_{service}_dead_letters",
     )
     async def list_dead_letters(
         _: Admin,
         request: Request,
         include_replayed: bool = False,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        limit: LongLimit = 100,
     ) -> list[dict[str, Any]]:
         table = store(request).messaging.dead_letters
         query = sa.select(table).order_by(table.c.id.desc()).limit(limit)
@@ -61,8 +64,10 @@ def dead_letter_router(service: str) -> APIRouter:
         "/{dead_letter_id}/replay",
         response_model=Replayed,
         summary="Run a parked event through its consumer again",
+        name=f"replay_{service}_dead_letter",
+        responses=problems(404, 409),
     )
-    async def replay(dead_letter_id: int, _: Admin, request: Request) -> dict[str, Any]:
+    async def replay(dead_letter_id: Id64, _: Admin, request: Request) -> dict[str, Any]:
         table = store(request).messaging.dead_letters
         async with store(request).engine.connect() as conn:
             row = (

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     # Events one process handles at once, over all its consumers.
     consumer_concurrency: int = 16
 
+    # The largest request body (bytes) the app and nginx accept: a 100,000-seat hall layout
+    # (catalog MAX_SEATS_PER_HALL) is 9 MiB of compact JSON with coordinates, 14.5 MiB with
+    # the longest labels and categories the schema allows.
+    max_request_body_bytes: int = 16 * 1024 * 1024
+
     db_pool_size: int = 10
     # Longest wait for a row lock and longest statement, per database session (kernel/db.py).
     db_lock_timeout_ms: int = 3_000

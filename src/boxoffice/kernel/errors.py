@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+
+def slug_of(name: str) -> str:
+    """`SeatsTaken` → `seats-taken`: the problem type of an error class, from its name."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
 
 
 class DomainError(Exception):
@@ -10,6 +17,14 @@ class DomainError(Exception):
 
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"
+    # The problem type (kernel.problems makes it a URI); each subclass gets its own from its
+    # name unless it names one, so that a client can tell SeatsTaken from SoldOut (both 409).
+    slug: ClassVar[str] = "bad-request"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "slug" not in cls.__dict__:
+            cls.slug = slug_of(cls.__name__)
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -49,4 +64,22 @@ class TooManyRequests(DomainError):
 
 class Unavailable(DomainError):
     status = 503
+    slug = "service-unavailable"
     title = "Service unavailable"
+
+
+PROBLEM_STATUSES = "problem_statuses"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def problem_statuses(*statuses: int) -> Callable[[F], F]:
+    """Mark a FastAPI dependency with the error statuses it answers, so that every route using
+    it declares them in the OpenAPI document (kernel.openapi collects them)."""
+
+    def mark(dependency: F) -> F:
+        setattr(
+            dependency, PROBLEM_STATUSES, (*getattr(dependency, PROBLEM_STATUSES, ()), *statuses)
+        )
+        return dependency
+
+    return mark

@@ -21,10 +21,13 @@ INTERNAL_TOKEN_HEADER = "X-Boxoffice-Internal"
 class RemoteProblem(DomainError):
     """A 4xx problem answered by another service, passed on to our caller unchanged."""
 
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, type_uri: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail, **extra)
         self.status = status  # type: ignore[misc]
         self.title = title  # type: ignore[misc]
+        self.type_uri = type_uri  # the other service's problem type, passed on unchanged
 
 
 class CircuitBreaker:
@@ -151,5 +154,6 @@ def _problem(response: httpx.Response) -> RemoteProblem:
         response.status_code,
         str(body.get("title", "Error")),
         str(body.get("detail", response.text[:200])),
+        str(body["type"]) if body.get("type") else None,
         **extra,
     )

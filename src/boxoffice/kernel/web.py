@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from boxoffice.kernel.auth import Principal, TokenVerifier
-from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized
+from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized, problem_statuses
 from boxoffice.kernel.rpc import INTERNAL_TOKEN_HEADER
 from boxoffice.kernel.telemetry import user_id_var
 
@@ -23,6 +23,7 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
+@problem_statuses(401)
 async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -34,9 +35,7 @@ async def current_user(
     return principal
 
 
-current_user.problem_statuses = (401,)  # type: ignore[attr-defined]
-
-
+@problem_statuses(401)
 async def optional_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -46,46 +45,39 @@ async def optional_user(
     return _verifier(request).verify(credentials.credentials)
 
 
-# No token is fine; a bad one is not.
-optional_user.problem_statuses = (401,)  # type: ignore[attr-defined]
-
-
 CurrentUser = Annotated[Principal, Depends(current_user)]
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 
 def require_roles(*roles: str) -> object:
+    @problem_statuses(403)
     async def check(user: CurrentUser) -> Principal:
         if not user.has(*roles):
             raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
         return user
 
-    check.problem_statuses = (401, 403)  # type: ignore[attr-defined]
     return Depends(check)
 
 
+@problem_statuses(403)
 async def _organizer(user: CurrentUser) -> Principal:
     if not user.has("organizer", "admin"):
         raise Forbidden("This needs the organizer or admin role.")
     return user
 
 
-_organizer.problem_statuses = (401, 403)  # type: ignore[attr-defined]
-
-
+@problem_statuses(403)
 async def _admin(user: CurrentUser) -> Principal:
     if not user.is_admin:
         raise Forbidden("This needs the admin role.")
     return user
 
 
-_admin.problem_statuses = (401, 403)  # type: ignore[attr-defined]
-
-
 Organizer = Annotated[Principal, Depends(_organizer)]
 Admin = Annotated[Principal, Depends(_admin)]
 
 
+@problem_statuses(422)
 async def _idempotency_key(
     idempotency_key: Annotated[
         str | None,
@@ -100,19 +92,14 @@ async def _idempotency_key(
     return idempotency_key
 
 
-_idempotency_key.problem_statuses = (422,)  # type: ignore[attr-defined]
-
-
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
+@problem_statuses(403)
 async def _internal(request: Request) -> None:
     expected: str = request.app.state.internal_token
     if not expected or request.headers.get(INTERNAL_TOKEN_HEADER) != expected:
         raise Forbidden("Internal service API.")
-
-
-_internal.problem_statuses = (403,)  # type: ignore[attr-defined]
 
 
 InternalCaller = Depends(_internal)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.web import CurrentUser
 from boxoffice.notification.service import NotificationService
 
@@ -39,8 +40,8 @@ async def my_notifications(
     user: CurrentUser,
     request: Request,
     unread: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await service(request).mine(user, unread, limit, offset)
 

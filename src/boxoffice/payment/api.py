@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
 from boxoffice.payment.service import PaymentService
 
@@ -58,19 +59,21 @@ class RefundIn(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=500)] = "Refunded by an administrator."
 
 
-@router.get("/payments/{payment_id}", response_model=PaymentOut)
+@router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
 async def get_payment(payment_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
     return await service(request).get(user, payment_id)
 
 
-@router.get("/bookings/{booking_id}/payment", response_model=PaymentOut)
+@router.get("/bookings/{booking_id}/payment", response_model=PaymentOut, responses=problems(404))
 async def booking_payment(
     booking_id: uuid.UUID, user: CurrentUser, request: Request
 ) -> dict[str, Any]:
     return await service(request).find(user, booking_id)
 
 
-@router.post("/payments/{payment_id}/refund", response_model=PaymentOut)
+@router.post(
+    "/payments/{payment_id}/refund", response_model=PaymentOut, responses=problems(404, 409)
+)
 async def refund(
     payment_id: uuid.UUID,
     admin: Admin,

@@ -10,6 +10,8 @@ import pytest
 
 from boxoffice.bootstrap import ROUTERS
 from boxoffice.gateway.nginx import AUTH_PATHS, ROUTES, GatewayConfig, render
+from boxoffice.kernel.config import Settings
+from boxoffice.kernel.edge import SECURITY_HEADERS
 
 
 def config(tmp_path: Path) -> str:
@@ -66,15 +68,53 @@ def _matches(location: str, path: str) -> bool:
     return re.search(location.removeprefix("~ ").strip(), sample) is not None
 
 
+def _block(conf: str, location: str) -> str:
+    start = conf.index(f"location {location} {{")
+    return conf[start : conf.index("}", start)]
+
+
 def test_internal_api_is_not_routed(tmp_path: Path) -> None:
-    assert "location /internal/ { return 404; }" in config(tmp_path)
+    internal = _block(config(tmp_path), "/internal/")
+    assert "return 404" in internal
+    assert "proxy_pass" not in internal
+
+
+def test_nginx_limits_bodies_like_the_app_and_answers_413_with_a_problem(tmp_path: Path) -> None:
+    conf = config(tmp_path)
+    limit = Settings().max_request_body_bytes
+    assert f"client_max_body_size {limit};" in conf
+    assert "error_page 413 = @too_large;" in conf
+    too_large = _block(conf, "@too_large")
+    assert "default_type application/problem+json;" in too_large
+    assert "tag:boxoffice.example,2025:problem:request-too-large" in too_large
+
+
+def test_files_nginx_serves_itself_carry_the_security_headers(tmp_path: Path) -> None:
+    conf = config(tmp_path)
+    for location in (
+        "/",
+        "= /openapi.json",
+        "/api/",
+        "= /.gateway/bad-request",
+        "@too_large",
+        "@too_many",
+        "@unavailable",
+    ):
+        block = _block(conf, location)
+        for name, value in SECURITY_HEADERS:
+            assert f'add_header {name} "{value}" always;' in block, (location, name)
+
+
+def test_nginx_asks_clients_to_retry_its_429_and_503(tmp_path: Path) -> None:
+    conf = config(tmp_path)
+    for location in ("@too_many", "@unavailable"):
+        assert 'add_header Retry-After "1" always;' in _block(conf, location)
 
 
 def test_services_behind_the_gateway_learn_the_client_address_from_it(tmp_path: Path) -> None:
     conf = config(tmp_path)
     # Set by nginx on every proxied request, so a client's own X-Real-IP never gets through.
     assert "proxy_set_header X-Real-IP $remote_addr;" in conf
-    assert "add_header Retry-After 1 always;" in conf
 
 
 def test_every_endpoint_that_checks_passwords_is_behind_the_auth_flood_guard() -> None:

@@ -6,21 +6,31 @@ import warnings
 from collections.abc import Iterator
 from typing import Annotated
 
+import nats.errors
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import StarletteDeprecationWarning
 
 from boxoffice.inventory.domain import SeatsTaken
 from boxoffice.kernel.errors import DomainError, NotFound, TooManyRequests, Unauthorized
-from boxoffice.kernel.problems import PROBLEM, install_problem_handlers
+from boxoffice.kernel.problems import PROBLEM, TYPE_BASE, install_problem_handlers
 
 # Starlette warns while importing its TestClient when only httpx (not httpx2) is installed;
 # the client works the same, and the warning is about our dependency set, not this code.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
+
+
+class PgError(Exception):
+    """What SQLAlchemy's asyncpg adapter wraps: an error with the server's SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"error {sqlstate}")
+        self.sqlstate = sqlstate
 
 
 class ItemIn(BaseModel):
@@ -60,6 +70,32 @@ def make_app() -> FastAPI:
     def no_connections() -> None:
         raise sa_exc.OperationalError("connect", {}, Exception("too many clients already"))
 
+    @app.get("/db/{sqlstate}")
+    def database(sqlstate: str) -> None:
+        raise sa_exc.DBAPIError("SELECT $1", {"secret": "card-4242"}, PgError(sqlstate))
+
+    @app.get("/refused")
+    def refused() -> None:
+        # what asyncpg's connect raises, unwrapped by SQLAlchemy, when PostgreSQL is down
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    @app.get("/pool-timeout")
+    def pool_timeout() -> None:
+        raise sa_exc.TimeoutError("QueuePool limit of size 10 overflow 0 reached")
+
+    @app.get("/redis/{kind}")
+    def redis_down(kind: str) -> None:
+        errors = {
+            "connection": redis_exc.ConnectionError("Error 111 connecting to 127.0.0.1:6379"),
+            "timeout": redis_exc.TimeoutError("Timeout reading from socket"),
+            "loading": redis_exc.BusyLoadingError("Redis is loading the dataset in memory"),
+        }
+        raise errors[kind]
+
+    @app.get("/nats")
+    def nats_down() -> None:
+        raise nats.errors.NoServersError()
+
     @app.post("/items", status_code=201)
     def create(item: ItemIn) -> ItemIn:
         return item
@@ -78,7 +114,7 @@ def test_a_domain_error_is_a_problem_document_with_its_extras(client: TestClient
     assert r.status_code == 409
     assert r.headers["content-type"] == PROBLEM
     assert r.json() == {
-        "type": "about:blank",
+        "type": "tag:boxoffice.example,2025:problem:seats-taken",
         "title": "Seats taken",
         "status": 409,
         "detail": "Already taken: A1.",
@@ -148,11 +184,107 @@ def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
     assert r.json()["instance"] == "/no/such/route"
 
 
-def test_a_wrong_method_is_a_405_problem(client: TestClient) -> None:
+def test_a_wrong_method_is_a_405_problem_that_says_which_methods_are_allowed(
+    client: TestClient,
+) -> None:
     r = client.delete("/gone")
     assert r.status_code == 405
     assert r.headers["content-type"] == PROBLEM
     assert r.json()["title"] == "Method not allowed"
+    assert r.json()["type"] == TYPE_BASE + "method-not-allowed"
+    assert r.headers["allow"] == "GET"
+
+
+def test_a_405_names_the_methods_of_every_route_of_the_path() -> None:
+    app = make_app()
+    app.get("/items")(lambda: [])
+    with TestClient(app) as c:
+        r = c.delete("/items")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, POST"
+
+
+def test_each_problem_kind_has_a_type_uri_of_its_own(client: TestClient) -> None:
+    assert client.get("/gone").json()["type"] == TYPE_BASE + "not-found"
+    assert client.get("/busy").json()["type"] == TYPE_BASE + "too-many-requests"
+    assert client.get("/plain").json()["type"] == TYPE_BASE + "bad-request"
+    assert client.post("/items", json={}).json()["type"] == TYPE_BASE + "invalid-request"
+    assert client.get("/no/such/route").json()["type"] == TYPE_BASE + "not-found"
+    assert client.get("/boom").json()["type"] == TYPE_BASE + "internal-error"
+
+
+def test_a_body_json_cannot_decode_is_a_422_like_any_invalid_json(client: TestClient) -> None:
+    not_utf8 = client.post("/items", content=b'{"name": "\xff\xfe"}', headers=JSON)
+    assert not_utf8.status_code == 422, not_utf8.text
+    assert not_utf8.headers["content-type"] == PROBLEM
+    huge_number = client.post("/items", content=b'{"quantity": ' + b"9" * 5000 + b"}", headers=JSON)
+    assert huge_number.status_code == 422
+    assert [e["field"] for e in huge_number.json()["errors"]] == ["body"]
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "status", "kind"),
+    [
+        ("22021", 422, "invalid-data"),  # a NUL byte in text
+        ("22003", 422, "invalid-data"),  # numeric value out of range
+        ("22008", 422, "invalid-data"),  # datetime field overflow
+        ("23505", 409, "conflict"),  # unique violation
+        ("23503", 409, "conflict"),  # foreign key violation
+        ("55P03", 503, "service-unavailable"),  # lock timeout
+        ("57014", 503, "service-unavailable"),  # statement timeout
+        ("40001", 503, "service-unavailable"),  # serialization failure
+        ("40P01", 503, "service-unavailable"),  # deadlock
+        ("08006", 503, "service-unavailable"),  # connection failure
+        ("57P01", 503, "service-unavailable"),  # the server is shutting down
+        ("53300", 503, "service-unavailable"),  # too many connections
+    ],
+)
+def test_database_errors_map_to_the_status_of_their_sqlstate(
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    sqlstate: str,
+    status: int,
+    kind: str,
+) -> None:
+    r = client.get(f"/db/{sqlstate}")
+    assert r.status_code == status
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["type"] == TYPE_BASE + kind
+    assert "card-4242" not in r.text and "SELECT" not in r.text
+    assert ("retry-after" in r.headers) == (status == 503)
+    assert len(caplog.records) == 1  # one line, without traceback or the statement's values
+    record = caplog.records[0]
+    assert record.levelname == "WARNING"
+    assert record.exc_info is None
+    assert sqlstate in record.getMessage()
+    assert "card-4242" not in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/refused",
+        "/pool-timeout",
+        "/redis/connection",
+        "/redis/timeout",
+        "/redis/loading",
+        "/nats",
+        "/no-connections",
+    ],
+)
+def test_an_unreachable_store_is_a_503_to_retry_logged_as_one_warning(
+    client: TestClient, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    r = client.get(path)
+    assert r.status_code == 503
+    assert r.headers["content-type"] == PROBLEM
+    assert r.headers["retry-after"] == "1"
+    assert r.json()["type"] == TYPE_BASE + "service-unavailable"
+    assert [(rec.levelname, rec.exc_info) for rec in caplog.records] == [("WARNING", None)]
+    assert "store unavailable" in caplog.records[0].getMessage()
 
 
 def test_an_unexpected_error_is_a_500_problem_that_hides_the_internals(
@@ -172,3 +304,7 @@ def test_a_database_out_of_connections_is_a_503_problem_to_retry(client: TestCli
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["title"] == "Service unavailable"
     assert "too many clients" not in r.text
+
+
+def test_an_unknown_database_error_is_still_a_500(client: TestClient) -> None:
+    assert client.get("/db/42P01").status_code == 500  # undefined table: a bug, not input

@@ -74,7 +74,7 @@ async def test_problem_answers_are_passed_on_with_status_and_fields() -> None:
         return httpx.Response(
             409,
             json={
-                "type": "about:blank",
+                "type": "tag:boxoffice.example,2025:problem:hold-in-use",
                 "title": "Hold in use",
                 "status": 409,
                 "detail": "taken",
@@ -88,6 +88,7 @@ async def test_problem_answers_are_passed_on_with_status_and_fields() -> None:
     assert raised.value.status == 409
     assert raised.value.title == "Hold in use"
     assert raised.value.extra == {"booking_id": "b1"}
+    assert raised.value.type_uri == "tag:boxoffice.example,2025:problem:hold-in-use"
     assert client.breaker.state == "closed"
 
 

@@ -62,7 +62,7 @@ export function me(args = {}) {
  * @param {{body: PasswordChangeIn, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function changeMyPassword(args = {}) {
+export function changePassword(args = {}) {
   return call(`/api/v1/users/me/password`, { method: "POST", response: "none", body: "required" }, args);
 }
 
@@ -87,6 +87,17 @@ export function createUser(args = {}) {
 }
 
 /**
+ * Get User: GET /api/v1/admin/users/{user_id} → 200 (json).
+ *
+ * @param {string} userId
+ * @param {{raw?: boolean, signal?: AbortSignal}} [args]
+ * @returns {Promise<any>}
+ */
+export function getUser(userId, args = {}) {
+  return call(`/api/v1/admin/users/${enc(userId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
  * Set Roles: PATCH /api/v1/admin/users/{user_id} → 200 (json).
  *
  * @param {string} userId
@@ -103,7 +114,7 @@ export function setRoles(userId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheIdentityServiceParkedAfterFailing(args = {}) {
+export function listIdentityDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/identity`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -114,7 +125,7 @@ export function eventsTheIdentityServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainIdentity(deadLetterId, args = {}) {
+export function replayIdentityDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/identity/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -272,7 +283,7 @@ export function cancelShow(showId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheCatalogServiceParkedAfterFailing(args = {}) {
+export function listCatalogDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/catalog`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -283,7 +294,7 @@ export function eventsTheCatalogServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainCatalog(deadLetterId, args = {}) {
+export function replayCatalogDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/catalog/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -347,7 +358,7 @@ export function releaseHold(holdId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheInventoryServiceParkedAfterFailing(args = {}) {
+export function listInventoryDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/inventory`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -358,7 +369,7 @@ export function eventsTheInventoryServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainInventory(deadLetterId, args = {}) {
+export function replayInventoryDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/inventory/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -467,7 +478,7 @@ export function failSaga(bookingId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheBookingServiceParkedAfterFailing(args = {}) {
+export function listBookingDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/booking`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -478,7 +489,7 @@ export function eventsTheBookingServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainBooking(deadLetterId, args = {}) {
+export function replayBookingDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/booking/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -521,7 +532,7 @@ export function refund(paymentId, args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsThePaymentServiceParkedAfterFailing(args = {}) {
+export function listPaymentDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/payment`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -532,7 +543,7 @@ export function eventsThePaymentServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainPayment(deadLetterId, args = {}) {
+export function replayPaymentDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/payment/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -562,7 +573,7 @@ export function markRead(args = {}) {
  * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function eventsTheNotificationServiceParkedAfterFailing(args = {}) {
+export function listNotificationDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/notification`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
 }
 
@@ -573,7 +584,7 @@ export function eventsTheNotificationServiceParkedAfterFailing(args = {}) {
  * @param {{raw?: boolean, signal?: AbortSignal}} [args]
  * @returns {Promise<any>}
  */
-export function runAParkedEventThroughItsConsumerAgainNotification(deadLetterId, args = {}) {
+export function replayNotificationDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/notification/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
 }
 
@@ -604,12 +615,13 @@ export const operations = Object.freeze({
   refresh,
   logout,
   me,
-  changeMyPassword,
+  changePassword,
   listUsers,
   createUser,
+  getUser,
   setRoles,
-  eventsTheIdentityServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainIdentity,
+  listIdentityDeadLetters,
+  replayIdentityDeadLetter,
   listVenues,
   createVenue,
   getVenue,
@@ -624,15 +636,15 @@ export const operations = Object.freeze({
   updateShow,
   publishShow,
   cancelShow,
-  eventsTheCatalogServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainCatalog,
+  listCatalogDeadLetters,
+  replayCatalogDeadLetter,
   seatMap,
   seatStream,
   placeHold,
   getHold,
   releaseHold,
-  eventsTheInventoryServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainInventory,
+  listInventoryDeadLetters,
+  replayInventoryDeadLetter,
   listBookings,
   createBooking,
   getBooking,
@@ -642,17 +654,17 @@ export const operations = Object.freeze({
   showSales,
   stuckSagas,
   failSaga,
-  eventsTheBookingServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainBooking,
+  listBookingDeadLetters,
+  replayBookingDeadLetter,
   getPayment,
   bookingPayment,
   refund,
-  eventsThePaymentServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainPayment,
+  listPaymentDeadLetters,
+  replayPaymentDeadLetter,
   myNotifications,
   markRead,
-  eventsTheNotificationServiceParkedAfterFailing,
-  runAParkedEventThroughItsConsumerAgainNotification,
+  listNotificationDeadLetters,
+  replayNotificationDeadLetter,
   live,
   ready,
 });

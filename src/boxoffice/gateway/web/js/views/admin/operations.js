@@ -14,12 +14,12 @@ const DEFAULT_REASON = "Ended by an operator; any payment is refunded.";
 // One entry per service, each calling its own generated operation (so the client's freshness
 // test sees every call).
 const SERVICES = [
-  { name: "identity", list: (a) => api.eventsTheIdentityServiceParkedAfterFailing(a), replay: (id) => api.runAParkedEventThroughItsConsumerAgainIdentity(id) },
-  { name: "catalog", list: (a) => api.eventsTheCatalogServiceParkedAfterFailing(a), replay: (id) => api.runAParkedEventThroughItsConsumerAgainCatalog(id) },
-  { name: "inventory", list: (a) => api.eventsTheInventoryServiceParkedAfterFailing(a), replay: (id) => api.runAParkedEventThroughItsConsumerAgainInventory(id) },
-  { name: "booking", list: (a) => api.eventsTheBookingServiceParkedAfterFailing(a), replay: (id) => api.runAParkedEventThroughItsConsumerAgainBooking(id) },
-  { name: "payment", list: (a) => api.eventsThePaymentServiceParkedAfterFailing(a), replay: (id) => api.runAParkedEventThroughItsConsumerAgainPayment(id) },
-  { name: "notification", list: (a) => api.eventsTheNotificationServiceParkedAfterFailing(a), replay: (id) => api.runAParkedEventThroughItsConsumerAgainNotification(id) },
+  { name: "identity", list: (a) => api.listIdentityDeadLetters(a), replay: (id) => api.replayIdentityDeadLetter(id) },
+  { name: "catalog", list: (a) => api.listCatalogDeadLetters(a), replay: (id) => api.replayCatalogDeadLetter(id) },
+  { name: "inventory", list: (a) => api.listInventoryDeadLetters(a), replay: (id) => api.replayInventoryDeadLetter(id) },
+  { name: "booking", list: (a) => api.listBookingDeadLetters(a), replay: (id) => api.replayBookingDeadLetter(id) },
+  { name: "payment", list: (a) => api.listPaymentDeadLetters(a), replay: (id) => api.replayPaymentDeadLetter(id) },
+  { name: "notification", list: (a) => api.listNotificationDeadLetters(a), replay: (id) => api.replayNotificationDeadLetter(id) },
 ];
 
 const clockFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit" });
