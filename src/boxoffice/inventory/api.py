@@ -12,12 +12,13 @@ import orjson
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from boxoffice.inventory.domain import make_hold_request
 from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
+from boxoffice.kernel.edge import replay_body
 from boxoffice.kernel.errors import DomainError
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.problems import PROBLEM, problem_of, report
@@ -241,7 +242,7 @@ class FastHolds:
         body = b"".join(chunks)
         parsed = self._parse(scope, match.group(1), body)
         if parsed is None:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         show_id, user, hold_in, key = parsed
         scope["route"] = self._route_of(scope)
@@ -317,19 +318,6 @@ async def _respond(
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 @router.get("/holds/{hold_id}", response_model=HoldOut, responses=problems(404))

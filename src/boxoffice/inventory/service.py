@@ -69,6 +69,27 @@ def _meta(show: Any) -> dict[str, str]:
     }
 
 
+async def _claim_sale(
+    uow: UnitOfWork, booking_id: uuid.UUID, show_id: uuid.UUID, status: str
+) -> str | None:
+    """Record the booking as `status` (sold or released) unless it was recorded before; the
+    earlier status, or None when this claim was the first. A claim in flight in another
+    transaction is waited for (the primary key), and the earlier row stays locked for us."""
+    claimed = await uow.execute(
+        pg_insert(sales)
+        .values(booking_id=booking_id, show_id=show_id, status=status, updated_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(sales.c.booking_id)
+    )
+    if claimed.first() is not None:
+        return None
+    return str(
+        await uow.conn.scalar(
+            sa.select(sales.c.status).where(sales.c.booking_id == booking_id).with_for_update()
+        )
+    )
+
+
 def _prices(quoted: str | None, current: list[int]) -> list[int]:
     if quoted is None:
         return current
@@ -555,18 +576,10 @@ class InventoryService:
         )
         if status != "published":
             raise _Lost(f"the show is {status}")
-        claimed = await uow.execute(
-            pg_insert(sales)
-            .values(booking_id=booking_id, show_id=show_id, status="sold", updated_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(sales.c.booking_id)
-        )
-        if claimed.first() is None:
-            previous = await uow.conn.scalar(
-                sa.select(sales.c.status).where(sales.c.booking_id == booking_id)
-            )
-            if previous == "sold":
-                return False
+        previous = await _claim_sale(uow, booking_id, show_id, "sold")
+        if previous == "sold":
+            return False
+        if previous == "released":
             raise _Lost("the booking was released")
         if seat_ids:
             inserted = await uow.execute(
@@ -619,18 +632,8 @@ class InventoryService:
         areas: list[tuple[int, int]] = []
         # Claiming the booking's sales row first: a sale in flight for it is waited for, and
         # a sale that comes later finds it released and is refused.
-        claimed = await uow.execute(
-            pg_insert(sales)
-            .values(booking_id=booking_id, show_id=show_id, status="released", updated_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(sales.c.booking_id)
-        )
-        if claimed.first() is None:
-            previous = await uow.conn.scalar(
-                sa.select(sales.c.status).where(sales.c.booking_id == booking_id).with_for_update()
-            )
-            if previous == "sold":
-                seat_ids, areas = await self._unrecord_sale(uow, show_id, booking_id)
+        if await _claim_sale(uow, booking_id, show_id, "released") == "sold":
+            seat_ids, areas = await self._unrecord_sale(uow, show_id, booking_id)
         uow.emit(
             SeatsReleased(
                 show_id=str(show_id),

@@ -139,7 +139,7 @@ class RequestGuard:
         if escaped_nul(whole):
             await _nul_problem(_body_paths(whole))(scope, receive, send)
             return
-        await self.app(scope, _replay(whole, receive), send)
+        await self.app(scope, replay_body(whole, receive), send)
 
     def _check_head(self, scope: Scope) -> Problem | None:
         fields: list[str] = []
@@ -180,7 +180,9 @@ def _body_paths(body: bytes) -> list[str]:
     return list(_nul_paths(document, "body")) or ["body"]
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A receive() that first hands the app a body read already, then the client's messages
+    (a disconnect, for instance)."""
     sent = False
 
     async def replay() -> Message:

@@ -20,9 +20,9 @@ from boxoffice.booking.domain import ShowCancelled, Status
 from boxoffice.booking.service import BookingService
 from boxoffice.inventory.contract import HeldSeat, HoldView
 from boxoffice.kernel.auth import Principal
-from boxoffice.kernel.bus import Delivery
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import Consumer, ServiceStore
+from tests.fakes import FakeDelivery
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +89,7 @@ class Saga:
             "payment.payment.refunded": self.svc.on_payment_refunded,
             "catalog.show.cancelled": self.svc.on_show_cancelled,
         }
-        fake = FakeDelivery(Envelope(type=event_type, payload=payload, producer="test"))
+        fake = FakeDelivery(envelope=Envelope(type=event_type, payload=payload, producer="test"))
         await self.consumer(handlers).deliver(fake.delivery())
         return fake
 
@@ -111,22 +111,6 @@ class Saga:
         table = booking_store.messaging.dead_letters
         async with self.engine.connect() as conn:
             return list((await conn.execute(sa.select(table))).all())
-
-
-@dataclass
-class FakeDelivery:
-    envelope: Envelope
-    acks: int = 0
-    retries: list[float] = field(default_factory=list)
-
-    async def ack(self) -> None:
-        self.acks += 1
-
-    async def retry(self, delay: float) -> None:
-        self.retries.append(delay)
-
-    def delivery(self) -> Delivery:
-        return Delivery(self.envelope, 1, self.ack, self.retry)
 
 
 @pytest.fixture

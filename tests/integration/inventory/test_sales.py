@@ -23,9 +23,9 @@ from boxoffice.inventory.domain import HoldRequest, NotOnSale
 from boxoffice.inventory.holdstore import SHOWS_INDEX, HoldStore, prefix
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
-from boxoffice.kernel.bus import Delivery
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import Consumer, ServiceStore
+from tests.fakes import FakeDelivery
 from tests.invariants import check_hold_store
 
 pytestmark = pytest.mark.integration
@@ -66,23 +66,6 @@ class FlakyHoldStore(HoldStore):
             self.fail_once.discard("meta")
             raise ConnectionError("redis went away during meta")
         return await super().set_meta(show_id, meta, synced_ms)
-
-
-@dataclass
-class FakeDelivery:
-    envelope: Envelope
-    attempt: int = 1
-    acks: int = 0
-    retries: list[float] = field(default_factory=list)
-
-    async def ack(self) -> None:
-        self.acks += 1
-
-    async def retry(self, delay: float) -> None:
-        self.retries.append(delay)
-
-    def delivery(self) -> Delivery:
-        return Delivery(self.envelope, self.attempt, self.ack, self.retry)
 
 
 @dataclass
@@ -203,12 +186,12 @@ async def test_a_release_that_fails_to_reach_redis_once_frees_the_seats_on_redel
     consumer = inventory.consumer({released.type: inventory.svc.apply_release})
 
     inventory.holds.fail_once.add("release_booking")
-    first = FakeDelivery(released, attempt=1)
+    first = FakeDelivery(envelope=released, attempt=1)
     await consumer.deliver(first.delivery())
     assert (first.acks, len(first.retries)) == (0, 1), "a failed Redis write is retried"
     assert (await inventory.states(show))["1"] == "S"
 
-    second = FakeDelivery(released, attempt=2)
+    second = FakeDelivery(envelope=released, attempt=2)
     await consumer.deliver(second.delivery())
     assert second.acks == 1
     states = await inventory.states(show)
@@ -232,7 +215,7 @@ async def test_a_show_change_that_fails_to_reach_redis_once_reaches_it_on_redeli
     consumer = inventory.consumer({event.type: inventory.svc.on_show_changed})
 
     inventory.holds.fail_once.add("meta")
-    first = FakeDelivery(event, attempt=1)
+    first = FakeDelivery(envelope=event, attempt=1)
     await consumer.deliver(first.delivery())
     assert (first.acks, len(first.retries)) == (0, 1)
     async with inventory.svc.store.engine.connect() as conn:
@@ -241,7 +224,7 @@ async def test_a_show_change_that_fails_to_reach_redis_once_reaches_it_on_redeli
         )
     assert status == "published", "nothing is recorded while Redis did not take the change"
 
-    await consumer.deliver(FakeDelivery(event, attempt=2).delivery())
+    await consumer.deliver(FakeDelivery(envelope=event, attempt=2).delivery())
     with pytest.raises(NotOnSale):
         await inventory.svc.place_hold(CUSTOMER, show, HoldRequest((4,), ()), None)
     assert (await inventory.states(show))["3"] == "0", "a cancelled show's holds end"

@@ -4,15 +4,14 @@ retry with growing backoff, park after the last attempt."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from boxoffice.kernel.bus import Delivery
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import Consumer, Messaging, UnitOfWork
+from tests.fakes import FakeDelivery
 
 
 class ScriptedConsumer(Consumer):
@@ -33,25 +32,6 @@ class ScriptedConsumer(Consumer):
 
     async def park(self, envelope: Envelope, exc: BaseException, attempts: int) -> None:
         self.parked.append((envelope, str(exc), attempts))
-
-
-@dataclass
-class FakeDelivery:
-    attempt: int
-    envelope: Envelope = field(
-        default_factory=lambda: Envelope(type="t.e.v", payload={}, producer="p")
-    )
-    acks: int = 0
-    retries: list[float] = field(default_factory=list)
-
-    async def ack(self) -> None:
-        self.acks += 1
-
-    async def retry(self, delay: float) -> None:
-        self.retries.append(delay)
-
-    def delivery(self) -> Delivery:
-        return Delivery(self.envelope, self.attempt, self.ack, self.retry)
 
 
 async def test_a_handled_event_is_acked() -> None:
