@@ -298,15 +298,31 @@ class Consumer:
         await delivery.ack()
 
     async def park(self, envelope: Envelope, exc: BaseException, attempts: int) -> None:
+        """Keep the event for an operator: one dead letter per consumer and event until it is
+        replayed (an event parked again, e.g. republished, adds its deliveries to that one)."""
         DEAD_LETTERS.labels(self.name).inc()
+        table = self.store.messaging.dead_letters
+        error = f"{type(exc).__name__}: {exc}"[:2000]
         async with self.store.engine.begin() as conn:
+            again = await conn.execute(
+                sa.update(table)
+                .where(
+                    table.c.consumer == self.name,
+                    table.c.event_id == envelope.id,
+                    table.c.replayed_at.is_(None),
+                )
+                .values(error=error, deliveries=table.c.deliveries + attempts)
+                .returning(table.c.id)
+            )
+            if again.first() is not None:
+                return
             await conn.execute(
-                sa.insert(self.store.messaging.dead_letters).values(
+                sa.insert(table).values(
                     consumer=self.name,
                     event_id=envelope.id,
                     type=envelope.type,
                     envelope=envelope.to_dict(),
-                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                    error=error,
                     deliveries=attempts,
                     created_at=utcnow(),
                 )

@@ -354,6 +354,12 @@ async def test_a_poison_event_is_retried_then_parked_and_replayed_once_fixed(
     assert row.replayed_at is None
     assert await scratch.count(scratch.messaging.inbox) == 0
 
+    # The same event parked again (republished, say) stays one dead letter for the operator.
+    await consumer.park(event, ValueError("cannot handle poison"), 2)
+    assert await scratch.count(dead) == 1
+    async with scratch.store.engine.connect() as conn:
+        assert (await conn.execute(sa.select(dead.c.deliveries))).scalar_one() == 5
+
     with pytest.raises(ValueError):
         await replay_dead_letter(consumer, row.id)  # still broken: stays parked
     assert await scratch.count(dead, dead.c.replayed_at.is_(None)) == 1
