@@ -125,7 +125,9 @@ def _delete_stream(url: str, stream: str) -> None:
     asyncio.run(delete())
 
 
-ADMIN = ("root@boxoffice.example", "root-password-1")
+# One per test session: test sessions on one machine share its Redis, and with it the sign-in
+# limits' counters per account.
+ADMIN = (f"root-{uuid.uuid4().hex[:8]}@boxoffice.example", "root-password-1")
 
 
 @dataclass

@@ -57,22 +57,27 @@ def admin(anon: httpx.Client) -> User:
     return login(anon, *ADMIN)
 
 
+def new_user(anon: httpx.Client, admin: User, *roles: str) -> User:
+    """A user of these roles (customer by default), made by the admin and logged in."""
+    email = f"u{uuid.uuid4().hex[:12]}@boxoffice.example"
+    password = "a-good-password"
+    r = admin.post(
+        "/admin/users",
+        json={
+            "email": email,
+            "password": password,
+            "name": "Test User",
+            "roles": list(roles) or ["customer"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    return login(anon, email, password)
+
+
 @pytest.fixture(scope="session")
 def make_user(anon: httpx.Client, admin: User) -> Callable[..., User]:
     def make(*roles: str) -> User:
-        email = f"u{uuid.uuid4().hex[:12]}@boxoffice.example"
-        password = "a-good-password"
-        r = admin.post(
-            "/admin/users",
-            json={
-                "email": email,
-                "password": password,
-                "name": "Test User",
-                "roles": list(roles) or ["customer"],
-            },
-        )
-        assert r.status_code == 201, r.text
-        return login(anon, email, password)
+        return new_user(anon, admin, *roles)
 
     return make
 
@@ -101,77 +106,79 @@ def wait_for(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.1
 
 @pytest.fixture(scope="session")
 def make_show(organizer: User) -> Callable[..., dict[str, Any]]:
-    """Create a venue, a hall (rows × seats grid, optional GA area), an event and a published
-    show on sale now; waits until inventory sells it. Returns the show and its seat map."""
+    """Shows of the session's organizer: see new_show."""
 
-    def make(
-        rows: int = 5,
-        seats_per_row: int = 10,
-        *,
-        ga_capacity: int = 0,
-        max_per_booking: int = 10,
-        publish: bool = True,
-        starts_in: timedelta = timedelta(days=7),
-        time_zone: str = "UTC",
-        max_held_per_customer: int | None = None,
-    ) -> dict[str, Any]:
-        venue = organizer.post(
-            "/venues", json={"name": "Test Venue", "city": "Testville", "time_zone": time_zone}
-        ).json()
-        hall = organizer.post(
-            f"/venues/{venue['id']}/halls",
-            json={
-                "name": "Hall",
-                "grid": {
-                    "rows": rows,
-                    "seats_per_row": seats_per_row,
-                    "category": "standard",
-                    "row_categories": {"A": "premium"},
-                },
-                "ga_areas": [{"name": "Floor", "category": "standing", "capacity": ga_capacity}]
-                if ga_capacity
-                else [],
-            },
-        )
-        assert hall.status_code == 201, hall.text
-        event = organizer.post(
-            "/events", json={"title": "Test Event", "category": "concert", "duration_minutes": 90}
-        ).json()
-        now = datetime.now(UTC)
-        starts = now + starts_in
-        show = organizer.post(
-            "/shows",
-            json={
-                "event_id": event["id"],
-                "hall_id": hall.json()["id"],
-                "starts_at": starts.isoformat(),
-                "currency": "EUR",
-                "prices": {"premium": 5000, "standard": 3000, "standing": 2000},
-                "sales_start": (now - timedelta(hours=1)).isoformat(),
-                "sales_end": (starts - timedelta(minutes=30)).isoformat(),
-                "max_per_booking": max_per_booking,
-                **(
-                    {"max_held_per_customer": max_held_per_customer}
-                    if max_held_per_customer
-                    else {}
-                ),
-            },
-        )
-        assert show.status_code == 201, show.text
-        show_id = show.json()["id"]
-        if not publish:
-            return {"show": show.json(), "seats": [], "hall": hall.json()}
-        assert organizer.post(f"/shows/{show_id}/publish").status_code == 200
-        seat_map = wait_for(lambda: _seat_map(organizer.client, show_id))
-        return {
-            "show": show.json(),
-            "seats": seat_map["seats"],
-            "areas": seat_map["ga_areas"],
-            "hall": hall.json(),
-            "id": show_id,
-        }
+    def make(*args: Any, **kw: Any) -> dict[str, Any]:
+        return new_show(organizer, *args, **kw)
 
     return make
+
+
+def new_show(
+    organizer: User,
+    rows: int = 5,
+    seats_per_row: int = 10,
+    *,
+    ga_capacity: int = 0,
+    max_per_booking: int = 10,
+    publish: bool = True,
+    starts_in: timedelta = timedelta(days=7),
+    time_zone: str = "UTC",
+    max_held_per_customer: int | None = None,
+) -> dict[str, Any]:
+    """Create a venue, a hall (rows × seats grid, optional GA area), an event and a published
+    show on sale now; waits until inventory sells it. Returns the show and its seat map."""
+    venue = organizer.post(
+        "/venues", json={"name": "Test Venue", "city": "Testville", "time_zone": time_zone}
+    ).json()
+    hall = organizer.post(
+        f"/venues/{venue['id']}/halls",
+        json={
+            "name": "Hall",
+            "grid": {
+                "rows": rows,
+                "seats_per_row": seats_per_row,
+                "category": "standard",
+                "row_categories": {"A": "premium"},
+            },
+            "ga_areas": [{"name": "Floor", "category": "standing", "capacity": ga_capacity}]
+            if ga_capacity
+            else [],
+        },
+    )
+    assert hall.status_code == 201, hall.text
+    event = organizer.post(
+        "/events", json={"title": "Test Event", "category": "concert", "duration_minutes": 90}
+    ).json()
+    now = datetime.now(UTC)
+    starts = now + starts_in
+    show = organizer.post(
+        "/shows",
+        json={
+            "event_id": event["id"],
+            "hall_id": hall.json()["id"],
+            "starts_at": starts.isoformat(),
+            "currency": "EUR",
+            "prices": {"premium": 5000, "standard": 3000, "standing": 2000},
+            "sales_start": (now - timedelta(hours=1)).isoformat(),
+            "sales_end": (starts - timedelta(minutes=30)).isoformat(),
+            "max_per_booking": max_per_booking,
+            **({"max_held_per_customer": max_held_per_customer} if max_held_per_customer else {}),
+        },
+    )
+    assert show.status_code == 201, show.text
+    show_id = show.json()["id"]
+    if not publish:
+        return {"show": show.json(), "seats": [], "hall": hall.json()}
+    assert organizer.post(f"/shows/{show_id}/publish").status_code == 200
+    seat_map = wait_for(lambda: _seat_map(organizer.client, show_id))
+    return {
+        "show": show.json(),
+        "seats": seat_map["seats"],
+        "areas": seat_map["ga_areas"],
+        "hall": hall.json(),
+        "id": show_id,
+    }
 
 
 def _seat_map(client: httpx.Client, show_id: str) -> dict[str, Any] | None:

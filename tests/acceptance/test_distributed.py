@@ -29,7 +29,7 @@ from tests.acceptance.crowd import (
     login_admin,
     settle,
 )
-from tests.conftest import Infra, Server, start_server, stop_server
+from tests.conftest import ADMIN, Infra, Server, start_server, stop_server
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.usefixtures("distributed_only")
@@ -104,8 +104,8 @@ async def cluster(
             saga_sweep_seconds="0.5",
             hold_sweep_seconds="0.5",
             rpc_timeout_seconds="2",
-            admin_email="root@boxoffice.example",
-            admin_password="root-password-1",
+            admin_email=ADMIN[0],
+            admin_password=ADMIN[1],
         )
         try:
             yield server, own
