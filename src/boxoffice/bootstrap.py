@@ -53,7 +53,7 @@ from boxoffice.kernel.auth import (
 from boxoffice.kernel.bus import NatsBus, nats_tls
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
-from boxoffice.kernel.edge import RequestGuard, SecurityHeaders
+from boxoffice.kernel.edge import RequestGuard
 from boxoffice.kernel.lifecycle import cancel_until_done, on_server_stop
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
 from boxoffice.kernel.openapi import install_openapi, operation_id
@@ -417,12 +417,11 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     install_problem_handlers(app)
     install_docs(app)
     process = runtime.names[0] if len(runtime.names) == 1 else "all-in-one"
-    # Middlewares, outermost last: telemetry → security headers → request guard → hold fast
-    # path → routes. The guard sits outside FastHolds so that the hot path is guarded too.
+    # Middlewares, outermost last: telemetry → the edge (security headers, request guard) →
+    # hold fast path → routes. The guard sits outside FastHolds so that the hot path is guarded too.
     if "inventory" in runtime.names:
         app.add_middleware(inventory_api.FastHolds)
     app.add_middleware(RequestGuard, max_body_bytes=runtime.settings.max_request_body_bytes)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(TelemetryMiddleware, service=process)
     for name in runtime.names:
         app.include_router(ROUTERS[name], prefix="/api/v1")

@@ -3,8 +3,9 @@
 -- "H<hold_id>" held while <p>exp scores that hold in the future.
 -- Holds live in <p>h:<hold_id> (fields user, seats, ga, n (places), sp and gp (the prices
 -- quoted when the seats were held, aligned with seats and ga), booking, state, expires).
--- <p>u:<user> scores the user's holds, live or being paid for, by expiry; <p>r:<booking>
--- marks a booking whose hold and sale were released (so a repeated release changes nothing).
+-- <p>u:<user> scores the user's holds, live or being paid for, by expiry, and <p>uc:<user>
+-- counts their places; <p>r:<booking> marks a booking whose hold and sale were released (so a
+-- repeated release changes nothing).
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -27,12 +28,19 @@ local function pairs_of(csv)
   return out
 end
 
+-- A hold no longer counts towards its user's places (sold, released or expired).
+local function uncount(p, user, hold_id, n)
+  if redis.call('ZREM', p .. 'u:' .. user, hold_id) == 1 then
+    redis.call('DECRBY', p .. 'uc:' .. user, tonumber(n or '1'))
+  end
+end
+
 -- Release one hold, held or sold, with its seats and GA places; returns the freed seat ids.
 local function free_hold(p, hold_id)
   local hk = p .. 'h:' .. hold_id
-  local h = redis.call('HMGET', hk, 'seats', 'ga', 'state', 'user')
+  local h = redis.call('HMGET', hk, 'seats', 'ga', 'state', 'user', 'n')
   local freed = {}
-  if h[4] then redis.call('ZREM', p .. 'u:' .. h[4], hold_id) end
+  if h[4] then uncount(p, h[4], hold_id, h[5]) end
   redis.call('ZREM', p .. 'exp', hold_id)
   if not h[3] then return freed end
   local marker = h[3] == 'sold' and 'S' or ('H' .. hold_id)
@@ -71,15 +79,23 @@ local function purge(p, now, limit)
   return freed, #expired
 end
 
--- Places a user has in live holds and holds being paid for.
+-- Places a user has in live holds and holds being paid for: the counter, less the holds whose
+-- time ran out (few at a time: each is taken off once).
 local function places_of(p, user, now)
   local key = p .. 'u:' .. user
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  local total = 0
-  for _, hold_id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-    total = total + tonumber(redis.call('HGET', p .. 'h:' .. hold_id, 'n') or '1')
+  for _, hold_id in ipairs(redis.call('ZRANGE', key, '-inf', now, 'BYSCORE')) do
+    uncount(p, user, hold_id, redis.call('HGET', p .. 'h:' .. hold_id, 'n'))
   end
-  return total
+  return math.max(0, tonumber(redis.call('GET', p .. 'uc:' .. user) or '0'))
+end
+
+-- Both user keys live at least until `expires` (the user's latest hold).
+local function keep_user_keys(p, user, now, expires)
+  local left = redis.call('PTTL', p .. 'uc:' .. user)
+  if left < 0 or now + left < expires then
+    redis.call('PEXPIREAT', p .. 'u:' .. user, expires)
+    redis.call('PEXPIREAT', p .. 'uc:' .. user, expires)
+  end
 end
 
 local op = ARGV[1]
@@ -110,9 +126,6 @@ if op == 'hold' then
   if count > tonumber(meta[5]) then return {'too_many', meta[5]} end
   local freed = purge(p, now, 50)
   if #freed > 0 then changed(p, show, 'available', freed) end
-  if places_of(p, ARGV[5], now) + count > tonumber(ARGV[11]) then
-    return {'too_many_holds', ARGV[11]}
-  end
   local unknown, taken = {}, {}
   for _, seat in ipairs(seats) do
     local v = redis.call('HGET', p .. 'st', seat)
@@ -135,6 +148,11 @@ if op == 'hold' then
     local used = tonumber(redis.call('HGET', p .. 'gau', g[1]) or '0')
     if used + g[2] > tonumber(cap) then return {'ga_full', g[1], tostring(tonumber(cap) - used)} end
   end
+  -- Last, as the costliest check that refuses least often (most refusals in an on-sale are
+  -- seats taken).
+  if places_of(p, ARGV[5], now) + count > tonumber(ARGV[11]) then
+    return {'too_many_holds', ARGV[11]}
+  end
   local hold_id = ARGV[4]
   local marker = 'H' .. hold_id
   local expires = now + tonumber(ARGV[6])
@@ -145,10 +163,9 @@ if op == 'hold' then
     'sp', ARGV[12], 'gp', ARGV[13], 'state', 'held', 'expires', expires, 'created', now)
   redis.call('PEXPIREAT', hk, expires + 86400000)
   redis.call('ZADD', p .. 'exp', expires, hold_id)
-  local mine = p .. 'u:' .. ARGV[5]
-  redis.call('ZADD', mine, expires, hold_id)
-  local last = redis.call('ZRANGE', mine, -1, -1, 'WITHSCORES')
-  redis.call('PEXPIREAT', mine, last[2])
+  redis.call('ZADD', p .. 'u:' .. ARGV[5], expires, hold_id)
+  redis.call('INCRBY', p .. 'uc:' .. ARGV[5], count)
+  keep_user_keys(p, ARGV[5], now, expires)
   if ARGV[9] ~= '' then redis.call('SET', ARGV[9], hold_id .. '|' .. ARGV[10], 'PX', ARGV[6]) end
   local ver = changed(p, show, 'held', seats)
   return {'ok', tostring(expires), tostring(ver)}
@@ -180,10 +197,9 @@ elseif op == 'attach' then
   if tonumber(h[4]) <= now then return {'expired'} end
   local expires = math.max(tonumber(h[4]), now + tonumber(ARGV[7]))
   redis.call('HSET', hk, 'booking', ARGV[6], 'expires', expires)
-  local mine = p .. 'u:' .. h[1]
-  redis.call('ZADD', mine, expires, ARGV[4])
-  local last = redis.call('ZRANGE', mine, -1, -1, 'WITHSCORES')
-  redis.call('PEXPIREAT', mine, last[2])
+  -- XX: a hold that stopped counting (its first time ran out) does not count again
+  redis.call('ZADD', p .. 'u:' .. h[1], 'XX', expires, ARGV[4])
+  keep_user_keys(p, h[1], now, expires)
   redis.call('ZADD', p .. 'exp', expires, ARGV[4])
   redis.call('PEXPIREAT', hk, expires + 86400000)
   return {'ok', tostring(expires)}
@@ -195,7 +211,7 @@ elseif op == 'sell' then
   if status and status ~= 'published' then return {'closed', status} end
   if redis.call('EXISTS', p .. 'r:' .. ARGV[5]) == 1 then return {'released'} end
   local hk = p .. 'h:' .. ARGV[4]
-  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats', 'user', 'ga')
+  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats', 'user', 'ga', 'n')
   if not h[1] then return {'missing'} end
   if h[1] ~= ARGV[5] then return {'attached', h[1]} end
   if h[2] == 'sold' then return {'ok', h[4], h[6]} end
@@ -204,7 +220,7 @@ elseif op == 'sell' then
   for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, 'S') end
   redis.call('HSET', hk, 'state', 'sold')
   redis.call('ZREM', p .. 'exp', ARGV[4])
-  redis.call('ZREM', p .. 'u:' .. h[5], ARGV[4])
+  uncount(p, h[5], ARGV[4], h[7])
   changed(p, show, 'sold', seats)
   return {'ok', h[4], h[6]}
 

@@ -31,30 +31,6 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
-class SecurityHeaders:
-    """Adds SECURITY_HEADERS to every HTTP answer that does not set them itself."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *((k, v) for k, v in self.headers if k not in present),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 def escaped_nul(body: bytes) -> bool:
     r"""Whether JSON text holds a NUL: a raw byte, or `\u0000` that is an escape (preceded by an
     even number of backslashes) and not the text `\\u0000` (an escaped backslash, then `u0000`)."""
@@ -103,11 +79,13 @@ def too_large(limit: int) -> Problem:
 
 
 class RequestGuard:
-    """Refuses, with a problem answer, what no route may get: NUL characters (PostgreSQL
-    stores no U+0000 in text: without this a NUL in a name, a tag or `?city=` reached the
-    database, failed there with a 500 and sometimes after other writes) in the path, the query,
-    a header or the body; and bodies over `max_body_bytes` (413), by Content-Length before
-    reading and while reading a chunked body, so that no oversized body is ever parsed.
+    """The HTTP edge in one layer (each ASGI layer costs the hold path CPU): every answer gets
+    SECURITY_HEADERS, and requests that no route may get are refused with a problem answer:
+    NUL characters (PostgreSQL stores no U+0000 in text: without this a NUL in a name, a tag
+    or `?city=` reached the database, failed there with a 500 and sometimes after other
+    writes) in the path, the query, a header or the body; and bodies over `max_body_bytes`
+    (413), by Content-Length before reading and while reading a chunked body, so that no
+    oversized body is ever parsed.
 
     The body is read whole before the app runs (every body of this API is one JSON document the
     route parses whole anyway) and replayed to it."""
@@ -115,11 +93,22 @@ class RequestGuard:
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, answer: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, answer)
             return
+        headers = self.headers
+
+        async def send(message: Message) -> None:
+            # No route sets these itself; one that did (a Content-Security-Policy) would keep it.
+            if message["type"] == "http.response.start":
+                own = message.get("headers", [])
+                if not any(name == b"content-security-policy" for name, _ in own):
+                    message["headers"] = [*own, *headers]
+            await answer(message)
+
         refused = self._check_head(scope)
         if refused is not None:
             await refused(scope, receive, send)

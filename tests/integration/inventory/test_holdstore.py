@@ -195,6 +195,17 @@ async def test_a_user_holds_only_so_many_places_per_show_paid_for_or_not(show: S
     await show.granted([7], places_per_user=3)
 
 
+async def test_places_of_holds_whose_time_ran_out_count_no_more(show: Show) -> None:
+    await show.load()
+    short = await show.granted([1, 2], ttl_ms=50, places_per_user=3)
+    assert (await show.hold([3, 4], places_per_user=3))[1] == ["too_many_holds", "3"]
+    await asyncio.sleep(0.1)
+    await show.granted([3, 4, 5], places_per_user=3)  # before any purge ran
+    await show.holds.run("purge", show.id)  # purging the expired hold gives nothing back twice
+    assert (await show.hold([6], places_per_user=3))[1] == ["too_many_holds", "3"]
+    assert await show.holds.hold(show.id, short) == {}
+
+
 async def test_a_hold_keeps_the_prices_it_was_quoted(show: Show) -> None:
     await show.load()
     hold_id = await show.granted([1, 2], ga=2, prices=(1000, 250))

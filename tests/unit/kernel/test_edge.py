@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.types import Receive, Scope, Send
 
-from boxoffice.kernel.edge import RequestGuard, SecurityHeaders, escaped_nul
+from boxoffice.kernel.edge import RequestGuard, escaped_nul
 from boxoffice.kernel.problems import PROBLEM, TYPE_BASE, install_problem_handlers
 
 with warnings.catch_warnings():
@@ -59,7 +59,6 @@ def make_app() -> FastAPI:
 
     app.add_middleware(RawHolds)
     app.add_middleware(RequestGuard, max_body_bytes=LIMIT)
-    app.add_middleware(SecurityHeaders)
     return app
 
 
