@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -21,35 +20,9 @@ from pydantic import BaseModel, Field
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from boxoffice.booking import api as booking_api
-from boxoffice.booking import handlers as booking_handlers
-from boxoffice.booking import store as booking_store
-from boxoffice.booking.service import BookingService
-from boxoffice.catalog import api as catalog_api
-from boxoffice.catalog import store as catalog_store
-from boxoffice.catalog.client import CatalogHttpClient
-from boxoffice.catalog.contract import CatalogClient
-from boxoffice.catalog.service import CatalogService
-from boxoffice.identity import api as identity_api
-from boxoffice.identity import store as identity_store
-from boxoffice.identity.service import AuthLimits, IdentityService
-from boxoffice.inventory import api as inventory_api
-from boxoffice.inventory import handlers as inventory_handlers
-from boxoffice.inventory import store as inventory_store
-from boxoffice.inventory.client import InventoryHttpClient
-from boxoffice.inventory.contract import InventoryClient
-from boxoffice.inventory.holdstore import HoldStore
-from boxoffice.inventory.live import SeatFeed
-from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.admin import dead_letter_router
 from boxoffice.kernel.apidocs import install_docs
-from boxoffice.kernel.auth import (
-    PasswordHashing,
-    TokenIssuer,
-    TokenVerifier,
-    default_hash_concurrency,
-    ensure_keypair,
-)
+from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
 from boxoffice.kernel.bus import NatsBus, nats_tls
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.db import make_engine
@@ -58,75 +31,41 @@ from boxoffice.kernel.lifecycle import cancel_until_done, on_server_stop
 from boxoffice.kernel.messaging import Consumer, EventHandler, OutboxRelay, ServiceStore
 from boxoffice.kernel.openapi import install_openapi, operation_id
 from boxoffice.kernel.problems import install_problem_handlers, problem
-from boxoffice.kernel.ratelimit import Limit, RateLimiter
+from boxoffice.kernel.registry import Built, Context, Job, Services
 from boxoffice.kernel.rpc import ServiceClient
 from boxoffice.kernel.telemetry import CONSUMER_LAG, TelemetryMiddleware, metrics_response
-from boxoffice.notification import api as notification_api
-from boxoffice.notification import handlers as notification_handlers
-from boxoffice.notification import store as notification_store
-from boxoffice.notification.service import NotificationService
-from boxoffice.payment import api as payment_api
-from boxoffice.payment import handlers as payment_handlers
-from boxoffice.payment import store as payment_store
-from boxoffice.payment.provider import MockCardProvider
-from boxoffice.payment.service import PaymentService
+from boxoffice.services import BY_NAME, NAMES
 
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent / "gateway" / "web"
 
-ALL_SERVICES = ("identity", "catalog", "inventory", "booking", "payment", "notification")
-
-ROUTERS: dict[str, APIRouter] = {
-    "identity": identity_api.router,
-    "catalog": catalog_api.router,
-    "inventory": inventory_api.router,
-    "booking": booking_api.router,
-    "payment": payment_api.router,
-    "notification": notification_api.router,
-}
-
-INTERNAL_ROUTERS: dict[str, APIRouter] = {
-    "catalog": catalog_api.internal_router,
-    "inventory": inventory_api.internal_router,
-}
-
-MESSAGING = {
-    "identity": identity_store.messaging,
-    "catalog": catalog_store.messaging,
-    "inventory": inventory_store.messaging,
-    "booking": booking_store.messaging,
-    "payment": payment_store.messaging,
-    "notification": notification_store.messaging,
-}
-
-
-async def _every(seconds: float, job: Callable[[], Awaitable[Any]], name: str) -> None:
-    while True:
-        try:
-            await job()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("periodic job %s failed", name)
-        await asyncio.sleep(seconds)
-
 
 class Runtime:
     """Everything one process runs: connections, services, consumers, relays, sweepers."""
 
-    def __init__(self, settings: Settings, services: Sequence[str] = ALL_SERVICES) -> None:
+    def __init__(self, settings: Settings, services: Sequence[str] = NAMES) -> None:
         self.settings = settings
         self.names = tuple(services)
-        self.services: dict[str, Any] = {}
+        self.specs = [BY_NAME[name] for name in self.names]
+        self.built: dict[str, Built] = {}
+        self.services = Services()
         self.consumers: list[Consumer] = []
         self.stores: dict[str, ServiceStore] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self.engine: AsyncEngine | None = None
         self.redis: Redis | None = None
         self.bus: NatsBus | None = None
-        self.seat_feed: SeatFeed | None = None
-        self.clients: list[ServiceClient] = []
+        self.issuer: TokenIssuer | None = None
+        self.clients: dict[str, ServiceClient] = {}
+        self._remotes: dict[str, object] = {}
+
+    @property
+    def process(self) -> str:
+        """This process's name in logs, traces and metrics."""
+        if set(self.names) == set(NAMES) and len(self.names) > 1:
+            return "all-in-one"
+        return "+".join(self.names)
 
     def _secret_file(self, name: str, configured: str) -> str:
         """A shared secret from the settings, else from var_dir/keys (made on first use)."""
@@ -149,7 +88,7 @@ class Runtime:
         s = self.settings
         private = s.jwt_private_key_file or s.keys_dir / "jwt-ed25519.pem"
         public = s.jwt_public_key_file or s.keys_dir / "jwt-ed25519.pub.pem"
-        if "identity" not in self.names:  # only identity signs; everyone else verifies
+        if not any(spec.signs_tokens for spec in self.specs):  # everyone else verifies
             return TokenVerifier(public.read_bytes(), s.jwt_issuer)
         if s.jwt_private_key_file is None:
             ensure_keypair(private, public)
@@ -185,102 +124,59 @@ class Runtime:
             creds_file=s.nats_creds_file,
         )
         await self.bus.connect()
-        self.stores = {name: ServiceStore(engine, MESSAGING[name]) for name in self.names}
+        self.stores = {spec.name: ServiceStore(engine, spec.messaging) for spec in self.specs}
         self._build_services()
-        if s.admin_email and s.admin_password and "identity" in self.services:
-            await self.services["identity"].ensure_user(
-                s.admin_email, s.admin_password, "Administrator", ["admin"]
-            )
+        for built in self.built.values():
+            if built.start is not None:
+                await built.start()
         if background:
             await self._start_background()
 
-    def _remote(self, name: str, urls: str) -> ServiceClient:
-        client = ServiceClient(
-            name,
-            [u.strip().rstrip("/") for u in urls.split(",") if u.strip()],
-            self.internal_token,
-            timeout=self.settings.rpc_timeout_seconds,
-        )
-        self.clients.append(client)
-        return client
-
     def _build_services(self) -> None:
-        s, st = self.settings, self.stores
-        assert self.redis is not None
-        # A service in this process is called directly; one elsewhere over HTTP.
-        catalog: CatalogClient
-        if "catalog" in st:
-            catalog = self.services["catalog"] = CatalogService(st["catalog"])
-        else:
-            catalog = CatalogHttpClient(self._remote("catalog", s.catalog_urls))
-        if "identity" in st:
-            self.services["identity"] = IdentityService(
-                st["identity"],
-                self.issuer,
-                s.refresh_token_ttl_seconds,
-                hashing=PasswordHashing(
-                    s.password_hash_concurrency or default_hash_concurrency(),
-                    s.password_hash_queue,
-                ),
-                limiter=RateLimiter(self.redis, prefix="identity:rl"),
-                limits=AuthLimits(
-                    per_client=Limit(
-                        "client", s.auth_limit_per_client, s.auth_limit_per_client_seconds
-                    ),
-                    failures_per_account=Limit(
-                        "failures",
-                        s.auth_failures_per_account,
-                        s.auth_failures_per_account_seconds,
-                    ),
-                    refreshes_per_account=Limit(
-                        "refreshes",
-                        s.auth_refreshes_per_account,
-                        s.auth_refreshes_per_account_seconds,
-                    ),
-                ),
+        for spec in self.specs:
+            self._build(spec.name)
+
+    def _build(self, name: str) -> Built:
+        """Service `name` of this process, built on first use (a peer is built before the
+        service that calls it)."""
+        if name not in self.built:
+            assert self.redis is not None
+            context = Context(
+                settings=self.settings,
+                store=self.stores[name],
+                redis=self.redis,
+                issuer=self.issuer,
+                secret=self._secret_file,
+                peer=self._peer,
             )
-        inventory: InventoryClient | None = None
-        if "inventory" in st:
-            inventory = self.services["inventory"] = InventoryService(
-                st["inventory"],
-                HoldStore(self.redis),
-                catalog,
-                s.hold_ttl_seconds,
-                s.max_held_per_customer,
+            built = self.built[name] = BY_NAME[name].build(context)
+            self.services.add(built.service, *built.parts)
+        return self.built[name]
+
+    def _peer(self, name: str) -> object:
+        """A service in this process is called directly; one elsewhere over HTTP."""
+        if name in self.stores:
+            return self._build(name).service
+        if name not in self._remotes:
+            make_client = BY_NAME[name].client
+            assert make_client is not None, f"{name} has no client for other processes"
+            urls: str = getattr(self.settings, f"{name}_urls")
+            self.clients[name] = client = ServiceClient(
+                name,
+                [u.strip().rstrip("/") for u in urls.split(",") if u.strip()],
+                self.internal_token,
+                timeout=self.settings.rpc_timeout_seconds,
             )
-            self.seat_feed = SeatFeed(self.redis)
-        if "booking" in st:
-            if inventory is None:
-                inventory = InventoryHttpClient(self._remote("inventory", s.inventory_urls))
-            self.services["booking"] = BookingService(
-                st["booking"],
-                inventory,
-                catalog,
-                payment_timeout=s.payment_timeout_seconds,
-                ticket_secret=self._secret_file("ticket-secret", s.ticket_signing_secret).encode(),
-            )
-        if "payment" in st:
-            self.services["payment"] = PaymentService(
-                st["payment"],
-                MockCardProvider(s.payment_slow_seconds),
-                provider_timeout=s.payment_timeout_seconds + 30,
-            )
-        if "notification" in st:
-            self.services["notification"] = NotificationService(st["notification"])
+            self._remotes[name] = make_client(client)
+        return self._remotes[name]
 
     def event_tables(self) -> dict[str, tuple[ServiceStore, dict[str, EventHandler]]]:
-        tables: dict[str, tuple[ServiceStore, dict[str, EventHandler]]] = {}
-        modules = {
-            "inventory": inventory_handlers,
-            "booking": booking_handlers,
-            "payment": payment_handlers,
-            "notification": notification_handlers,
+        """Consumer name → (the store it records its inbox in, event type → handler)."""
+        return {
+            consumer: (self.stores[name], handlers)
+            for name, built in self.built.items()
+            for consumer, handlers in built.handlers.items()
         }
-        for name, module in modules.items():
-            if name in self.services:
-                for consumer, handlers in module.event_handlers(self.services[name]).items():
-                    tables[consumer] = (self.stores[name], handlers)
-        return tables
 
     async def _start_background(self) -> None:
         s = self.settings
@@ -295,23 +191,12 @@ class Runtime:
             )
             self.consumers.append(consumer)
             await consumer.start(self.bus)
+        for built in self.built.values():
+            if built.resume is not None:
+                await built.resume()
         tasks = [OutboxRelay(store, self.bus).run() for store in self.stores.values()]
-        if "inventory" in self.services:
-            assert self.seat_feed is not None
-            tasks += [self.seat_feed.run(), self.seat_feed.keep_alive()]
-            lease_ms = int(s.hold_sweep_seconds * 900)
-            sweep = self.services["inventory"].sweep
-            tasks.append(_every(s.hold_sweep_seconds, lambda: sweep(lease_ms), "holds"))
-        if "booking" in self.services:
-            tasks.append(
-                _every(
-                    s.saga_sweep_seconds, self.services["booking"].expire_overdue, "saga-timeouts"
-                )
-            )
-        if "payment" in self.services:
-            await self.services["payment"].resume()
-            tasks.append(_every(5.0, self.services["payment"].retry_refunds, "refunds"))
-        tasks.append(_every(5.0, self._measure_lag, "consumer-lag"))
+        tasks += [job() for built in self.built.values() for job in built.jobs]
+        tasks.append(Job("consumer-lag", self._measure_lag, every=5.0)())
         self._tasks = [asyncio.create_task(t) for t in tasks]
 
     async def _measure_lag(self) -> None:
@@ -350,14 +235,16 @@ class Runtime:
 
     def stopping(self) -> None:
         """The server was told to stop: end what would keep it waiting (live streams)."""
-        if self.seat_feed is not None:
-            self.seat_feed.close()
+        for built in self.built.values():
+            if built.stopping is not None:
+                built.stopping()
 
     async def stop(self) -> None:
         await cancel_until_done(self._tasks, within=3.0)
-        if "payment" in self.services:
-            await self.services["payment"].stop()
-        for client in self.clients:
+        for built in self.built.values():
+            if built.stop is not None:
+                await built.stop()
+        for client in self.clients.values():
             await client.close()
         if self.bus is not None:
             await self.bus.close()
@@ -381,16 +268,10 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         await runtime.start(background=background)
         app.state.services = runtime.services
         app.state.verifier = runtime.verifier
-        app.state.seat_feed = runtime.seat_feed
         app.state.internal_token = runtime.internal_token
         app.state.behind_proxy = runtime.settings.behind_proxy
         app.state.stores = runtime.stores
         app.state.consumers = {c.name: c for c in runtime.consumers}
-        # The collector's defaults (a collection every 700 allocations) walk the cached seat
-        # layouts of big shows again and again: a third of the hold throughput and most of
-        # its p99 (docs/benchmarks.md). Collect less often, and never the start-up objects.
-        gc.set_threshold(50_000, 50, 100)
-        gc.freeze()
         undo = on_server_stop(runtime.stopping)
         try:
             yield
@@ -416,18 +297,19 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     )
     install_problem_handlers(app)
     install_docs(app)
-    process = runtime.names[0] if len(runtime.names) == 1 else "all-in-one"
     # Middlewares, outermost last: telemetry → the edge (security headers, request guard) →
-    # hold fast path → routes. The guard sits outside FastHolds so that the hot path is guarded too.
-    if "inventory" in runtime.names:
-        app.add_middleware(inventory_api.FastHolds)
+    # the services' own (the hold fast path) → routes. The guard sits outside FastHolds so that
+    # the hot path is guarded too.
+    for spec in runtime.specs:
+        for middleware in spec.middleware:
+            app.add_middleware(middleware)
     app.add_middleware(RequestGuard, max_body_bytes=runtime.settings.max_request_body_bytes)
-    app.add_middleware(TelemetryMiddleware, service=process)
-    for name in runtime.names:
-        app.include_router(ROUTERS[name], prefix="/api/v1")
-        app.include_router(dead_letter_router(name), prefix="/api/v1")
-        if name in INTERNAL_ROUTERS:
-            app.include_router(INTERNAL_ROUTERS[name])
+    app.add_middleware(TelemetryMiddleware, service=runtime.process)
+    for spec in runtime.specs:
+        app.include_router(spec.router, prefix="/api/v1")
+        app.include_router(dead_letter_router(spec.name), prefix="/api/v1")
+        if spec.internal_router is not None:
+            app.include_router(spec.internal_router)
 
     metrics_token = f"Bearer {runtime.settings.metrics_token}".encode()
 

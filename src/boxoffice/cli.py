@@ -18,7 +18,8 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-from boxoffice.bootstrap import ALL_SERVICES, Runtime, create_app
+from boxoffice.bootstrap import Runtime, create_app
+from boxoffice.identity.service import IdentityService
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.embedded import EmbeddedInfra
 from boxoffice.kernel.lifecycle import (
@@ -30,6 +31,7 @@ from boxoffice.kernel.lifecycle import (
 )
 from boxoffice.kernel.migrate import upgrade
 from boxoffice.kernel.telemetry import setup_logging, setup_tracing
+from boxoffice.services import NAMES, SERVICES
 
 log = logging.getLogger("boxoffice")
 
@@ -97,7 +99,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         if listener is not None:
             stack.callback(listener.close)
         settings = _settings_with_infra(stack, deadline)
-        upgrade(settings.database_url)
+        upgrade(settings.database_url, SERVICES)
         if args.demo:
             from boxoffice.demo import seed
 
@@ -258,7 +260,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(_: argparse.Namespace) -> int:
     with ExitStack() as stack:
-        upgrade(_settings_with_infra(stack).database_url)
+        upgrade(_settings_with_infra(stack).database_url, SERVICES)
     return 0
 
 
@@ -267,7 +269,7 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
 
     with ExitStack() as stack:
         settings = _settings_with_infra(stack)
-        upgrade(settings.database_url)
+        upgrade(settings.database_url, SERVICES)
         lines = asyncio.run(_with_runtime(settings, seed))
     sys.stderr.write("Demo users (email / password):\n" + "\n".join(lines) + "\n")
     return 0
@@ -275,14 +277,13 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
     async def create(runtime: Runtime) -> bool:
-        created: bool = await runtime.services["identity"].ensure_user(
+        return await runtime.services.get(IdentityService).ensure_user(
             args.email, args.password, args.name, ["admin"]
         )
-        return created
 
     with ExitStack() as stack:
         settings = _settings_with_infra(stack)
-        upgrade(settings.database_url)
+        upgrade(settings.database_url, SERVICES)
         created = asyncio.run(_with_runtime(settings, create))
     sys.stderr.write(f"admin {args.email} {'created' if created else 'already exists'}\n")
     return 0
@@ -315,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     up.set_defaults(func=cmd_up)
     serve = sub.add_parser("serve", help="run one service as its own process")
-    serve.add_argument("service", choices=ALL_SERVICES)
+    serve.add_argument("service", choices=NAMES)
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--access-log", action="store_true")

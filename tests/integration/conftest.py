@@ -18,13 +18,15 @@ from boxoffice.kernel.bus import NatsBus
 from boxoffice.kernel.db import make_engine
 from boxoffice.kernel.messaging import Messaging, ServiceStore
 from boxoffice.kernel.migrate import upgrade
+from boxoffice.services import SERVICES
 from tests.conftest import Infra
 
 
 @pytest.fixture(scope="session")
 async def engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
     """An engine on the session database with every service's migrations applied."""
-    await asyncio.to_thread(upgrade, infra.database_url)  # upgrade() runs its own event loop
+    # upgrade() runs its own event loop
+    await asyncio.to_thread(upgrade, infra.database_url, SERVICES)
     engine = make_engine(infra.database_url, pool_size=10)
     yield engine
     await engine.dispose()
@@ -102,7 +104,7 @@ async def own_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
     async with admin.connect() as conn:
         await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     database_url = url.set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, database_url)
+    await asyncio.to_thread(upgrade, database_url, SERVICES)
     engine = make_engine(database_url, pool_size=5)
     yield engine
     await engine.dispose()

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import segno
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -16,14 +16,16 @@ from boxoffice.booking.domain import Status
 from boxoffice.booking.service import BookingService
 from boxoffice.kernel.inputs import Limit, LongLimit, Offset
 from boxoffice.kernel.openapi import problems
-from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
+from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey, provided
 
 router = APIRouter(tags=["booking"])
 
 
-def service(request: Request) -> BookingService:
-    svc: BookingService = request.app.state.services["booking"]
-    return svc
+async def booking_service(request: Request) -> BookingService:
+    return provided(request, BookingService)
+
+
+BookingDep = Annotated[BookingService, Depends(booking_service)]
 
 
 class PaymentIn(BaseModel):
@@ -121,9 +123,9 @@ class SalesOut(BaseModel):
     "/bookings", status_code=202, response_model=BookingAccepted, responses=problems(404, 409)
 )
 async def create_booking(
-    body: BookingIn, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey
+    body: BookingIn, user: CurrentUser, svc: BookingDep, idempotency_key: IdempotencyKey
 ) -> Any:
-    status, answer = await service(request).create(
+    status, answer = await svc.create(
         user, body.hold_id, body.payment.method, body.payment.token, idempotency_key
     )
     headers = {"Location": f"/api/v1/bookings/{answer['booking_id']}"} if status == 202 else None
@@ -131,14 +133,14 @@ async def create_booking(
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, responses=problems(404))
-async def get_booking(booking_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
-    return await service(request).get(user, booking_id)
+async def get_booking(booking_id: uuid.UUID, user: CurrentUser, svc: BookingDep) -> dict[str, Any]:
+    return await svc.get(user, booking_id)
 
 
 @router.get("/bookings", response_model=list[BookingSummary])
 async def list_bookings(
     user: CurrentUser,
-    request: Request,
+    svc: BookingDep,
     all: Annotated[bool, Query(description="Admins: everyone's bookings")] = False,
     status: Status | None = None,
     show_id: uuid.UUID | None = None,
@@ -146,7 +148,7 @@ async def list_bookings(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).search(
+    return await svc.search(
         user,
         everyone=all,
         status=status,
@@ -161,19 +163,19 @@ async def list_bookings(
     "/bookings/{booking_id}/cancel", response_model=BookingOut, responses=problems(404, 409)
 )
 async def cancel_booking(
-    booking_id: uuid.UUID, user: CurrentUser, request: Request, body: CancelIn | None = None
+    booking_id: uuid.UUID, user: CurrentUser, svc: BookingDep, body: CancelIn | None = None
 ) -> dict[str, Any]:
-    return await service(request).cancel(user, booking_id, (body or CancelIn()).reason)
+    return await svc.cancel(user, booking_id, (body or CancelIn()).reason)
 
 
 @router.get("/tickets", response_model=list[MyTicket])
 async def my_tickets(
     user: CurrentUser,
-    request: Request,
+    svc: BookingDep,
     limit: LongLimit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).tickets(user, limit, offset)
+    return await svc.tickets(user, limit, offset)
 
 
 @router.get(
@@ -187,8 +189,8 @@ async def my_tickets(
         **problems(404),
     },
 )
-async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, request: Request) -> Response:
-    code = await service(request).signed_code(user, ticket_id)
+async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, svc: BookingDep) -> Response:
+    code = await svc.signed_code(user, ticket_id)
     svg = io.BytesIO()
     segno.make(code, error="m").save(
         svg, kind="svg", scale=4, border=2, dark="#111827", light="#ffffff", xmldecl=False
@@ -201,9 +203,9 @@ async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, request: Request) -
 
 
 @router.get("/shows/{show_id}/sales", response_model=SalesOut, responses=problems(403, 404))
-async def show_sales(show_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
+async def show_sales(show_id: uuid.UUID, user: CurrentUser, svc: BookingDep) -> dict[str, Any]:
     """Sales of one show, for its organizer or an admin."""
-    return await service(request).sales(user, show_id)
+    return await svc.sales(user, show_id)
 
 
 class StuckSaga(BookingSummary):
@@ -227,12 +229,12 @@ class ForcedFail(BaseModel):
 @router.get("/admin/sagas/stuck", response_model=list[StuckSaga], tags=["operations"])
 async def stuck_sagas(
     _: Admin,
-    request: Request,
+    svc: BookingDep,
     older_than: Annotated[float, Query(ge=0, le=86400, description="seconds")] = 30,
     limit: LongLimit = 100,
 ) -> list[dict[str, Any]]:
     """Bookings still PENDING after `older_than` seconds, with the step they stopped at."""
-    return await service(request).stuck(older_than, limit)
+    return await svc.stuck(older_than, limit)
 
 
 @router.post(
@@ -242,6 +244,6 @@ async def stuck_sagas(
     responses=problems(404, 409),
 )
 async def fail_saga(
-    booking_id: uuid.UUID, _: Admin, request: Request, body: ForceFailIn | None = None
+    booking_id: uuid.UUID, _: Admin, svc: BookingDep, body: ForceFailIn | None = None
 ) -> dict[str, Any]:
-    return await service(request).force_fail(booking_id, (body or ForceFailIn()).reason)
+    return await svc.force_fail(booking_id, (body or ForceFailIn()).reason)

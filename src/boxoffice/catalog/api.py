@@ -7,14 +7,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from boxoffice.catalog.service import CatalogService
 from boxoffice.kernel.inputs import Instant, Limit, Offset, Patch
 from boxoffice.kernel.openapi import problems
-from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer
+from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer, provided
 
 router = APIRouter(tags=["catalog"])
 
@@ -24,9 +24,11 @@ Category = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0
 MAX_CATEGORIES = 100
 
 
-def service(request: Request) -> CatalogService:
-    svc: CatalogService = request.app.state.services["catalog"]
-    return svc
+async def catalog_service(request: Request) -> CatalogService:
+    return provided(request, CatalogService)
+
+
+CatalogDep = Annotated[CatalogService, Depends(catalog_service)]
 
 
 class VenueIn(BaseModel):
@@ -213,37 +215,35 @@ class CancelIn(BaseModel):
 
 @router.post("/venues", status_code=201, response_model=VenueOut)
 async def create_venue(
-    body: VenueIn, user: Organizer, request: Request, response: Response
+    body: VenueIn, user: Organizer, svc: CatalogDep, response: Response
 ) -> dict[str, Any]:
-    venue = await service(request).create_venue(
-        user, body.name, body.city, body.address, body.time_zone
-    )
+    venue = await svc.create_venue(user, body.name, body.city, body.address, body.time_zone)
     response.headers["Location"] = f"/api/v1/venues/{venue['id']}"
     return venue
 
 
 @router.get("/venues", response_model=list[VenueOut])
 async def list_venues(
-    request: Request,
+    svc: CatalogDep,
     city: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).list_venues(city, limit, offset)
+    return await svc.list_venues(city, limit, offset)
 
 
 @router.get("/venues/{venue_id}", response_model=VenueDetail, responses=problems(404))
-async def get_venue(venue_id: uuid.UUID, request: Request) -> dict[str, Any]:
-    return await service(request).get_venue(venue_id)
+async def get_venue(venue_id: uuid.UUID, svc: CatalogDep) -> dict[str, Any]:
+    return await svc.get_venue(venue_id)
 
 
 @router.post(
     "/venues/{venue_id}/halls", status_code=201, response_model=HallOut, responses=problems(404)
 )
 async def create_hall(
-    venue_id: uuid.UUID, body: HallIn, user: Organizer, request: Request, response: Response
+    venue_id: uuid.UUID, body: HallIn, user: Organizer, svc: CatalogDep, response: Response
 ) -> dict[str, Any]:
-    hall = await service(request).create_hall(
+    hall = await svc.create_hall(
         user,
         venue_id,
         body.name,
@@ -256,47 +256,47 @@ async def create_hall(
 
 
 @router.get("/halls/{hall_id}", response_model=HallOut, responses=problems(404))
-async def get_hall(hall_id: uuid.UUID, request: Request) -> dict[str, Any]:
-    return await service(request).get_hall(hall_id)
+async def get_hall(hall_id: uuid.UUID, svc: CatalogDep) -> dict[str, Any]:
+    return await svc.get_hall(hall_id)
 
 
 @router.post("/events", status_code=201, response_model=EventOut)
 async def create_event(
-    body: EventIn, user: Organizer, request: Request, response: Response
+    body: EventIn, user: Organizer, svc: CatalogDep, response: Response
 ) -> dict[str, Any]:
-    event = await service(request).create_event(user, body.model_dump())
+    event = await svc.create_event(user, body.model_dump())
     response.headers["Location"] = f"/api/v1/events/{event['id']}"
     return event
 
 
 @router.get("/events", response_model=list[EventOut])
 async def list_events(
-    request: Request,
+    svc: CatalogDep,
     category: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).list_events(category, q, limit, offset)
+    return await svc.list_events(category, q, limit, offset)
 
 
 @router.get("/events/{event_id}", response_model=EventOut, responses=problems(404))
-async def get_event(event_id: uuid.UUID, request: Request) -> dict[str, Any]:
-    return await service(request).get_event(event_id)
+async def get_event(event_id: uuid.UUID, svc: CatalogDep) -> dict[str, Any]:
+    return await svc.get_event(event_id)
 
 
 @router.post("/shows", status_code=201, response_model=ShowOut, responses=problems(404))
 async def create_show(
-    body: ShowIn, user: Organizer, request: Request, response: Response
+    body: ShowIn, user: Organizer, svc: CatalogDep, response: Response
 ) -> dict[str, Any]:
-    show = await service(request).create_show(user, body.model_dump())
+    show = await svc.create_show(user, body.model_dump())
     response.headers["Location"] = f"/api/v1/shows/{show['id']}"
     return show
 
 
 @router.get("/shows", response_model=ShowPage)
 async def browse_shows(
-    request: Request,
+    svc: CatalogDep,
     user: OptionalUser,
     city: Annotated[str | None, Query(max_length=200)] = None,
     event_id: uuid.UUID | None = None,
@@ -308,7 +308,7 @@ async def browse_shows(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     owner = user if mine and user is not None and user.has("organizer", "admin") else None
-    items, total = await service(request).browse(
+    items, total = await svc.browse(
         city=city,
         event_id=event_id,
         start=from_,
@@ -322,27 +322,27 @@ async def browse_shows(
 
 
 @router.get("/shows/{show_id}", response_model=ShowOut, responses=problems(404))
-async def get_show(show_id: uuid.UUID, user: OptionalUser, request: Request) -> dict[str, Any]:
-    return await service(request).get_show(show_id, user)
+async def get_show(show_id: uuid.UUID, user: OptionalUser, svc: CatalogDep) -> dict[str, Any]:
+    return await svc.get_show(show_id, user)
 
 
 @router.patch("/shows/{show_id}", response_model=ShowOut, responses=problems(404, 409))
 async def update_show(
-    show_id: uuid.UUID, body: ShowPatch, user: Organizer, request: Request
+    show_id: uuid.UUID, body: ShowPatch, user: Organizer, svc: CatalogDep
 ) -> dict[str, Any]:
-    return await service(request).update_show(user, show_id, body.model_dump(exclude_unset=True))
+    return await svc.update_show(user, show_id, body.model_dump(exclude_unset=True))
 
 
 @router.post("/shows/{show_id}/publish", response_model=ShowOut, responses=problems(404, 409))
-async def publish_show(show_id: uuid.UUID, user: Organizer, request: Request) -> dict[str, Any]:
-    return await service(request).publish(user, show_id)
+async def publish_show(show_id: uuid.UUID, user: Organizer, svc: CatalogDep) -> dict[str, Any]:
+    return await svc.publish(user, show_id)
 
 
 @router.post("/shows/{show_id}/cancel", response_model=ShowOut, responses=problems(404, 409))
 async def cancel_show(
-    show_id: uuid.UUID, user: Organizer, request: Request, body: CancelIn | None = None
+    show_id: uuid.UUID, user: Organizer, svc: CatalogDep, body: CancelIn | None = None
 ) -> dict[str, Any]:
-    return await service(request).cancel(user, show_id, (body or CancelIn()).reason)
+    return await svc.cancel(user, show_id, (body or CancelIn()).reason)
 
 
 internal_router = APIRouter(
@@ -351,10 +351,10 @@ internal_router = APIRouter(
 
 
 @internal_router.get("/shows/{show_id}/layout")
-async def show_layout(show_id: uuid.UUID, request: Request) -> Any:
-    return dataclasses.asdict(await service(request).show_layout(show_id))
+async def show_layout(show_id: uuid.UUID, svc: CatalogDep) -> Any:
+    return dataclasses.asdict(await svc.show_layout(show_id))
 
 
 @internal_router.get("/shows/{show_id}/owner")
-async def show_owner(show_id: uuid.UUID, request: Request) -> dict[str, uuid.UUID]:
-    return {"owner_id": await service(request).show_owner(show_id)}
+async def show_owner(show_id: uuid.UUID, svc: CatalogDep) -> dict[str, uuid.UUID]:
+    return {"owner_id": await svc.show_owner(show_id)}

@@ -9,6 +9,7 @@ from pathlib import Path
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.edge import SECURITY_HEADERS
 from boxoffice.kernel.problems import STATUS_SLUGS, problem_type
+from boxoffice.services import NAMES
 
 # (nginx location, service). Regex locations win over prefix ones, in the order written.
 ROUTES: tuple[tuple[str, str], ...] = (
@@ -28,10 +29,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/v1/payments", "payment"),
     ("/api/v1/notifications", "notification"),
     ("/api/v1/admin/sagas", "booking"),
-    *(
-        (f"/api/v1/admin/dead-letters/{name}", name)
-        for name in ("identity", "catalog", "inventory", "booking", "payment", "notification")
-    ),
+    *((f"/api/v1/admin/dead-letters/{name}", name) for name in NAMES),
     ("/docs", "identity"),
     ("/static-offline-docs/", "identity"),
     ("/health/", "identity"),

@@ -12,21 +12,23 @@ from pydantic import BaseModel, EmailStr, Field
 from boxoffice.identity.service import IdentityService
 from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.openapi import problems
-from boxoffice.kernel.web import Admin, CurrentUser, client_address
+from boxoffice.kernel.web import Admin, CurrentUser, client_address, provided
 
 router = APIRouter(tags=["identity"])
 
 Role = Literal["customer", "organizer", "staff", "admin"]
 
 
-def service(request: Request) -> IdentityService:
-    svc: IdentityService = request.app.state.services["identity"]
-    return svc
+async def identity_service(request: Request) -> IdentityService:
+    return provided(request, IdentityService)
 
 
-async def _per_client(request: Request) -> None:
+IdentityDep = Annotated[IdentityService, Depends(identity_service)]
+
+
+async def _per_client(request: Request, svc: IdentityDep) -> None:
     """The per-client-address limit of the auth endpoints (429 with Retry-After past it)."""
-    await service(request).admit_client(client_address(request))
+    await svc.admit_client(client_address(request))
 
 
 _per_client.problem_statuses = (429, 503)  # type: ignore[attr-defined]
@@ -90,8 +92,8 @@ class RolesIn(BaseModel):
     dependencies=[PerClientLimit],
     responses=problems(409, 429, 503),
 )
-async def register(body: RegisterIn, request: Request, response: Response) -> dict[str, Any]:
-    user = await service(request).register(body.email, body.password, body.name)
+async def register(body: RegisterIn, svc: IdentityDep, response: Response) -> dict[str, Any]:
+    user = await svc.register(body.email, body.password, body.name)
     response.headers["Location"] = "/api/v1/users/me"  # the new user's own view of itself
     return user
 
@@ -102,9 +104,9 @@ async def register(body: RegisterIn, request: Request, response: Response) -> di
     dependencies=[PerClientLimit],
     responses=problems(401, 429, 503),
 )
-async def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]:
+async def login(body: LoginIn, svc: IdentityDep, response: Response) -> dict[str, Any]:
     response.headers.update(NO_STORE)
-    return await service(request).login(body.email, body.password)
+    return await svc.login(body.email, body.password)
 
 
 @router.post(
@@ -113,19 +115,19 @@ async def login(body: LoginIn, request: Request, response: Response) -> dict[str
     dependencies=[PerClientLimit],
     responses=problems(401, 429),
 )
-async def refresh(body: RefreshIn, request: Request, response: Response) -> dict[str, Any]:
+async def refresh(body: RefreshIn, svc: IdentityDep, response: Response) -> dict[str, Any]:
     response.headers.update(NO_STORE)
-    return await service(request).refresh(body.refresh_token)
+    return await svc.refresh(body.refresh_token)
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(body: RefreshIn, request: Request) -> None:
-    await service(request).logout(body.refresh_token)
+async def logout(body: RefreshIn, svc: IdentityDep) -> None:
+    await svc.logout(body.refresh_token)
 
 
 @router.get("/users/me", response_model=UserOut, responses=problems(404))
-async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
-    return await service(request).get(user.user_id)
+async def me(user: CurrentUser, svc: IdentityDep) -> dict[str, Any]:
+    return await svc.get(user.user_id)
 
 
 @router.post(
@@ -137,41 +139,39 @@ async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
     description="Needs the current password (a wrong one: 422). Ends every session of the "
     "user: all refresh tokens are revoked, access tokens run out within their lifetime.",
 )
-async def change_password(body: PasswordChangeIn, user: CurrentUser, request: Request) -> Response:
-    await service(request).change_password(user.user_id, body.current_password, body.new_password)
+async def change_password(body: PasswordChangeIn, user: CurrentUser, svc: IdentityDep) -> Response:
+    await svc.change_password(user.user_id, body.current_password, body.new_password)
     return Response(status_code=204, headers=NO_STORE)
 
 
 @router.get("/admin/users", response_model=list[UserOut])
 async def list_users(
     _: Admin,
-    request: Request,
+    svc: IdentityDep,
     email: Annotated[str | None, Query(max_length=200)] = None,
     role: Role | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).search(email=email, role=role, limit=limit, offset=offset)
+    return await svc.search(email=email, role=role, limit=limit, offset=offset)
 
 
 @router.post("/admin/users", status_code=201, response_model=UserOut, responses=problems(409, 503))
 async def create_user(
-    body: AdminUserIn, _: Admin, request: Request, response: Response
+    body: AdminUserIn, _: Admin, svc: IdentityDep, response: Response
 ) -> dict[str, Any]:
-    user = await service(request).create_user(
-        body.email, body.password, body.name, list(body.roles)
-    )
+    user = await svc.create_user(body.email, body.password, body.name, list(body.roles))
     response.headers["Location"] = f"/api/v1/admin/users/{user['id']}"
     return user
 
 
 @router.get("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
-async def get_user(user_id: uuid.UUID, _: Admin, request: Request) -> dict[str, Any]:
-    return await service(request).get(user_id)
+async def get_user(user_id: uuid.UUID, _: Admin, svc: IdentityDep) -> dict[str, Any]:
+    return await svc.get(user_id)
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
 async def set_roles(
-    user_id: uuid.UUID, body: RolesIn, _: Admin, request: Request
+    user_id: uuid.UUID, body: RolesIn, _: Admin, svc: IdentityDep
 ) -> dict[str, Any]:
-    return await service(request).set_roles(user_id, list(body.roles))
+    return await svc.set_roles(user_id, list(body.roles))

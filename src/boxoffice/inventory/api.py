@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,16 +23,23 @@ from boxoffice.kernel.errors import DomainError
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.problems import PROBLEM, problem_of, report
 from boxoffice.kernel.telemetry import user_id_var
-from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller
+from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller, provided
 
 router = APIRouter(tags=["inventory"])
 
 HoldId = Annotated[str, Field(max_length=64)]
 
 
-def service(request: Request) -> InventoryService:
-    svc: InventoryService = request.app.state.services["inventory"]
-    return svc
+async def inventory_service(request: Request) -> InventoryService:
+    return provided(request, InventoryService)
+
+
+async def seat_feed(request: Request) -> SeatFeed:
+    return provided(request, SeatFeed)
+
+
+InventoryDep = Annotated[InventoryService, Depends(inventory_service)]
+SeatFeedDep = Annotated[SeatFeed, Depends(seat_feed)]
 
 
 class GaIn(BaseModel):
@@ -134,9 +141,11 @@ SEAT_MAP_EXAMPLE = {
     },
 )
 async def seat_map(
-    show_id: uuid.UUID, request: Request, if_none_match: Annotated[str | None, Header()] = None
+    show_id: uuid.UUID,
+    request: Request,
+    svc: InventoryDep,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    svc = service(request)
     if if_none_match is not None:
         version = await svc.seat_map_version(show_id)
         if version and if_none_match.strip('W/"') == str(version):
@@ -160,9 +169,10 @@ async def seat_map(
         **problems(404),
     },
 )
-async def seat_stream(show_id: uuid.UUID, request: Request) -> StreamingResponse:
-    await service(request).show(show_id)  # 404 for unknown shows
-    feed: SeatFeed = request.app.state.seat_feed
+async def seat_stream(
+    show_id: uuid.UUID, svc: InventoryDep, feed: SeatFeedDep
+) -> StreamingResponse:
+    await svc.show(show_id)  # 404 for unknown shows
     return StreamingResponse(
         feed.follow(show_id.hex),
         media_type="text/event-stream",
@@ -184,12 +194,12 @@ async def place_hold(
     show_id: uuid.UUID,
     body: HoldIn,
     user: CurrentUser,
-    request: Request,
+    svc: InventoryDep,
     response: Response,
     idempotency_key: IdempotencyKey,
 ) -> Any:
     hold = make_hold_request(body.seat_ids, [(g.area_id, g.quantity) for g in body.ga])
-    created = await service(request).place_hold(user, show_id, hold, idempotency_key)
+    created = await svc.place_hold(user, show_id, hold, idempotency_key)
     response.headers["Location"] = hold_location(str(created["hold_id"]))
     return created
 
@@ -247,7 +257,7 @@ class FastHolds:
         show_id, user, hold_in, key = parsed
         scope["route"] = self._route_of(scope)
         user_id_var.set(str(user.user_id))
-        svc: InventoryService = scope["app"].state.services["inventory"]
+        svc = scope["app"].state.services.get(InventoryService)
         try:
             hold = make_hold_request(
                 hold_in.seat_ids, [(g.area_id, g.quantity) for g in hold_in.ga]
@@ -321,13 +331,13 @@ async def _respond(
 
 
 @router.get("/holds/{hold_id}", response_model=HoldOut, responses=problems(404))
-async def get_hold(hold_id: HoldId, user: CurrentUser, request: Request) -> dict[str, Any]:
-    return await service(request).get_hold(user, hold_id)
+async def get_hold(hold_id: HoldId, user: CurrentUser, svc: InventoryDep) -> dict[str, Any]:
+    return await svc.get_hold(user, hold_id)
 
 
 @router.delete("/holds/{hold_id}", status_code=204, responses=problems(404, 409))
-async def release_hold(hold_id: HoldId, user: CurrentUser, request: Request) -> None:
-    await service(request).release_hold(user, hold_id)
+async def release_hold(hold_id: HoldId, user: CurrentUser, svc: InventoryDep) -> None:
+    await svc.release_hold(user, hold_id)
 
 
 internal_router = APIRouter(
@@ -346,13 +356,11 @@ class SellIn(BaseModel):
 
 
 @internal_router.post("/holds/{hold_id}/attach")
-async def attach_hold(hold_id: str, body: AttachIn, request: Request) -> Any:
-    view = await service(request).attach_hold(
-        hold_id, body.user_id, body.booking_id, body.extend_seconds
-    )
+async def attach_hold(hold_id: str, body: AttachIn, svc: InventoryDep) -> Any:
+    view = await svc.attach_hold(hold_id, body.user_id, body.booking_id, body.extend_seconds)
     return dataclasses.asdict(view)
 
 
 @internal_router.post("/holds/{hold_id}/sell")
-async def sell_hold(hold_id: str, body: SellIn, request: Request) -> dict[str, bool]:
-    return {"sold": await service(request).sell_hold(hold_id, body.booking_id)}
+async def sell_hold(hold_id: str, body: SellIn, svc: InventoryDep) -> dict[str, bool]:
+    return {"sold": await svc.sell_hold(hold_id, body.booking_id)}

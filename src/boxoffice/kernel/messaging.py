@@ -37,6 +37,7 @@ class Messaging:
 
     def __init__(self, metadata: sa.MetaData) -> None:
         assert metadata.schema, "each service keeps its tables in its own schema"
+        self.metadata = metadata
         self.schema: str = metadata.schema
         self.outbox, self.inbox, self.dead_letters, self.idempotency = messaging_tables(metadata)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,23 +12,24 @@ from alembic.config import Config
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-SERVICES = ("identity", "catalog", "inventory", "booking", "payment", "notification")
+from boxoffice.kernel.registry import ServiceSpec
+
 _LOCK_ID = 7_402_119  # pg_advisory_lock key: replicas starting together migrate one at a time
 
 
-def alembic_config(service: str, database_url: str) -> Config:
+def alembic_config(migrations: Path, database_url: str) -> Config:
+    """Alembic's configuration for one service's migrations directory (ServiceSpec.migrations)."""
     cfg = Config()
-    cfg.set_main_option(
-        "script_location", str(Path(__file__).resolve().parent.parent / service / "migrations")
-    )
+    cfg.set_main_option("script_location", str(migrations))
     cfg.attributes["database_url"] = database_url
     return cfg
 
 
-def upgrade(database_url: str, services: tuple[str, ...] = SERVICES) -> None:
-    """Bring every service's schema to its newest revision (blocking; run in a thread)."""
+def upgrade(database_url: str, services: Iterable[ServiceSpec]) -> None:
+    """Bring each service's schema to its newest revision, in the registry's order (blocking;
+    run in a thread)."""
     for service in services:
-        command.upgrade(alembic_config(service, database_url), "head")
+        command.upgrade(alembic_config(service.migrations, database_url), "head")
 
 
 def run_env(metadata: sa.MetaData) -> None:

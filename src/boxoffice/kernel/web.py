@@ -5,15 +5,18 @@ OpenAPI error documentation."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from boxoffice.kernel.auth import Principal, TokenVerifier
 from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized, problem_statuses
+from boxoffice.kernel.registry import Services
 from boxoffice.kernel.rpc import INTERNAL_TOKEN_HEADER
 from boxoffice.kernel.telemetry import user_id_var
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/login")
 
@@ -21,6 +24,13 @@ _bearer = HTTPBearer(auto_error=False, description="An access token from POST /a
 def _verifier(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.verifier
     return verifier
+
+
+def provided(request: Request, kind: type[T]) -> T:
+    """The object of class `kind` this process runs (a service's use cases, the seat feed):
+    what each service's typed dependency (`CatalogDep` …) reads."""
+    services: Services = request.app.state.services
+    return services.get(kind)
 
 
 @problem_statuses(401)

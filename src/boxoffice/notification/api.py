@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from boxoffice.kernel.inputs import Limit, Offset
-from boxoffice.kernel.web import CurrentUser
+from boxoffice.kernel.web import CurrentUser, provided
 from boxoffice.notification.service import NotificationService
 
 router = APIRouter(tags=["notification"])
 
 
-def service(request: Request) -> NotificationService:
-    svc: NotificationService = request.app.state.services["notification"]
-    return svc
+async def notification_service(request: Request) -> NotificationService:
+    return provided(request, NotificationService)
+
+
+NotificationDep = Annotated[NotificationService, Depends(notification_service)]
 
 
 class NotificationOut(BaseModel):
@@ -38,14 +40,14 @@ class MarkedRead(BaseModel):
 @router.get("/notifications", response_model=list[NotificationOut])
 async def my_notifications(
     user: CurrentUser,
-    request: Request,
+    svc: NotificationDep,
     unread: bool = False,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await service(request).mine(user, unread, limit, offset)
+    return await svc.mine(user, unread, limit, offset)
 
 
 @router.post("/notifications/read", response_model=MarkedRead)
-async def mark_read(user: CurrentUser, request: Request) -> dict[str, int]:
-    return {"marked": await service(request).mark_read(user)}
+async def mark_read(user: CurrentUser, svc: NotificationDep) -> dict[str, int]:
+    return {"marked": await svc.mark_read(user)}

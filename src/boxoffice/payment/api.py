@@ -6,20 +6,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from boxoffice.kernel.openapi import problems
-from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
+from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey, provided
 from boxoffice.payment.service import PaymentService
 
 router = APIRouter(tags=["payment"])
 
 
-def service(request: Request) -> PaymentService:
-    svc: PaymentService = request.app.state.services["payment"]
-    return svc
+async def payment_service(request: Request) -> PaymentService:
+    return provided(request, PaymentService)
+
+
+PaymentDep = Annotated[PaymentService, Depends(payment_service)]
 
 
 class RefundOut(BaseModel):
@@ -60,15 +62,15 @@ class RefundIn(BaseModel):
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
-async def get_payment(payment_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
-    return await service(request).get(user, payment_id)
+async def get_payment(payment_id: uuid.UUID, user: CurrentUser, svc: PaymentDep) -> dict[str, Any]:
+    return await svc.get(user, payment_id)
 
 
 @router.get("/bookings/{booking_id}/payment", response_model=PaymentOut, responses=problems(404))
 async def booking_payment(
-    booking_id: uuid.UUID, user: CurrentUser, request: Request
+    booking_id: uuid.UUID, user: CurrentUser, svc: PaymentDep
 ) -> dict[str, Any]:
-    return await service(request).find(user, booking_id)
+    return await svc.find(user, booking_id)
 
 
 @router.post(
@@ -77,14 +79,12 @@ async def booking_payment(
 async def refund(
     payment_id: uuid.UUID,
     admin: Admin,
-    request: Request,
+    svc: PaymentDep,
     idempotency_key: IdempotencyKey,
     body: RefundIn | None = None,
 ) -> Any:
     body = body or RefundIn()
-    status, answer = await service(request).refund(
-        payment_id, body.amount, body.reason, admin, idempotency_key
-    )
+    status, answer = await svc.refund(payment_id, body.amount, body.reason, admin, idempotency_key)
     return JSONResponse(
         PaymentOut.model_validate(answer).model_dump(mode="json"), status_code=status
     )

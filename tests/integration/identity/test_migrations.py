@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from boxoffice.kernel.migrate import alembic_config
+from boxoffice.services import BY_NAME
 from tests.conftest import Infra
 
 pytestmark = pytest.mark.integration
@@ -48,7 +49,7 @@ async def _execute(
 async def test_tokens_from_before_families_each_become_their_own_family(
     empty_database: str,
 ) -> None:
-    config = alembic_config("identity", empty_database)
+    config = alembic_config(BY_NAME["identity"].migrations, empty_database)
     await asyncio.to_thread(command.upgrade, config, "iden_0001")
     engine = create_async_engine(empty_database)
     try:

@@ -22,6 +22,7 @@ from boxoffice.bootstrap import Runtime, create_app
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.migrate import upgrade
 from boxoffice.kernel.telemetry import JsonFormatter, setup_tracing
+from boxoffice.services import SERVICES
 from tests.conftest import Infra, _delete_stream
 
 EXPORTER = InMemorySpanExporter()
@@ -51,7 +52,7 @@ async def client(infra: Infra, tmp_path: Path) -> AsyncIterator[httpx.AsyncClien
         admin_email="obs-admin@boxoffice.example",
         admin_password="obs-admin-password",
     )
-    await asyncio.to_thread(upgrade, settings.database_url)
+    await asyncio.to_thread(upgrade, settings.database_url, SERVICES)
     app = create_app(Runtime(settings))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -18,24 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from boxoffice.booking import store as booking
-from boxoffice.catalog import store as catalog
-from boxoffice.identity import store as identity
 from boxoffice.inventory import store as inventory
-from boxoffice.kernel.migrate import SERVICES, upgrade
-from boxoffice.notification import store as notification
+from boxoffice.kernel.migrate import upgrade
 from boxoffice.payment import store as payment
+from boxoffice.services import NAMES, SERVICES
 from tests.conftest import Infra
 
 pytestmark = pytest.mark.integration
 
-METADATA = {
-    "identity": identity.metadata,
-    "catalog": catalog.metadata,
-    "inventory": inventory.metadata,
-    "booking": booking.metadata,
-    "payment": payment.metadata,
-    "notification": notification.metadata,
-}
+METADATA = {s.name: s.messaging.metadata for s in SERVICES}
 NOW = datetime.now(UTC)
 
 
@@ -53,7 +44,7 @@ async def migrated(infra: Infra) -> AsyncIterator[AsyncEngine]:
         await conn.close()
         url = url.set(database=name)
     database_url = url.render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, database_url)
+    await asyncio.to_thread(upgrade, database_url, SERVICES)
     engine = create_async_engine(database_url)
     yield engine
     await engine.dispose()
@@ -75,7 +66,7 @@ async def _tables(engine: AsyncEngine, schema: str) -> dict[str, set[str]]:
         return await conn.run_sync(inspect)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", NAMES)
 async def test_migrations_build_the_schema_each_store_expects(
     migrated: AsyncEngine, service: str
 ) -> None:
@@ -97,11 +88,11 @@ async def test_running_the_migrations_again_changes_nothing(migrated: AsyncEngin
         async with migrated.connect() as conn:
             return [
                 (await conn.execute(sa.text(f"SELECT * FROM {s}.alembic_version"))).scalar_one()
-                for s in SERVICES
+                for s in NAMES
             ]
 
     before = await versions()
-    await asyncio.to_thread(upgrade, migrated.url.render_as_string(hide_password=False))
+    await asyncio.to_thread(upgrade, migrated.url.render_as_string(hide_password=False), SERVICES)
     assert await versions() == before
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from boxoffice.bootstrap import ROUTERS
 from boxoffice.gateway.nginx import AUTH_PATHS, ROUTES, GatewayConfig, render
+from boxoffice.kernel.admin import dead_letter_router
 from boxoffice.kernel.config import Settings
 from boxoffice.kernel.edge import SECURITY_HEADERS
+from boxoffice.services import NAMES, SERVICES
 
 
 def config(tmp_path: Path) -> str:
@@ -19,7 +20,7 @@ def config(tmp_path: Path) -> str:
     return render(
         GatewayConfig(
             port=18000,
-            upstreams={name: [18001, 18002] for name in ROUTERS},
+            upstreams={name: [18001, 18002] for name in NAMES},
             web_dir=tmp_path,
             openapi_file=tmp_path / "openapi.json",
             prefix=tmp_path,
@@ -43,16 +44,28 @@ def test_generated_config_passes_nginx_syntax_check(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_every_public_route_has_a_gateway_location() -> None:
-    prefixes = [where for where, _ in ROUTES if not where.startswith("~")]
-    regexes = [where for where, _ in ROUTES if where.startswith("~")]
-    for name, router in ROUTERS.items():
-        for route in router.routes:
+def _service_for(path: str) -> str | None:
+    """Where nginx sends `path`: the first regex location that matches (in the order of the
+    generated server block), else the longest prefix."""
+    regexes = [
+        (f"~ ^{AUTH_PATHS}$", "identity"),
+        ("~ ^/api/v1/shows/[^/]+/seats/stream$", "inventory"),
+        ("~ ^/api/v1/shows/[^/]+/holds$", "inventory"),
+        *((where, service) for where, service in ROUTES if where.startswith("~")),
+    ]
+    for where, service in regexes:
+        if _matches(where, path):
+            return service
+    prefixes = [(w, s) for w, s in ROUTES if not w.startswith("~") and path.startswith(w)]
+    return max(prefixes, key=lambda p: len(p[0]))[1] if prefixes else None
+
+
+def test_every_public_route_reaches_the_service_that_serves_it() -> None:
+    for spec in SERVICES:
+        routers = [spec.router, dead_letter_router(spec.name)]
+        for route in (route for router in routers for route in router.routes):
             path = "/api/v1" + route.path  # type: ignore[attr-defined]
-            routed = any(path.startswith(p) for p in prefixes) or any(
-                _matches(r, path) for r in regexes
-            )
-            assert routed, f"{name} route {path} is not routed by the gateway"
+            assert _service_for(path) == spec.name, f"{spec.name} route {path} goes elsewhere"
 
 
 def test_routes_send_seat_and_hold_paths_to_inventory() -> None:

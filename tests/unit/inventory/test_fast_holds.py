@@ -16,8 +16,10 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from boxoffice.inventory.api import FastHolds, router
 from boxoffice.inventory.domain import SeatsTaken
+from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.problems import PROBLEM, TYPE_BASE, install_problem_handlers
+from boxoffice.kernel.registry import Services
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -61,7 +63,8 @@ def client(inventory: Inventory) -> Iterator[TestClient]:
     app.include_router(router, prefix="/api/v1")
     app.add_middleware(FastHolds)
     app.state.verifier = Verifier()
-    app.state.services = {"inventory": inventory}
+    app.state.services = Services()
+    app.state.services.provide(InventoryService, inventory)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

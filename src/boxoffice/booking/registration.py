@@ -1,0 +1,38 @@
+"""The booking service as the registry knows it (boxoffice.services)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from boxoffice.booking import api, handlers, store
+from boxoffice.booking.service import BookingService
+from boxoffice.catalog.contract import CatalogClient
+from boxoffice.inventory.contract import InventoryClient
+from boxoffice.kernel.registry import Built, Context, Job, ServiceSpec
+
+
+def build(ctx: Context) -> Built:
+    s = ctx.settings
+    booking = BookingService(
+        ctx.store,
+        cast(InventoryClient, ctx.peer("inventory")),
+        cast(CatalogClient, ctx.peer("catalog")),
+        payment_timeout=s.payment_timeout_seconds,
+        ticket_secret=ctx.secret("ticket-secret", s.ticket_signing_secret).encode(),
+    )
+    return Built(
+        booking,
+        handlers=handlers.event_handlers(booking),
+        jobs=(Job("saga-timeouts", booking.expire_overdue, every=s.saga_sweep_seconds),),
+    )
+
+
+SPEC = ServiceSpec(
+    name="booking",
+    messaging=store.messaging,
+    migrations=Path(__file__).resolve().parent / "migrations",
+    router=api.router,
+    build=build,
+    replicas=2,
+)

@@ -1,0 +1,51 @@
+"""The inventory service as the registry knows it (boxoffice.services)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from boxoffice.catalog.contract import CatalogClient
+from boxoffice.inventory import api, handlers, store
+from boxoffice.inventory.client import InventoryHttpClient
+from boxoffice.inventory.holdstore import HoldStore
+from boxoffice.inventory.live import SeatFeed
+from boxoffice.inventory.service import InventoryService
+from boxoffice.kernel.registry import Built, Context, Job, ServiceSpec
+
+
+def build(ctx: Context) -> Built:
+    s = ctx.settings
+    inventory = InventoryService(
+        ctx.store,
+        HoldStore(ctx.redis),
+        cast(CatalogClient, ctx.peer("catalog")),
+        s.hold_ttl_seconds,
+        s.max_held_per_customer,
+    )
+    feed = SeatFeed(ctx.redis)
+    lease_ms = int(s.hold_sweep_seconds * 900)
+    return Built(
+        inventory,
+        parts=(feed,),
+        handlers=handlers.event_handlers(inventory),
+        jobs=(
+            Job("seat-feed", feed.run),
+            Job("seat-feed-keep-alive", feed.keep_alive),
+            Job("holds", lambda: inventory.sweep(lease_ms), every=s.hold_sweep_seconds),
+        ),
+        stopping=feed.close,
+    )
+
+
+SPEC = ServiceSpec(
+    name="inventory",
+    messaging=store.messaging,
+    migrations=Path(__file__).resolve().parent / "migrations",
+    router=api.router,
+    internal_router=api.internal_router,
+    build=build,
+    client=InventoryHttpClient,
+    middleware=(api.FastHolds,),
+    replicas=2,
+)
