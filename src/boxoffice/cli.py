@@ -254,7 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{taken}\n")
         return 1
     with listener:
-        _serve(create_app(Runtime(settings, [args.service])), settings, listener, args.access_log)
+        _serve(create_app(Runtime(settings, args.services)), settings, listener, args.access_log)
     return 0
 
 
@@ -312,11 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--distributed",
         action="store_true",
-        help="one process per service (inventory and booking twice), nginx in front",
+        help="one process per service (inventory and booking twice; setting topology), "
+        "nginx in front",
     )
     up.set_defaults(func=cmd_up)
-    serve = sub.add_parser("serve", help="run one service as its own process")
-    serve.add_argument("service", choices=NAMES)
+    serve = sub.add_parser("serve", help="run services together as one process (distributed)")
+    serve.add_argument("services", nargs="+", choices=NAMES, metavar="SERVICE")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--access-log", action="store_true")
@@ -338,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_arguments(bench)
     args = parser.parse_args(argv)
-    process = getattr(args, "service", None) or "all-in-one"
+    process = "+".join(getattr(args, "services", None) or ["all-in-one"])
     setup_logging(process, os.environ.get("BOXOFFICE_LOG_LEVEL", "INFO"))
     setup_tracing(process)
     code: int = args.func(args)

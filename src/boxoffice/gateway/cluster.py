@@ -8,11 +8,11 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -20,17 +20,11 @@ import httpx
 
 from boxoffice.gateway.nginx import GatewayConfig, render
 from boxoffice.kernel.config import Settings
+from boxoffice.kernel.lifecycle import free_port
+from boxoffice.services import NAMES, SERVICES
 
 log = logging.getLogger(__name__)
 
-REPLICAS = {
-    "identity": 1,
-    "catalog": 1,
-    "inventory": 2,
-    "booking": 2,
-    "payment": 1,
-    "notification": 1,
-}
 WEB_DIR = Path(__file__).resolve().parent / "web"
 # Services stop within GRACE_SECONDS plus their own shutdown; after this they are killed.
 STOP_SECONDS = 6.0
@@ -40,10 +34,29 @@ RESTART_BACKOFF = (1.0, 30.0)
 STABLE_SECONDS = 60.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@dataclass(frozen=True)
+class ProcessGroup:
+    """Services that share a process, and how many replicas of the process run."""
+
+    services: tuple[str, ...]
+    replicas: int
+
+    @property
+    def name(self) -> str:
+        return "+".join(self.services)
+
+
+def process_groups(settings: Settings) -> list[ProcessGroup]:
+    """The processes of the distributed shape: the groups of the setting `topology`, and every
+    service it does not name alone, with the replicas its registration gives (registry order)."""
+    groups = [ProcessGroup(tuple(g.services), g.replicas) for g in settings.topology]
+    named = [name for group in groups for name in group.services]
+    if unknown := sorted(set(named) - set(NAMES)):
+        raise SystemExit(f"BOXOFFICE_TOPOLOGY names unknown services: {', '.join(unknown)}")
+    if twice := sorted({name for name in named if named.count(name) > 1}):
+        raise SystemExit(f"BOXOFFICE_TOPOLOGY names a service twice: {', '.join(twice)}")
+    groups += [ProcessGroup((s.name,), s.replicas) for s in SERVICES if s.name not in named]
+    return sorted(groups, key=lambda group: min(NAMES.index(name) for name in group.services))
 
 
 def nginx_binary() -> str:
@@ -122,8 +135,10 @@ class Cluster:
     def start(self) -> None:
         (self.dir / "tmp").mkdir(parents=True, exist_ok=True)
         (self.dir / "logs").mkdir(exist_ok=True)
-        ports = {name: [free_port() for _ in range(n)] for name, n in REPLICAS.items()}
-        urls = {name: ",".join(f"http://127.0.0.1:{p}" for p in ps) for name, ps in ports.items()}
+        groups = process_groups(self.settings)
+        group_ports = {g.name: [free_port() for _ in range(g.replicas)] for g in groups}
+        # service → the ports of the processes that run it (nginx's upstreams)
+        ports = {name: group_ports[g.name] for g in groups for name in g.services}
         s = self.settings
         env = {
             **os.environ,
@@ -131,15 +146,21 @@ class Cluster:
             "BOXOFFICE_REDIS_URL": s.redis_url,
             "BOXOFFICE_NATS_URL": s.nats_url,
             "BOXOFFICE_VAR_DIR": str(s.var_dir.resolve()),
-            "BOXOFFICE_CATALOG_URLS": urls["catalog"],
-            "BOXOFFICE_INVENTORY_URLS": urls["inventory"],
+            # Where the services that others call answer (setting <name>_urls, Runtime._peer).
+            **{
+                f"BOXOFFICE_{spec.name.upper()}_URLS": ",".join(
+                    f"http://127.0.0.1:{p}" for p in ports[spec.name]
+                )
+                for spec in SERVICES
+                if spec.client is not None
+            },
             # Only nginx reaches the services; it sets X-Real-IP to the client's address.
             "BOXOFFICE_BEHIND_PROXY": "true",
             # Eight processes share the database's connection limit (PostgreSQL's default 100).
             "BOXOFFICE_DB_POOL_SIZE": os.environ.get("BOXOFFICE_DB_POOL_SIZE", "4"),
         }
         self._env, self._ports = env, ports
-        for name, replica_ports in ports.items():
+        for name, replica_ports in group_ports.items():
             for port in replica_ports:
                 self.processes.append((name, port, self._spawn(name, port)))
         for name, port, process in self.processes:
@@ -173,7 +194,10 @@ class Cluster:
             )
         with (self.dir / "logs" / f"{name}-{port}.log").open("ab") as out:
             return subprocess.Popen(
-                [sys.executable, "-m", "boxoffice.cli", "serve", name, "--port", str(port)],
+                [
+                    *(sys.executable, "-m", "boxoffice.cli", "serve", *name.split("+")),
+                    *("--port", str(port)),
+                ],
                 env=self._env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

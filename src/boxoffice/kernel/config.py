@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ProcessGroup(BaseModel):
+    """Services that run together in one process of the distributed shape, and how many
+    replicas of that process run."""
+
+    services: list[str] = Field(min_length=1)
+    replicas: int = Field(default=1, ge=1)
 
 
 class Settings(BaseSettings):
@@ -79,6 +88,10 @@ class Settings(BaseSettings):
     # and the shared secret of their /internal API (default: var_dir/keys/internal-token).
     catalog_urls: str = ""
     inventory_urls: str = ""
+    # Which services share a process in the distributed shape, and how many replicas of each
+    # process run (JSON, docs/operations.md#topology). A service named in no group runs in a
+    # process of its own, as many times as its registration says (inventory and booking 2).
+    topology: list[ProcessGroup] = []
     internal_token: str = ""
     rpc_timeout_seconds: float = 3.0
     consumer_ack_wait_seconds: float = 30.0

@@ -128,3 +128,10 @@ class StopDeadline:
             except Exception:
                 log.exception("cleanup after the shutdown deadline failed")
         os._exit(1)
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now (for a process about to start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
