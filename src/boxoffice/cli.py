@@ -28,6 +28,7 @@ from boxoffice.kernel.lifecycle import (
     StopDeadline,
     check_port,
     claim_port,
+    tune_gc,
 )
 from boxoffice.kernel.migrate import upgrade
 from boxoffice.kernel.telemetry import setup_logging, setup_tracing
@@ -139,6 +140,10 @@ class _Server(uvicorn.Server):
             self.deadline.arm()
         super().handle_exit(sig, frame)
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        tune_gc()  # after the app's start-up, so that its objects are frozen too
+
 
 class _Workers(Multiprocess):
     """uvicorn's worker supervisor, whose stop signals also arm the stop deadline (its own
@@ -203,7 +208,11 @@ def worker_app() -> FastAPI:
     settings = Settings()
     setup_logging("all-in-one", settings.log_level)
     setup_tracing("all-in-one")
-    return create_app(Runtime(settings))
+    app = create_app(Runtime(settings))
+    # uvicorn's workers run its own server, not _Server: tune here, in the worker, after the
+    # imports (the app's start-up objects stay unfrozen, a few of them).
+    tune_gc()
+    return app
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -4,6 +4,7 @@ that is taken said in one line."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
@@ -111,3 +112,14 @@ def test_the_stop_deadline_runs_its_cleanup_and_exits(monkeypatch: pytest.Monkey
     assert deadline.armed
     time.sleep(0.5)
     assert done == ["killed", "servers stopped"] and exited == [1]
+
+
+def test_a_serving_process_collects_rarely_and_never_its_start_up_objects() -> None:
+    before = gc.get_threshold()
+    try:
+        lifecycle.tune_gc()
+        assert gc.get_threshold() == (50_000, 50, 100)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
