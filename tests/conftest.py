@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from boxoffice.kernel.embedded import EmbeddedInfra
+from boxoffice.kernel.lifecycle import free_port
 
 SHAPES = ("all-in-one", "distributed")
 
@@ -61,12 +62,6 @@ def _listening(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,8 @@ import httpx
 import psutil
 import pytest
 
+from boxoffice.kernel.lifecycle import free_port
 from tests.acceptance.conftest import wait_for
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.own_server
 

@@ -33,7 +33,6 @@ from boxoffice.bench.system import (
     TRACING,
     Infra,
     asyncpg_dsn,
-    free_port,
     infrastructure,
     start_system,
 )
@@ -41,6 +40,7 @@ from boxoffice.bench.world import Show, World
 from boxoffice.gateway.cluster import start_nginx, wait_ready
 from boxoffice.gateway.nginx import ROUTES
 from boxoffice.inventory.holdstore import SHOWS_INDEX, prefix
+from boxoffice.kernel.lifecycle import free_port
 
 T = TypeVar("T")
 SCENARIOS = ("storm", "sellout", "browse", "live")

@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from boxoffice.kernel.embedded import EmbeddedInfra
+from boxoffice.kernel.lifecycle import free_port
 
 MACHINE = {
     "database_url": "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
@@ -55,12 +56,6 @@ def listening(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex((host, port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -19,7 +19,7 @@ from types import FrameType
 import httpx
 
 from boxoffice.gateway.nginx import GatewayConfig, render
-from boxoffice.kernel.config import Settings
+from boxoffice.kernel.config import Settings, default
 from boxoffice.kernel.lifecycle import free_port
 from boxoffice.services import NAMES, SERVICES
 
@@ -72,7 +72,7 @@ def start_nginx(
     upstreams: dict[str, list[int]],
     web_dir: Path,
     openapi_file: Path,
-    max_body_bytes: int = Settings.model_fields["max_request_body_bytes"].default,
+    max_body_bytes: int = default("max_request_body_bytes"),
 ) -> subprocess.Popen[bytes]:
     """nginx with the generated gateway configuration, working in `directory`."""
     conf = directory / "nginx.conf"

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from boxoffice.kernel.config import Settings
+from boxoffice.kernel.config import default
 from boxoffice.kernel.edge import SECURITY_HEADERS
 from boxoffice.kernel.problems import STATUS_SLUGS, problem_type
 from boxoffice.services import NAMES
@@ -57,7 +57,7 @@ class GatewayConfig:
     auth_rate: str = "50r/s"
     hold_rate: str = "100r/s"
     # The same limit as the app's (kernel/edge.py RequestGuard), from the same setting.
-    max_body_bytes: int = Settings.model_fields["max_request_body_bytes"].default
+    max_body_bytes: int = default("max_request_body_bytes")
 
 
 def _problem(status: int, title: str, detail: str) -> str:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
 from boxoffice.identity.service import IdentityService
+from boxoffice.kernel.auth import Role
 from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, client_address, provided
 
 router = APIRouter(tags=["identity"])
-
-Role = Literal["customer", "organizer", "staff", "admin"]
 
 
 async def identity_service(request: Request) -> IdentityService:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from boxoffice.kernel.auth import ROLES
 from boxoffice.kernel.errors import (
     Conflict,
     InvalidRequest,
@@ -9,8 +10,6 @@ from boxoffice.kernel.errors import (
     TooManyRequests,
     Unauthorized,
 )
-
-ROLES = ("customer", "organizer", "staff", "admin")
 
 
 class EmailTaken(Conflict):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 import jwt
 from argon2 import PasswordHasher
@@ -22,7 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from boxoffice.kernel.errors import Unauthorized, Unavailable
 
-ROLES = ("customer", "organizer", "staff", "admin")
+# The roles a user may hold: identity grants them, every service checks them (Principal.has).
+Role = Literal["customer", "organizer", "staff", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 
@@ -116,7 +118,7 @@ class Principal:
     roles: frozenset[str]
     email: str = ""
 
-    def has(self, *roles: str) -> bool:
+    def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
 
     @property

@@ -18,14 +18,10 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 
+from boxoffice.kernel.config import default
 from boxoffice.kernel.events import Envelope
 
 log = logging.getLogger(__name__)
-
-# Events handled at once by one process, over all its consumers (Settings.consumer_concurrency):
-# enough to overlap their round trips, few enough to leave database connections to the HTTP
-# requests.
-HANDLERS_PER_PROCESS = 16
 
 
 @dataclass
@@ -75,10 +71,10 @@ class NatsBus:
         self,
         url: str,
         *,
-        stream: str = "BOXOFFICE",
-        prefix: str = "bx",
-        ack_wait: float = 30.0,
-        concurrency: int = HANDLERS_PER_PROCESS,
+        stream: str = default("event_stream"),
+        prefix: str = default("event_subject_prefix"),
+        ack_wait: float = default("consumer_ack_wait_seconds"),
+        concurrency: int = default("consumer_concurrency"),
         tls: ssl.SSLContext | None = None,
         creds_file: Path | None = None,
     ) -> None:

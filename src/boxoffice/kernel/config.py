@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -95,7 +95,8 @@ class Settings(BaseSettings):
     internal_token: str = ""
     rpc_timeout_seconds: float = 3.0
     consumer_ack_wait_seconds: float = 30.0
-    # Events one process handles at once, over all its consumers.
+    # Events one process handles at once, over all its consumers: enough to overlap their
+    # round trips, few enough to leave database connections to the HTTP requests.
     consumer_concurrency: int = 16
 
     # The largest request body (bytes) the app and nginx accept: a 100,000-seat hall layout
@@ -127,3 +128,8 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.var_dir / "keys"
+
+
+def default(name: str) -> Any:
+    """The default of setting `name`: for a keyword default elsewhere that must agree with it."""
+    return Settings.model_fields[name].default

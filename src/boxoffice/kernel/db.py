@@ -10,20 +10,21 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-# Every session of a boxoffice process waits at most this long for a row lock, a statement or
-# an idle transaction: a lock that cannot be had in time fails the transaction (the caller
-# answers 503 or the consumer retries) instead of queueing requests behind it without end.
-LOCK_TIMEOUT_MS = 3_000
-STATEMENT_TIMEOUT_MS = 30_000
+from boxoffice.kernel.config import default
+
+# Every session of a boxoffice process waits at most this long for a row lock, a statement
+# (settings db_lock_timeout_ms, db_statement_timeout_ms) or an idle transaction: a lock that
+# cannot be had in time fails the transaction (the caller answers 503 or the consumer retries)
+# instead of queueing requests behind it without end.
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
 
 
 def make_engine(
     url: str,
     *,
-    pool_size: int = 10,
-    lock_timeout_ms: int = LOCK_TIMEOUT_MS,
-    statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+    pool_size: int = default("db_pool_size"),
+    lock_timeout_ms: int = default("db_lock_timeout_ms"),
+    statement_timeout_ms: int = default("db_statement_timeout_ms"),
 ) -> AsyncEngine:
     engine = create_async_engine(
         url,

@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,8 @@ import nats
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from boxoffice.kernel.lifecycle import free_port
 
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
@@ -192,7 +193,7 @@ class EmbeddedInfra:
         data = _private_dir(self._var / "redis")
         password = _secret(self._var / "keys" / "redis-password")
         conf = _private_file(self._var / "keys" / "redis.conf", f"requirepass {password}\n")
-        port = _free_port()
+        port = free_port()
         cmd = [str(_redis_server_binary()), str(conf), "--bind", "127.0.0.1", "--port", str(port)]
         cmd += ["--dir", str(data), "--appendonly", "yes", "--daemonize", "no"]
         proc, log_path = self._spawn("redis", cmd)
@@ -208,7 +209,7 @@ class EmbeddedInfra:
             self._var / "keys" / "nats.conf",
             f'authorization {{\n  user: "{NATS_USER}"\n  password: "{password}"\n}}\n',
         )
-        port = _free_port()
+        port = free_port()
         url = f"nats://{NATS_USER}:{password}@127.0.0.1:{port}"
         cmd = [str(_nats_server_binary()), "--config", str(conf)]
         cmd += ["--addr", "127.0.0.1", "--port", str(port)]
@@ -352,13 +353,6 @@ def _die_with_parent() -> Callable[[], None] | None:
             os._exit(1)
 
     return preexec
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _private_dir(path: Path) -> Path:

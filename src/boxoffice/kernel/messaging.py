@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from boxoffice.kernel.bus import Delivery, EventBus
+from boxoffice.kernel.config import default
 from boxoffice.kernel.db import messaging_tables, utcnow
 from boxoffice.kernel.events import Envelope, Event
 from boxoffice.kernel.telemetry import (
@@ -229,8 +230,8 @@ class Consumer:
         name: str,
         handlers: dict[str, EventHandler],
         *,
-        max_deliveries: int = 5,
-        backoff: float = 0.5,
+        max_deliveries: int = default("consumer_max_deliveries"),
+        backoff: float = default("consumer_backoff_seconds"),
     ) -> None:
         self.store = store
         self.name = name

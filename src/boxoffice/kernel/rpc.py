@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from opentelemetry import trace
 
+from boxoffice.kernel.config import default
 from boxoffice.kernel.errors import DomainError, Unavailable
 from boxoffice.kernel.telemetry import inject_trace, tracer
 
@@ -74,7 +75,7 @@ class ServiceClient:
         base_urls: list[str],
         token: str,
         *,
-        timeout: float = 3.0,
+        timeout: float = default("rpc_timeout_seconds"),
         retries: int = 2,
         backoff: float = 0.05,
         breaker: CircuitBreaker | None = None,

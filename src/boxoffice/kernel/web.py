@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from boxoffice.kernel.auth import Principal, TokenVerifier
+from boxoffice.kernel.auth import Principal, Role, TokenVerifier
 from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized, problem_statuses
 from boxoffice.kernel.registry import Services
 from boxoffice.kernel.rpc import INTERNAL_TOKEN_HEADER
@@ -59,7 +59,7 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 
-def require_roles(*roles: str) -> object:
+def require_roles(*roles: Role) -> object:
     @problem_statuses(403)
     async def check(user: CurrentUser) -> Principal:
         if not user.has(*roles):

@@ -26,6 +26,7 @@ from nats.aio.client import Client as NatsClient
 
 from boxoffice.kernel.bus import NatsBus, nats_tls
 from boxoffice.kernel.embedded import _nats_server_binary
+from boxoffice.kernel.lifecycle import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -110,12 +111,6 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     return certs
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Callable[[list[str], int], None]]:
     """Start a server process and wait until its port answers; stopped afterwards."""
@@ -160,7 +155,7 @@ async def _bus_works(bus: NatsBus) -> None:
 async def test_nats_over_tls_with_a_private_ca_and_a_password(
     certs: Certs, server: Callable[[list[str], int], None], tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     conf = _nats_conf(
         tmp_path,
         port,
@@ -184,7 +179,7 @@ async def test_nats_over_tls_with_a_private_ca_and_a_password(
 async def test_nats_token_in_the_url_and_tls_asked_of_a_plain_server_is_refused(
     server: Callable[[list[str], int], None], tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     conf = _nats_conf(tmp_path, port, 'authorization { token: "t0ken" }\n')
     server([str(_nats_server_binary()), "--config", str(conf)], port)
 
@@ -214,7 +209,7 @@ async def test_redis_over_tls_with_an_acl_user_and_a_private_ca(
     certs: Certs, server: Callable[[list[str], int], None], tmp_path: Path
 ) -> None:
     binary = _redis_server_with_tls()
-    port = _free_port()
+    port = free_port()
     acl = tmp_path / "users.acl"
     acl.write_text("user default off\nuser app on >s3cret ~* &* +@all\n")
     server(
