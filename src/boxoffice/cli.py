@@ -1,4 +1,4 @@
-"""The boxoffice command: up | serve | migrate | seed-demo | create-admin | bench."""
+"""The boxoffice command: up | serve | migrate | seed-demo | create-admin | audit | bench."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from typing import Any
@@ -305,6 +306,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from boxoffice.audit import run
+
+    settings = Settings()
+    database_url = args.database_url or settings.database_url
+    if not database_url:
+        sys.stderr.write("audit needs BOXOFFICE_DATABASE_URL (or --database-url)\n")
+        return 2
+    code, text = run(
+        database_url,
+        args.redis_url or settings.redis_url or None,
+        args.show,
+        grace_seconds=args.grace,
+        as_json=args.json,
+    )
+    (sys.stdout if code < 2 else sys.stderr).write(text + "\n")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="boxoffice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -342,6 +362,22 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Administrator")
     admin.set_defaults(func=cmd_create_admin)
+    audit = sub.add_parser(
+        "audit", help="check the booking invariants in every store (exit 1 on a violation)"
+    )
+    audit.add_argument("--show", type=uuid.UUID, help="only this show (default: every show)")
+    audit.add_argument("--json", action="store_true", help="a JSON report instead of a table")
+    audit.add_argument("--database-url", help="default: BOXOFFICE_DATABASE_URL")
+    audit.add_argument(
+        "--redis-url", help="default: BOXOFFICE_REDIS_URL; without one, holds are not checked"
+    )
+    audit.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        help="seconds a hold may outlive its TTL before it counts (sweeps run every second)",
+    )
+    audit.set_defaults(func=cmd_audit)
     # The bench parses its own arguments (`boxoffice bench --help`).
     bench = sub.add_parser(
         "bench", help="run the benchmark scenarios (docs/benchmarks.md)", add_help=False
