@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	$(UV) sync --frozen --compile-bytecode
-	$(UV) run python -m compileall -q src
+	$(UV) run python -m compileall -q src bench/src
 
 run: install
 	$(UV) run boxoffice up --demo
