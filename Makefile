@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	$(UV) sync --frozen --compile-bytecode
-	$(UV) run python -m compileall -q src
+	$(UV) run python -m compileall -q src bench/src
 
 run: install
 	$(UV) run boxoffice up --demo
@@ -34,14 +34,14 @@ bench: install
 	$(UV) run boxoffice bench $(if $(URL),--url $(URL)) $(BENCH_ARGS)
 
 lint: install
-	$(UV) run ruff check src tests
-	$(UV) run ruff format --check src tests
+	$(UV) run ruff check src bench tests
+	$(UV) run ruff format --check src bench tests
 	$(UV) run mypy
 	$(UV) run lint-imports
 
 format: install
-	$(UV) run ruff check --fix src tests
-	$(UV) run ruff format src tests
+	$(UV) run ruff check --fix src bench tests
+	$(UV) run ruff format src bench tests
 
 clean:
 	rm -rf var .venv .tools

@@ -1,4 +1,4 @@
-"""The boxoffice command: up | serve | migrate | seed-demo | create-admin | bench."""
+"""The boxoffice command: up | serve | migrate | seed-demo | create-admin | audit | bench."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from typing import Any
@@ -289,9 +290,39 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from boxoffice.bench.runner import main as bench
+    """The benchmark suite is a package of its own (bench/, a workspace member that `make
+    install` installs); a production install has no bench, and says so."""
+    try:
+        from boxoffice_bench.runner import main as bench
+    except ModuleNotFoundError as missing:
+        if missing.name != "boxoffice_bench":
+            raise
+        sys.stderr.write(
+            "boxoffice bench: the benchmark suite (package boxoffice-bench, bench/ in the "
+            "repository) is not installed; run `make install` in a checkout\n"
+        )
+        return 2
+    code: int = bench(args.bench_args)
+    return code
 
-    return bench(args)
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from boxoffice.audit import run
+
+    settings = Settings()
+    database_url = args.database_url or settings.database_url
+    if not database_url:
+        sys.stderr.write("audit needs BOXOFFICE_DATABASE_URL (or --database-url)\n")
+        return 2
+    code, text = run(
+        database_url,
+        args.redis_url or settings.redis_url or None,
+        args.show,
+        grace_seconds=args.grace,
+        as_json=args.json,
+    )
+    (sys.stdout if code < 2 else sys.stderr).write(text + "\n")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,12 +362,31 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Administrator")
     admin.set_defaults(func=cmd_create_admin)
-    bench = sub.add_parser("bench", help="run the benchmark scenarios (docs/benchmarks.md)")
+    audit = sub.add_parser(
+        "audit", help="check the booking invariants in every store (exit 1 on a violation)"
+    )
+    audit.add_argument("--show", type=uuid.UUID, help="only this show (default: every show)")
+    audit.add_argument("--json", action="store_true", help="a JSON report instead of a table")
+    audit.add_argument("--database-url", help="default: BOXOFFICE_DATABASE_URL")
+    audit.add_argument(
+        "--redis-url", help="default: BOXOFFICE_REDIS_URL; without one, holds are not checked"
+    )
+    audit.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        help="seconds a hold may outlive its TTL before it counts (sweeps run every second)",
+    )
+    audit.set_defaults(func=cmd_audit)
+    # The bench parses its own arguments (`boxoffice bench --help`).
+    bench = sub.add_parser(
+        "bench", help="run the benchmark scenarios (docs/benchmarks.md)", add_help=False
+    )
     bench.set_defaults(func=cmd_bench)
-    from boxoffice.bench.runner import add_arguments
-
-    add_arguments(bench)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.bench_args = rest
     process = getattr(args, "service", None) or "all-in-one"
     setup_logging(process, os.environ.get("BOXOFFICE_LOG_LEVEL", "INFO"))
     setup_tracing(process)

@@ -2,7 +2,7 @@
 (HoldStore.run('hold', ...)) — no JWT, no pydantic, no FastAPI — served by uvicorn like the real
 thing. What the full hold path reaches is compared with what this reaches under the same load.
 
-Run: BOXOFFICE_REDIS_URL=redis://... python -m boxoffice.bench.bare --port P --workers W"""
+Run: BOXOFFICE_REDIS_URL=redis://... python -m boxoffice_bench.bare --port P --workers W"""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run(
-        "boxoffice.bench.bare:app",
+        "boxoffice_bench.bare:app",
         host="127.0.0.1",
         port=args.port,
         workers=args.workers,
