@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from boxoffice.catalog.browse import ShowFilter
+from boxoffice.catalog.browse import ShowFilter, ShowView
 from boxoffice.catalog.domain import (
     AreaSpec,
     GridSpec,
@@ -22,7 +22,7 @@ from boxoffice.catalog.domain import (
     ShowChanges,
 )
 from boxoffice.catalog.service import CatalogService
-from boxoffice.catalog.store import EventRow, Hall, ShowView, Venue, VenueWithHalls
+from boxoffice.catalog.store import EventRow, Hall, Venue, VenueWithHalls
 from boxoffice.kernel.inputs import Instant, Limit, Offset, Patch
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer

@@ -1,4 +1,5 @@
-"""The public show list: its query, and the short-lived cache an on-sale crowd reads from."""
+"""Shows as browsing reads them (with their event, venue and hall): one show, the public show
+list, and the short-lived cache of that list an on-sale crowd reads from."""
 
 from __future__ import annotations
 
@@ -6,18 +7,63 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.catalog.domain import ShowStatus
-from boxoffice.catalog.store import SHOW_VIEW, ShowView, events, show_view_of, shows, venues
+from boxoffice.catalog.store import Show, events, halls, shows, venues
 
 # The public show list is what an on-sale crowd reads most, and it changes only when an organizer
 # writes: answers are kept this long, and dropped at once when this process commits a change
 # (another catalog replica's change shows after at most this long).
 BROWSE_CACHE_SECONDS = 2.0
 BROWSE_CACHE_ENTRIES = 1000
+
+
+@dataclass(frozen=True)
+class ShowView(Show):
+    """A show with what browsing shows of its event, venue and hall."""
+
+    title: str
+    category: str
+    tags: list[str]
+    duration_minutes: int
+    venue_name: str
+    city: str
+    time_zone: str
+    hall_name: str
+    venue_id: uuid.UUID
+
+
+# A show with its event, venue and hall, as every read of shows answers it.
+_SHOW_VIEW = (
+    sa.select(
+        shows,
+        events.c.title,
+        events.c.category,
+        events.c.tags,
+        events.c.duration_minutes,
+        venues.c.name.label("venue_name"),
+        venues.c.city,
+        venues.c.time_zone,
+        halls.c.name.label("hall_name"),
+        halls.c.venue_id,
+    )
+    .join(events, events.c.id == shows.c.event_id)
+    .join(halls, halls.c.id == shows.c.hall_id)
+    .join(venues, venues.c.id == halls.c.venue_id)
+)
+
+
+def _show_view(row: sa.Row[Any]) -> ShowView:
+    return ShowView(**{**row._mapping, "status": ShowStatus(row.status)})
+
+
+async def show_view(conn: AsyncConnection, show_id: uuid.UUID) -> ShowView | None:
+    row = (await conn.execute(_SHOW_VIEW.where(shows.c.id == show_id))).first()
+    return None if row is None else _show_view(row)
 
 
 @dataclass(frozen=True)
@@ -47,7 +93,7 @@ async def browse_shows(
     offset: int,
 ) -> ShowPage:
     """Shows by start time: of one owner if given, only published ones if asked."""
-    query = SHOW_VIEW
+    query = _SHOW_VIEW
     if owner_id is not None:
         query = query.where(shows.c.owner_id == owner_id)
     if published_only:
@@ -68,7 +114,7 @@ async def browse_shows(
     rows = await conn.execute(
         query.order_by(shows.c.starts_at, shows.c.id).limit(limit).offset(offset)
     )
-    return ShowPage([show_view_of(r) for r in rows.all()], int(total))
+    return ShowPage([_show_view(r) for r in rows.all()], int(total))
 
 
 class ShowListCache:

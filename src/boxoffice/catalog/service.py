@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.catalog import store as queries
-from boxoffice.catalog.browse import ShowFilter, ShowListCache, ShowPage, browse_shows
+from boxoffice.catalog.browse import (
+    ShowFilter,
+    ShowListCache,
+    ShowPage,
+    ShowView,
+    browse_shows,
+    show_view,
+)
 from boxoffice.catalog.contract import (
     LayoutArea,
     LayoutSeat,
@@ -35,7 +42,7 @@ from boxoffice.catalog.domain import (
     check_time_zone,
     expand_layout,
 )
-from boxoffice.catalog.store import EventRow, Hall, Show, ShowView, Venue, VenueWithHalls
+from boxoffice.catalog.store import EventRow, Hall, Show, Venue, VenueWithHalls
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 
@@ -167,7 +174,7 @@ class CatalogService:
 
     async def get_show(self, show_id: uuid.UUID, user: Principal | None) -> ShowView:
         async with self.store.engine.connect() as conn:
-            show = await queries.show_view(conn, show_id)
+            show = await show_view(conn, show_id)
         if show is None or not _can_see(show, user):
             raise UnknownShow(f"No show {show_id}.")
         return show
@@ -262,7 +269,7 @@ class CatalogService:
 
     async def show_layout(self, show_id: uuid.UUID) -> ShowLayout:
         async with self.store.engine.connect() as conn:
-            show = await queries.show_view(conn, show_id)
+            show = await show_view(conn, show_id)
             if show is None:
                 raise UnknownShow(f"No show {show_id}.")
             seats = await queries.hall_seats(conn, show.hall_id)

@@ -202,21 +202,6 @@ class Show:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class ShowView(Show):
-    """A show with what browsing shows of its event, venue and hall."""
-
-    title: str
-    category: str
-    tags: list[str]
-    duration_minutes: int
-    venue_name: str
-    city: str
-    time_zone: str
-    hall_name: str
-    venue_id: uuid.UUID
-
-
 # -- venues and halls ----------------------------------------------------------------------
 
 
@@ -407,31 +392,6 @@ def _show(row: sa.Row[Any]) -> Show:
     return Show(**{**row._mapping, "status": ShowStatus(row.status)})
 
 
-def show_view_of(row: sa.Row[Any]) -> ShowView:
-    """The ShowView of a row of SHOW_VIEW."""
-    return ShowView(**{**row._mapping, "status": ShowStatus(row.status)})
-
-
-# A show with its event, venue and hall, as every read of shows answers it.
-SHOW_VIEW = (
-    sa.select(
-        shows,
-        events.c.title,
-        events.c.category,
-        events.c.tags,
-        events.c.duration_minutes,
-        venues.c.name.label("venue_name"),
-        venues.c.city,
-        venues.c.time_zone,
-        halls.c.name.label("hall_name"),
-        halls.c.venue_id,
-    )
-    .join(events, events.c.id == shows.c.event_id)
-    .join(halls, halls.c.id == shows.c.hall_id)
-    .join(venues, venues.c.id == halls.c.venue_id)
-)
-
-
 async def add_show(conn: AsyncConnection, owner_id: uuid.UUID, show: NewShow) -> uuid.UUID:
     show_id = new_id()
     await conn.execute(
@@ -452,11 +412,6 @@ async def locked_show(conn: AsyncConnection, show_id: uuid.UUID) -> Show | None:
         await conn.execute(sa.select(shows).where(shows.c.id == show_id).with_for_update())
     ).first()
     return None if row is None else _show(row)
-
-
-async def show_view(conn: AsyncConnection, show_id: uuid.UUID) -> ShowView | None:
-    row = (await conn.execute(SHOW_VIEW.where(shows.c.id == show_id))).first()
-    return None if row is None else show_view_of(row)
 
 
 async def show_owner(conn: AsyncConnection, show_id: uuid.UUID) -> uuid.UUID | None:
