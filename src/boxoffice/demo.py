@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from boxoffice.bootstrap import Runtime
 from boxoffice.catalog.domain import AreaSpec, GridSpec, NewShow
+from boxoffice.catalog.service import CatalogService
+from boxoffice.identity.service import IdentityService
 from boxoffice.kernel.auth import Principal
 
 USERS = (
@@ -24,8 +26,8 @@ EVENTS = (
 
 async def seed(runtime: Runtime) -> list[str]:
     """Create the demo data unless it exists; returns lines to print."""
-    identity = runtime.services["identity"]
-    catalog = runtime.services["catalog"]
+    identity: IdentityService = runtime.services["identity"]
+    catalog: CatalogService = runtime.services["catalog"]
     for email, password, name, roles in USERS:
         await identity.ensure_user(email, password, name, roles)
     lines = [f"  {roles[0]:<10} {email} / {password}" for email, password, _, roles in USERS]
