@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
-from boxoffice.identity.service import IdentityService
+from boxoffice.identity.service import IdentityService, Tokens
+from boxoffice.identity.store import User
 from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, client_address
@@ -90,7 +91,7 @@ class RolesIn(BaseModel):
     dependencies=[PerClientLimit],
     responses=problems(409, 429, 503),
 )
-async def register(body: RegisterIn, request: Request, response: Response) -> dict[str, Any]:
+async def register(body: RegisterIn, request: Request, response: Response) -> User:
     user = await service(request).register(body.email, body.password, body.name)
     response.headers["Location"] = "/api/v1/users/me"  # the new user's own view of itself
     return user
@@ -102,7 +103,7 @@ async def register(body: RegisterIn, request: Request, response: Response) -> di
     dependencies=[PerClientLimit],
     responses=problems(401, 429, 503),
 )
-async def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]:
+async def login(body: LoginIn, request: Request, response: Response) -> Tokens:
     response.headers.update(NO_STORE)
     return await service(request).login(body.email, body.password)
 
@@ -113,7 +114,7 @@ async def login(body: LoginIn, request: Request, response: Response) -> dict[str
     dependencies=[PerClientLimit],
     responses=problems(401, 429),
 )
-async def refresh(body: RefreshIn, request: Request, response: Response) -> dict[str, Any]:
+async def refresh(body: RefreshIn, request: Request, response: Response) -> Tokens:
     response.headers.update(NO_STORE)
     return await service(request).refresh(body.refresh_token)
 
@@ -124,7 +125,7 @@ async def logout(body: RefreshIn, request: Request) -> None:
 
 
 @router.get("/users/me", response_model=UserOut, responses=problems(404))
-async def me(user: CurrentUser, request: Request) -> dict[str, Any]:
+async def me(user: CurrentUser, request: Request) -> User:
     return await service(request).get(user.user_id)
 
 
@@ -150,28 +151,24 @@ async def list_users(
     role: Role | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[User]:
     return await service(request).search(email=email, role=role, limit=limit, offset=offset)
 
 
 @router.post("/admin/users", status_code=201, response_model=UserOut, responses=problems(409, 503))
-async def create_user(
-    body: AdminUserIn, _: Admin, request: Request, response: Response
-) -> dict[str, Any]:
+async def create_user(body: AdminUserIn, _: Admin, request: Request, response: Response) -> User:
     user = await service(request).create_user(
         body.email, body.password, body.name, list(body.roles)
     )
-    response.headers["Location"] = f"/api/v1/admin/users/{user['id']}"
+    response.headers["Location"] = f"/api/v1/admin/users/{user.id}"
     return user
 
 
 @router.get("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
-async def get_user(user_id: uuid.UUID, _: Admin, request: Request) -> dict[str, Any]:
+async def get_user(user_id: uuid.UUID, _: Admin, request: Request) -> User:
     return await service(request).get(user_id)
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
-async def set_roles(
-    user_id: uuid.UUID, body: RolesIn, _: Admin, request: Request
-) -> dict[str, Any]:
+async def set_roles(user_id: uuid.UUID, body: RolesIn, _: Admin, request: Request) -> User:
     return await service(request).set_roles(user_id, list(body.roles))

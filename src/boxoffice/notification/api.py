@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -12,6 +11,7 @@ from pydantic import BaseModel
 from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.web import CurrentUser
 from boxoffice.notification.service import NotificationService
+from boxoffice.notification.store import Notification
 
 router = APIRouter(tags=["notification"])
 
@@ -42,7 +42,7 @@ async def my_notifications(
     unread: bool = False,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[Notification]:
     return await service(request).mine(user, unread, limit, offset)
 
 
