@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run dev test test-fast lint lint-ui ui-types format bench clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -16,11 +16,19 @@ install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 run: install
 	$(UV) run boxoffice up --demo
 
+# `make run` that restarts itself when a Python or Lua file under src/ changes.
+dev: install
+	$(UV) run boxoffice up --demo --reload
+
 # Everything against the all-in-one shape, then the acceptance suite again against the distributed
 # shape (tests that start servers of their own with special settings run in the first pass only).
 test: install
 	$(UV) run pytest $(PYTEST_ARGS)
 	$(UV) run pytest tests/acceptance --shape=distributed -m "not own_server" $(PYTEST_ARGS)
+
+# Unit and integration tests only (real PostgreSQL, Redis and NATS; no server, no browser).
+test-fast: install
+	$(UV) run pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 # Benchmarks (docs/benchmarks.md): starts each shape itself on this machine's PostgreSQL, Redis
 # and NATS (embedded ones when those are not running) and writes the table to docs/benchmarks.md;
