@@ -46,10 +46,37 @@ lint: install
 	$(UV) run ruff format --check src bench tests
 	$(UV) run mypy
 	$(UV) run lint-imports
+	@$(MAKE) --no-print-directory lint-ui
 
-format: install
+# The web UI's JavaScript (no build step): Biome's formatter and linter, tsc over its JSDoc
+# types (jsconfig.json), and api-types.d.ts fresh from today's OpenAPI document. The tools come
+# from npm (package.json, exact versions in package-lock.json) and need node >= 20.
+WEB_JS := src/boxoffice/gateway/web/js
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+lint-ui: install node_modules/.package-lock.json
+	node_modules/.bin/biome check
+	node_modules/.bin/tsc -p jsconfig.json
+	@mkdir -p var/ui-types
+	@$(UV) run python scripts/gen_api_client.py --out var/ui-types/api.gen.js --openapi var/ui-types/openapi.json >/dev/null
+	@node_modules/.bin/openapi-typescript var/ui-types/openapi.json -o var/ui-types/api-types.d.ts >/dev/null
+	@cmp -s var/ui-types/api-types.d.ts $(WEB_JS)/api-types.d.ts || \
+	  { echo "$(WEB_JS)/api-types.d.ts is stale: run make ui-types and commit it"; exit 1; }
+
+# The UI's API client (api.gen.js) and its types (api-types.d.ts) from the OpenAPI document,
+# which the app builds without a server.
+ui-types: install node_modules/.package-lock.json
+	@mkdir -p var/ui-types
+	$(UV) run python scripts/gen_api_client.py --openapi var/ui-types/openapi.json
+	node_modules/.bin/openapi-typescript var/ui-types/openapi.json -o $(WEB_JS)/api-types.d.ts
+
+# Format Python and the UI's JavaScript.
+
+format: install node_modules/.package-lock.json
 	$(UV) run ruff check --fix src bench tests
 	$(UV) run ruff format src bench tests
+	node_modules/.bin/biome check --write
 
 clean:
-	rm -rf var .venv .tools
+	rm -rf var .venv .tools node_modules
