@@ -122,9 +122,10 @@ def render_operation(name: str, path: str, method: str, op: dict[str, Any]) -> s
         spec["idempotent"] = True
     if body is not None:
         spec["body"] = "required" if body.get("required") else "optional"
+    args = "args" if required else "args = {}"
     spec_js = "{ " + ", ".join(f"{k}: {_js(v)}" for k, v in spec.items()) + " }"
     code = (
-        f"export function {name}({', '.join([*positional, 'args' if required else 'args = {}'])}) {{\n"
+        f"export function {name}({', '.join([*positional, args])}) {{\n"
         f"  return call(`{url}`, {spec_js}, args);\n"
         "}\n"
     )
