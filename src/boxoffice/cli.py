@@ -1,4 +1,5 @@
-"""The boxoffice command: up | serve | migrate | seed-demo | create-admin | audit | bench."""
+"""The boxoffice command: up | serve | migrate | makemigration | seed-demo | create-admin |
+audit | bench."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors import ChangeReload, Multiprocess
 
 from boxoffice.bootstrap import ALL_SERVICES, Runtime, create_app
 from boxoffice.kernel.config import Settings
@@ -29,7 +31,7 @@ from boxoffice.kernel.lifecycle import (
     check_port,
     claim_port,
 )
-from boxoffice.kernel.migrate import upgrade
+from boxoffice.kernel.migrate import SERVICES, upgrade
 from boxoffice.kernel.telemetry import setup_logging, setup_tracing
 
 log = logging.getLogger("boxoffice")
@@ -115,7 +117,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         assert listener is not None
         sys.stderr.write(f"boxoffice is up: http://{host}:{port}  (API docs: /docs)\n")
         try:
-            if args.workers > 1:
+            if args.reload:
+                _serve_reloading(settings, listener, args.access_log)
+            elif args.workers > 1:
                 _serve_workers(settings, listener, args.access_log, args.workers, deadline)
             else:
                 _serve(app, settings, listener, args.access_log, deadline)
@@ -161,6 +165,36 @@ class _Workers(Multiprocess):
         super().handle_term()
 
 
+def _prepare_children(settings: Settings) -> None:
+    """Before worker processes start: the secrets made once, and the server URLs (embedded ones
+    included) in the environment, from which the workers read their settings afresh."""
+    Runtime(settings).prepare_secrets()
+    os.environ.update(
+        {
+            "BOXOFFICE_DATABASE_URL": settings.database_url,
+            "BOXOFFICE_REDIS_URL": settings.redis_url,
+            "BOXOFFICE_NATS_URL": settings.nats_url,
+        }
+    )
+
+
+def _serve_reloading(settings: Settings, listener: socket.socket, access_log: bool) -> None:
+    """`boxoffice up --reload` (`make dev`): the all-in-one shape in a worker process that
+    uvicorn starts again whenever a Python or Lua file under src/ changes."""
+    _prepare_children(settings)
+    config = uvicorn.Config(
+        "boxoffice.cli:worker_app",
+        factory=True,
+        fd=listener.fileno(),
+        access_log=access_log,
+        reload=True,
+        reload_dirs=[str(Path(__file__).resolve().parent.parent)],
+        reload_includes=["*.py", "*.lua"],
+        **_uvicorn_options(settings),
+    )
+    ChangeReload(config, target=uvicorn.Server(config).run, sockets=[config.bind_socket()]).run()
+
+
 def _serve_workers(
     settings: Settings,
     listener: socket.socket,
@@ -170,14 +204,7 @@ def _serve_workers(
 ) -> None:
     """Several all-in-one processes on one port. Each runs every service with its consumers,
     relays and sweepers, which are safe to run as replicas (docs/operations.md)."""
-    Runtime(settings).prepare_secrets()  # made once, before the workers start
-    os.environ.update(  # the workers read their settings afresh, embedded servers included
-        {
-            "BOXOFFICE_DATABASE_URL": settings.database_url,
-            "BOXOFFICE_REDIS_URL": settings.redis_url,
-            "BOXOFFICE_NATS_URL": settings.nats_url,
-        }
-    )
+    _prepare_children(settings)
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # /metrics adds up every worker
         metrics = settings.var_dir.resolve() / "prometheus"
         shutil.rmtree(metrics, ignore_errors=True)
@@ -263,6 +290,19 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_makemigration(args: argparse.Namespace) -> int:
+    from boxoffice.kernel.migrate import make_revision
+
+    with ExitStack() as stack:
+        made = make_revision(args.service, _settings_with_infra(stack).database_url, args.message)
+    sys.stderr.write(
+        f"wrote {made}; read it through before committing\n"
+        if made
+        else f"no changes: {args.service}'s migrations match its table definitions\n"
+    )
+    return 0
+
+
 def cmd_seed_demo(_: argparse.Namespace) -> int:
     from boxoffice.demo import seed
 
@@ -340,6 +380,11 @@ def main(argv: list[str] | None = None) -> int:
         help="processes serving the all-in-one shape (each runs every service)",
     )
     up.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart the all-in-one process when a file under src/ changes (development)",
+    )
+    up.add_argument(
         "--distributed",
         action="store_true",
         help="one process per service (inventory and booking twice), nginx in front",
@@ -354,6 +399,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply every service's migrations").set_defaults(
         func=cmd_migrate
     )
+    makemigration = sub.add_parser(
+        "makemigration",
+        help="write a service's next migration from its table definitions (Alembic autogenerate)",
+    )
+    makemigration.add_argument("service", choices=SERVICES)
+    makemigration.add_argument("-m", "--message", required=True)
+    makemigration.set_defaults(func=cmd_makemigration)
     sub.add_parser("seed-demo", help="create demo users, venue and shows").set_defaults(
         func=cmd_seed_demo
     )
