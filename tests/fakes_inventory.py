@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from boxoffice.inventory.domain import HoldState, SeatState, sells
@@ -189,7 +189,9 @@ class FakeHoldStore:
         show = self._show(show_id)
         if show.synced > _ms(synced):
             return False
-        show.meta, show.synced = meta, _ms(synced)
+        # kept to the millisecond, as Redis keeps it
+        start, end = _at(_ms(meta.sales_start)), _at(_ms(meta.sales_end))
+        show.meta, show.synced = replace(meta, sales_start=start, sales_end=end), _ms(synced)
         return True
 
     async def hold(self, show_id: uuid.UUID, ask: HoldAsk) -> HoldAnswer:
