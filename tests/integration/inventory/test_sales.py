@@ -30,6 +30,7 @@ from boxoffice.inventory.contract import SeatsReleased
 from boxoffice.inventory.domain import HoldRequest, NotOnSale, SeatState
 from boxoffice.inventory.holdstore import SHOWS_INDEX, HoldStore, prefix
 from boxoffice.inventory.ports import ShowMeta
+from boxoffice.inventory.sales import Sales
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.events import Envelope
@@ -246,7 +247,7 @@ async def test_a_show_change_that_fails_to_reach_redis_once_reaches_it_on_redeli
     assert await inventory.holds.record(show, held["hold_id"]) is None
 
 
-class RefusingPostgres(InventoryService):
+class RefusingPostgres(Sales):
     """PostgreSQL fails the sale after Redis marked the seats sold (a failed commit)."""
 
     async def _record_sale(self, *args: Any, **kw: Any) -> bool:
@@ -259,7 +260,7 @@ async def test_a_sale_that_postgres_loses_after_redis_heals_when_the_booking_fai
 ) -> None:
     show = await inventory.new_show()
     hold_id, booking = await inventory.attached(show, (1, 2), ga=2)
-    broken = RefusingPostgres(inventory.svc.store, inventory.holds, inventory.catalog, 60)
+    broken = RefusingPostgres(inventory.svc.store, inventory.holds)
     with pytest.raises(ConnectionResetError):
         await broken.sell_hold(hold_id, booking)
     assert (await inventory.states(show))[1] is SeatState.SOLD, "Redis recorded the sale first"
@@ -281,7 +282,7 @@ async def test_a_sale_that_postgres_loses_after_redis_is_recorded_when_it_is_ret
 ) -> None:
     show = await inventory.new_show()
     hold_id, booking = await inventory.attached(show, (4,))
-    broken = RefusingPostgres(inventory.svc.store, inventory.holds, inventory.catalog, 60)
+    broken = RefusingPostgres(inventory.svc.store, inventory.holds)
     with pytest.raises(ConnectionResetError):
         await broken.sell_hold(hold_id, booking)
     assert await inventory.svc.sell_hold(hold_id, booking), "the retried sale goes through"
