@@ -80,23 +80,21 @@ def _meta(show: store.ShowRow | ShowLayout) -> ShowMeta:
     return ShowMeta(show.status, show.sales_start, show.sales_end, show.max_per_booking)
 
 
-def _outcome(answer: HoldAnswer) -> str:
-    """The hold metric's label, as the hold script names its answers."""
-    names = {
-        Held: "granted",
-        Repeat: "repeat",
-        KeyReused: "key_reused",
-        OverCustomerLimit: "too_many_holds",
-        Taken: "taken",
-        UnknownSeatIds: "unknown",
-        UnknownArea: "unknown_area",
-        AreaFull: "ga_full",
-        OverBookingLimit: "too_many",
-        Closed: "closed",
-        OffSale: "not_on_sale",
-        Unloaded: "unloaded",
-    }
-    return names[type(answer)]
+# The hold metric's labels, as the hold script names its answers.
+_OUTCOMES: dict[type[HoldAnswer], str] = {
+    Held: "granted",
+    Repeat: "repeat",
+    KeyReused: "key_reused",
+    OverCustomerLimit: "too_many_holds",
+    Taken: "taken",
+    UnknownSeatIds: "unknown",
+    UnknownArea: "unknown_area",
+    AreaFull: "ga_full",
+    OverBookingLimit: "too_many",
+    Closed: "closed",
+    OffSale: "not_on_sale",
+    Unloaded: "unloaded",
+}
 
 
 class InventoryService:
@@ -197,7 +195,7 @@ class InventoryService:
         if isinstance(answer, Unloaded):
             await self.load(show_id)
             answer = await self.holds.hold(show_id, ask)
-        HOLDS.labels(_outcome(answer)).inc()
+        HOLDS.labels(_OUTCOMES[type(answer)]).inc()
         match answer:
             case Held(expires_at=expires_at):
                 return {

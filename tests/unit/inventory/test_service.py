@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 
 from boxoffice.catalog.contract import LayoutArea, LayoutSeat, ShowLayout
 from boxoffice.inventory.domain import (
@@ -387,3 +388,22 @@ async def test_the_layout_cache_keeps_a_bounded_number_of_shows(world: World) ->
     assert small.reads == 3, "the two most recent are still cached"
     await small.show(second)
     assert small.reads == 4, "the third show pushed out the least recently used"
+
+
+def held_total(outcome: str) -> float:
+    return REGISTRY.get_sample_value("boxoffice_holds_total", {"outcome": outcome}) or 0.0
+
+
+async def test_hold_requests_are_counted_by_outcome(world: World) -> None:
+    show = await world.show()
+    before = {o: held_total(o) for o in ("granted", "taken", "too_many")}
+    await world.hold(customer(), show, (1,))
+    with pytest.raises(SeatsTaken):
+        await world.hold(customer(), show, (1,))
+    with pytest.raises(TooManySeats):
+        await world.hold(customer(), show, (2, 3, 4, 5, 6, 7, 8))
+    assert {o: held_total(o) - n for o, n in before.items()} == {
+        "granted": 1,
+        "taken": 1,
+        "too_many": 1,
+    }
