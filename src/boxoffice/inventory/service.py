@@ -37,7 +37,7 @@ from boxoffice.inventory.domain import (
     sells,
     show_of_hold,
 )
-from boxoffice.inventory.layout import Layouts, ShowData
+from boxoffice.inventory.layout import LRU, SHOW_CACHE_SIZE, Layouts, ShowData
 from boxoffice.inventory.ports import (
     AlreadySold,
     AreaFull,
@@ -116,7 +116,7 @@ class InventoryService:
         self.layouts = Layouts(store)
         self.maps = SeatMaps(self.layouts, holds, self.load)
         self.sales = Sales(store, holds)
-        self._load_locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self._load_locks: LRU[uuid.UUID, asyncio.Lock] = LRU(SHOW_CACHE_SIZE)
 
     # -- shows --------------------------------------------------------------------------
 
@@ -127,7 +127,7 @@ class InventoryService:
         """A show was published, changed or cancelled: copy it from the catalog."""
         show_id = uuid.UUID(event.show_id)
         # The copy's version is the moment it was read: of two copies written in any order,
-        # the one read later wins, in Redis (set_meta) and in PostgreSQL (record_show).
+        # the one read later wins, in Redis (set_meta) and in PostgreSQL (store.write_show).
         synced = utcnow()
         layout = await self.catalog.show_layout(show_id)
         # Redis first, outside any lock: if it fails, the event fails and comes again (the
