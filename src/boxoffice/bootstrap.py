@@ -34,6 +34,7 @@ from boxoffice.identity import api as identity_api
 from boxoffice.identity import store as identity_store
 from boxoffice.identity.service import AuthLimits, IdentityService
 from boxoffice.inventory import api as inventory_api
+from boxoffice.inventory import fastpath as inventory_fastpath
 from boxoffice.inventory import handlers as inventory_handlers
 from boxoffice.inventory import store as inventory_store
 from boxoffice.inventory.client import InventoryHttpClient
@@ -420,7 +421,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     # Middlewares, outermost last: telemetry → the edge (security headers, request guard) →
     # hold fast path → routes. The guard sits outside FastHolds so that the hot path is guarded too.
     if "inventory" in runtime.names:
-        app.add_middleware(inventory_api.FastHolds)
+        app.add_middleware(inventory_fastpath.FastHolds)
     app.add_middleware(RequestGuard, max_body_bytes=runtime.settings.max_request_body_bytes)
     app.add_middleware(TelemetryMiddleware, service=process)
     for name in runtime.names:
