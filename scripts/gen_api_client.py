@@ -3,6 +3,7 @@ document, so the browser calls exactly the routes the server declares.
 
     uv run python scripts/gen_api_client.py            # rewrite the committed client
     uv run python scripts/gen_api_client.py --out F    # write it elsewhere (the freshness test)
+    uv run python scripts/gen_api_client.py --openapi F  # also write the document (make ui-types)
 
 One exported function per operation, named by its operationId (camelCase of the endpoint's
 name, kernel/openapi.py: `place_hold` → `placeHold`): path parameters are positional, everything else goes in one `args` object —
@@ -60,12 +61,19 @@ def _success(operation: dict[str, Any]) -> tuple[str, str]:
     return "200", "none"
 
 
-def _schema_name(body: dict[str, Any]) -> str:
+def _body_type(name: str, body: dict[str, Any]) -> str:
+    """The request body's type in api-types.d.ts (openapi-typescript's output)."""
     schema = body.get("content", {}).get("application/json", {}).get("schema", {})
-    for candidate in (schema, *schema.get("anyOf", [])):
-        if "$ref" in candidate:
-            return str(candidate["$ref"]).rsplit("/", 1)[-1]
-    return "object"
+    if "$ref" in schema:
+        return f'Schemas["{str(schema["$ref"]).rsplit("/", 1)[-1]}"]'
+    return f'Operations["{name}"]["requestBody"]["content"]["application/json"]'
+
+
+def _answer_type(name: str, status: str, kind: str) -> str:
+    """What the promise of a call answers: the 2xx body as api-types.d.ts types it."""
+    if kind == "json":
+        return f'Operations["{name}"]["responses"]["{status}"]["content"]["application/json"]'
+    return "string" if kind == "text" else "null"
 
 
 def _doc(lines: list[str]) -> str:
@@ -96,12 +104,15 @@ def render_operation(name: str, path: str, method: str, op: dict[str, Any]) -> s
             "}\n"
         )
         return _doc(doc) + code
+    # Query values may also be Dates (http.js sends their ISO form), hence any.
     fields = [f"{q}?: any" for q in query] + [f"{h}?: string" for h in headers.values()]
+    required = body is not None and bool(body.get("required"))
     if body is not None:
-        fields.append(("body: " if body.get("required") else "body?: ") + _schema_name(body))
-    fields += ["raw?: boolean", "signal?: AbortSignal"]
-    doc.append("@param {{" + ", ".join(fields) + "}} [args]")
-    doc.append("@returns {Promise<any>}")
+        fields.append(("body: " if required else "body?: ") + _body_type(name, body))
+    fields += ["raw?: R", "signal?: AbortSignal"]
+    doc.append("@template {boolean} [R=false]")
+    doc.append("@param {{" + ", ".join(fields) + "}} " + ("args" if required else "[args]"))
+    doc.append(f"@returns {{Promise<Answer<{_answer_type(name, status, kind)}, R>>}}")
     spec: dict[str, Any] = {"method": method.upper(), "response": kind}
     if query:
         spec["query"] = query
@@ -111,9 +122,10 @@ def render_operation(name: str, path: str, method: str, op: dict[str, Any]) -> s
         spec["idempotent"] = True
     if body is not None:
         spec["body"] = "required" if body.get("required") else "optional"
+    args = "args" if required else "args = {}"
     spec_js = "{ " + ", ".join(f"{k}: {_js(v)}" for k, v in spec.items()) + " }"
     code = (
-        f"export function {name}({', '.join([*positional, 'args = {}'])}) {{\n"
+        f"export function {name}({', '.join([*positional, args])}) {{\n"
         f"  return call(`{url}`, {spec_js}, args);\n"
         "}\n"
     )
@@ -134,11 +146,18 @@ def operation_names(document: dict[str, Any]) -> list[tuple[str, str, str, dict[
 def render(document: dict[str, Any]) -> str:
     info = document.get("info", {})
     chunks = [
+        "// @ts-check\n"
         f"// GENERATED from the OpenAPI document of {info.get('title')} {info.get('version')} by\n"
         "// scripts/gen_api_client.py: do not edit. Change the API, then run\n"
         "//   uv run python scripts/gen_api_client.py\n"
         "// tests/unit/gateway/test_api_client_fresh.py fails while this file is stale.\n"
-        'import { call, enc, url } from "./http.js";\n'
+        'import { call, enc, url } from "./http.js";\n\n'
+        '/** @typedef {import("./api-types").components["schemas"]} Schemas */\n'
+        '/** @typedef {import("./api-types").operations} Operations */\n'
+        "/**\n"
+        " * @template T, R\n"
+        ' * @typedef {import("./http.js").Answer<T, R>} Answer\n'
+        " */\n"
     ]
     names: dict[str, str] = {}
     for name, path, method, op in operation_names(document):
@@ -158,8 +177,12 @@ def render(document: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--openapi", type=Path, help="also write the OpenAPI document (JSON) here")
     args = parser.parse_args(argv)
-    text = render(openapi_document())
+    document = openapi_document()
+    if args.openapi:
+        args.openapi.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    text = render(document)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     sys.stdout.write(f"wrote {args.out} ({text.count('export function')} operations)\n")

@@ -1,4 +1,5 @@
-"""The boxoffice command: up | serve | migrate | seed-demo | create-admin | bench."""
+"""The boxoffice command: up | serve | migrate | makemigration | seed-demo | create-admin |
+audit | bench."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import os
 import shutil
 import socket
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors import ChangeReload, Multiprocess
 
 from boxoffice.bootstrap import Runtime, create_app
 from boxoffice.identity.service import IdentityService
@@ -32,7 +35,7 @@ from boxoffice.kernel.lifecycle import (
 )
 from boxoffice.kernel.migrate import upgrade
 from boxoffice.kernel.telemetry import setup_logging, setup_tracing
-from boxoffice.services import NAMES, SERVICES
+from boxoffice.services import BY_NAME, NAMES, SERVICES
 
 log = logging.getLogger("boxoffice")
 
@@ -117,7 +120,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         assert listener is not None
         sys.stderr.write(f"boxoffice is up: http://{host}:{port}  (API docs: /docs)\n")
         try:
-            if args.workers > 1:
+            if args.reload:
+                _serve_reloading(settings, listener, args.access_log)
+            elif args.workers > 1:
                 _serve_workers(settings, listener, args.access_log, args.workers, deadline)
             else:
                 _serve(app, settings, listener, args.access_log, deadline)
@@ -167,6 +172,36 @@ class _Workers(Multiprocess):
         super().handle_term()
 
 
+def _prepare_children(settings: Settings) -> None:
+    """Before worker processes start: the secrets made once, and the server URLs (embedded ones
+    included) in the environment, from which the workers read their settings afresh."""
+    Runtime(settings).prepare_secrets()
+    os.environ.update(
+        {
+            "BOXOFFICE_DATABASE_URL": settings.database_url,
+            "BOXOFFICE_REDIS_URL": settings.redis_url,
+            "BOXOFFICE_NATS_URL": settings.nats_url,
+        }
+    )
+
+
+def _serve_reloading(settings: Settings, listener: socket.socket, access_log: bool) -> None:
+    """`boxoffice up --reload` (`make dev`): the all-in-one shape in a worker process that
+    uvicorn starts again whenever a Python or Lua file under src/ changes."""
+    _prepare_children(settings)
+    config = uvicorn.Config(
+        "boxoffice.cli:worker_app",
+        factory=True,
+        fd=listener.fileno(),
+        access_log=access_log,
+        reload=True,
+        reload_dirs=[str(Path(__file__).resolve().parent.parent)],
+        reload_includes=["*.py", "*.lua"],
+        **_uvicorn_options(settings),
+    )
+    ChangeReload(config, target=uvicorn.Server(config).run, sockets=[config.bind_socket()]).run()
+
+
 def _serve_workers(
     settings: Settings,
     listener: socket.socket,
@@ -176,14 +211,7 @@ def _serve_workers(
 ) -> None:
     """Several all-in-one processes on one port. Each runs every service with its consumers,
     relays and sweepers, which are safe to run as replicas (docs/operations.md)."""
-    Runtime(settings).prepare_secrets()  # made once, before the workers start
-    os.environ.update(  # the workers read their settings afresh, embedded servers included
-        {
-            "BOXOFFICE_DATABASE_URL": settings.database_url,
-            "BOXOFFICE_REDIS_URL": settings.redis_url,
-            "BOXOFFICE_NATS_URL": settings.nats_url,
-        }
-    )
+    _prepare_children(settings)
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # /metrics adds up every worker
         metrics = settings.var_dir.resolve() / "prometheus"
         shutil.rmtree(metrics, ignore_errors=True)
@@ -273,6 +301,21 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_makemigration(args: argparse.Namespace) -> int:
+    from boxoffice.kernel.migrate import make_revision
+
+    with ExitStack() as stack:
+        made = make_revision(
+            BY_NAME[args.service], _settings_with_infra(stack).database_url, args.message
+        )
+    sys.stderr.write(
+        f"wrote {made}; read it through before committing\n"
+        if made
+        else f"no changes: {args.service}'s migrations match its table definitions\n"
+    )
+    return 0
+
+
 def cmd_seed_demo(_: argparse.Namespace) -> int:
     from boxoffice.demo import seed
 
@@ -299,9 +342,39 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from boxoffice.bench.runner import main as bench
+    """The benchmark suite is a package of its own (bench/, a workspace member that `make
+    install` installs); a production install has no bench, and says so."""
+    try:
+        from boxoffice_bench.runner import main as bench
+    except ModuleNotFoundError as missing:
+        if missing.name != "boxoffice_bench":
+            raise
+        sys.stderr.write(
+            "boxoffice bench: the benchmark suite (package boxoffice-bench, bench/ in the "
+            "repository) is not installed; run `make install` in a checkout\n"
+        )
+        return 2
+    code: int = bench(args.bench_args)
+    return code
 
-    return bench(args)
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from boxoffice.audit import run
+
+    settings = Settings()
+    database_url = args.database_url or settings.database_url
+    if not database_url:
+        sys.stderr.write("audit needs BOXOFFICE_DATABASE_URL (or --database-url)\n")
+        return 2
+    code, text = run(
+        database_url,
+        args.redis_url or settings.redis_url or None,
+        args.show,
+        grace_seconds=args.grace,
+        as_json=args.json,
+    )
+    (sys.stdout if code < 2 else sys.stderr).write(text + "\n")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,6 +392,11 @@ def main(argv: list[str] | None = None) -> int:
         help="processes serving the all-in-one shape (each runs every service)",
     )
     up.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart the all-in-one process when a file under src/ changes (development)",
+    )
+    up.add_argument(
         "--distributed",
         action="store_true",
         help="one process per service (inventory and booking twice; setting topology), "
@@ -334,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply every service's migrations").set_defaults(
         func=cmd_migrate
     )
+    makemigration = sub.add_parser(
+        "makemigration",
+        help="write a service's next migration from its table definitions (Alembic autogenerate)",
+    )
+    makemigration.add_argument("service", choices=NAMES)
+    makemigration.add_argument("-m", "--message", required=True)
+    makemigration.set_defaults(func=cmd_makemigration)
     sub.add_parser("seed-demo", help="create demo users, venue and shows").set_defaults(
         func=cmd_seed_demo
     )
@@ -342,12 +427,31 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Administrator")
     admin.set_defaults(func=cmd_create_admin)
-    bench = sub.add_parser("bench", help="run the benchmark scenarios (docs/benchmarks.md)")
+    audit = sub.add_parser(
+        "audit", help="check the booking invariants in every store (exit 1 on a violation)"
+    )
+    audit.add_argument("--show", type=uuid.UUID, help="only this show (default: every show)")
+    audit.add_argument("--json", action="store_true", help="a JSON report instead of a table")
+    audit.add_argument("--database-url", help="default: BOXOFFICE_DATABASE_URL")
+    audit.add_argument(
+        "--redis-url", help="default: BOXOFFICE_REDIS_URL; without one, holds are not checked"
+    )
+    audit.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        help="seconds a hold may outlive its TTL before it counts (sweeps run every second)",
+    )
+    audit.set_defaults(func=cmd_audit)
+    # The bench parses its own arguments (`boxoffice bench --help`).
+    bench = sub.add_parser(
+        "bench", help="run the benchmark scenarios (docs/benchmarks.md)", add_help=False
+    )
     bench.set_defaults(func=cmd_bench)
-    from boxoffice.bench.runner import add_arguments
-
-    add_arguments(bench)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.bench_args = rest
     process = "+".join(getattr(args, "services", None) or ["all-in-one"])
     setup_logging(process, os.environ.get("BOXOFFICE_LOG_LEVEL", "INFO"))
     setup_tracing(process)

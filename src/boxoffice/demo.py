@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from boxoffice.bootstrap import Runtime
+from boxoffice.catalog.domain import AreaSpec, GridSpec, NewShow
 from boxoffice.catalog.service import CatalogService
 from boxoffice.identity.service import IdentityService
 from boxoffice.kernel.auth import Principal
@@ -34,7 +34,7 @@ async def seed(runtime: Runtime) -> list[str]:
     organizer = await identity.search(
         email="organizer@boxoffice.example", role=None, limit=1, offset=0
     )
-    owner = Principal(user_id=uuid.UUID(str(organizer[0]["id"])), roles=frozenset({"organizer"}))
+    owner = Principal(user_id=uuid.UUID(str(organizer[0].id)), roles=frozenset({"organizer"}))
     if await catalog.list_venues("Berlin", 10, 0):
         return lines
     venue = await catalog.create_venue(
@@ -42,48 +42,43 @@ async def seed(runtime: Runtime) -> list[str]:
     )
     hall = await catalog.create_hall(
         owner,
-        venue["id"],
+        venue.id,
         "Main Hall",
         [],
-        {
-            "rows": 15,
-            "seats_per_row": 20,
-            "section": "Stalls",
-            "category": "standard",
-            "row_categories": {
-                **dict.fromkeys("ABC", "premium"),
-                **dict.fromkeys("LMNO", "budget"),
-            },
-        },
-        [{"name": "Standing", "category": "standing", "capacity": 150}],
+        GridSpec(
+            rows=15,
+            seats_per_row=20,
+            section="Stalls",
+            category="standard",
+            row_categories={**dict.fromkeys("ABC", "premium"), **dict.fromkeys("LMNO", "budget")},
+        ),
+        [AreaSpec(name="Standing", category="standing", capacity=150)],
     )
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     prices = {"premium": 7900, "standard": 4900, "budget": 2900, "standing": 2500}
     for days, (title, category, description, duration, tags) in enumerate(EVENTS, start=3):
         event = await catalog.create_event(
             owner,
-            {
-                "title": title,
-                "category": category,
-                "description": description,
-                "duration_minutes": duration,
-                "tags": tags,
-            },
+            title=title,
+            category=category,
+            description=description,
+            duration_minutes=duration,
+            tags=tags,
         )
         for extra in (0, 7):
             starts = now + timedelta(days=days + extra, hours=20 - now.hour)
-            show: dict[str, Any] = await catalog.create_show(
+            show = await catalog.create_show(
                 owner,
-                {
-                    "event_id": event["id"],
-                    "hall_id": hall["id"],
-                    "starts_at": starts,
-                    "currency": "EUR",
-                    "prices": prices,
-                    "sales_start": now - timedelta(days=1),
-                    "sales_end": starts - timedelta(hours=1),
-                    "max_per_booking": 8,
-                },
+                NewShow(
+                    event_id=event.id,
+                    hall_id=hall.id,
+                    starts_at=starts,
+                    currency="EUR",
+                    prices=prices,
+                    sales_start=now - timedelta(days=1),
+                    sales_end=starts - timedelta(hours=1),
+                    max_per_booking=8,
+                ),
             )
-            await catalog.publish(owner, show["id"])
+            await catalog.publish(owner, show.id)
     return lines

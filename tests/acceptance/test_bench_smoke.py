@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import ADMIN, Infra, Server
 
+pytestmark = pytest.mark.timeout(600)  # the first test waits for the whole `bench --smoke` run
+
 
 @pytest.fixture(scope="module")
 def bench_run(

@@ -223,6 +223,7 @@ def token_for(n: int) -> str:
 
 
 @pytest.mark.own_server
+@pytest.mark.timeout(600)  # a server of its own, then a crowd buying every seat
 async def test_a_sell_out_with_mixed_payments_sells_each_seat_once_and_keeps_no_stray_money(
     selling_server: tuple[Infra, Server], request: pytest.FixtureRequest
 ) -> None:

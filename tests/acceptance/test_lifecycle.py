@@ -24,7 +24,8 @@ import pytest
 from boxoffice.kernel.lifecycle import free_port
 from tests.acceptance.conftest import wait_for
 
-pytestmark = pytest.mark.own_server
+# Each test starts (and stops) a whole system of its own, the distributed shape included.
+pytestmark = [pytest.mark.own_server, pytest.mark.timeout(600)]
 
 SHUTDOWN_BOUND = 10.0  # seconds; docs/operations.md promises it (kernel/lifecycle.py)
 

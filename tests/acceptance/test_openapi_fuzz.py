@@ -144,6 +144,7 @@ def fuzz(server: Server, token: str, settings: Path) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
+@pytest.mark.timeout(BUDGET * 4 + 480)  # schemathesis's own limit, plus a server of its own
 @pytest.mark.parametrize("role", ["customer", "admin"])
 def test_the_whole_openapi_document_holds_under_fuzzing(
     fuzzed: tuple[Server, Callable[..., User]],

@@ -52,7 +52,7 @@ def _service_lists() -> list[tuple[str, str, set[str]]]:
 
 def test_import_linter_lists_name_exactly_the_registered_services() -> None:
     lists = _service_lists()
-    assert len(lists) >= 3  # independence, pure domains, the kernel knows no service
+    assert len(lists) >= 2  # services are independent, the kernel knows no service
     for contract, key, services in lists:
         assert services == set(NAMES), f"{contract!r} {key} differs from the registry"
 

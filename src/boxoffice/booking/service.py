@@ -42,9 +42,9 @@ from boxoffice.inventory.contract import HoldView, InventoryClient
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import autocommit, new_id, utcnow
 from boxoffice.kernel.errors import Forbidden, NotFound
-from boxoffice.kernel.events import Envelope
+from boxoffice.kernel.events import Envelope, InconsistentEvent
 from boxoffice.kernel.idempotency import IdempotentCall, stored_answer
-from boxoffice.kernel.messaging import InconsistentEvent, ServiceStore, UnitOfWork
+from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.kernel.telemetry import BOOKINGS, SAGA_DURATION, SAGA_STEP
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,18 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from boxoffice.catalog.browse import ShowFilter, ShowView
+from boxoffice.catalog.domain import (
+    AreaSpec,
+    GridSpec,
+    NewShow,
+    RowSpec,
+    SeatSpec,
+    SectionSpec,
+    ShowChanges,
+)
 from boxoffice.catalog.service import CatalogService
+from boxoffice.catalog.store import EventRow, Hall, Venue, VenueWithHalls
 from boxoffice.kernel.inputs import Instant, Limit, Offset, Patch
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import InternalCaller, OptionalUser, Organizer, provided
@@ -103,6 +114,24 @@ class HallIn(BaseModel):
     sections: list[SectionIn] = Field(default_factory=list, max_length=100)
     grid: GridIn | None = None
     ga_areas: list[AreaIn] = Field(default_factory=list, max_length=100)
+
+    def section_specs(self) -> list[SectionSpec]:
+        return [
+            SectionSpec(
+                s.name,
+                [
+                    RowSpec(r.label, [SeatSpec(**seat.model_dump()) for seat in r.seats])
+                    for r in s.rows
+                ],
+            )
+            for s in self.sections
+        ]
+
+    def grid_spec(self) -> GridSpec | None:
+        return GridSpec(**self.grid.model_dump()) if self.grid else None
+
+    def area_specs(self) -> list[AreaSpec]:
+        return [AreaSpec(**a.model_dump()) for a in self.ga_areas]
 
 
 class SeatOut(BaseModel):
@@ -216,9 +245,9 @@ class CancelIn(BaseModel):
 @router.post("/venues", status_code=201, response_model=VenueOut)
 async def create_venue(
     body: VenueIn, user: Organizer, svc: CatalogDep, response: Response
-) -> dict[str, Any]:
+) -> Venue:
     venue = await svc.create_venue(user, body.name, body.city, body.address, body.time_zone)
-    response.headers["Location"] = f"/api/v1/venues/{venue['id']}"
+    response.headers["Location"] = f"/api/v1/venues/{venue.id}"
     return venue
 
 
@@ -228,12 +257,12 @@ async def list_venues(
     city: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[Venue]:
     return await svc.list_venues(city, limit, offset)
 
 
 @router.get("/venues/{venue_id}", response_model=VenueDetail, responses=problems(404))
-async def get_venue(venue_id: uuid.UUID, svc: CatalogDep) -> dict[str, Any]:
+async def get_venue(venue_id: uuid.UUID, svc: CatalogDep) -> VenueWithHalls:
     return await svc.get_venue(venue_id)
 
 
@@ -242,30 +271,25 @@ async def get_venue(venue_id: uuid.UUID, svc: CatalogDep) -> dict[str, Any]:
 )
 async def create_hall(
     venue_id: uuid.UUID, body: HallIn, user: Organizer, svc: CatalogDep, response: Response
-) -> dict[str, Any]:
+) -> Hall:
     hall = await svc.create_hall(
-        user,
-        venue_id,
-        body.name,
-        [s.model_dump() for s in body.sections],
-        body.grid.model_dump() if body.grid else None,
-        [a.model_dump() for a in body.ga_areas],
+        user, venue_id, body.name, body.section_specs(), body.grid_spec(), body.area_specs()
     )
-    response.headers["Location"] = f"/api/v1/halls/{hall['id']}"
+    response.headers["Location"] = f"/api/v1/halls/{hall.id}"
     return hall
 
 
 @router.get("/halls/{hall_id}", response_model=HallOut, responses=problems(404))
-async def get_hall(hall_id: uuid.UUID, svc: CatalogDep) -> dict[str, Any]:
+async def get_hall(hall_id: uuid.UUID, svc: CatalogDep) -> Hall:
     return await svc.get_hall(hall_id)
 
 
 @router.post("/events", status_code=201, response_model=EventOut)
 async def create_event(
     body: EventIn, user: Organizer, svc: CatalogDep, response: Response
-) -> dict[str, Any]:
-    event = await svc.create_event(user, body.model_dump())
-    response.headers["Location"] = f"/api/v1/events/{event['id']}"
+) -> EventRow:
+    event = await svc.create_event(user, **body.model_dump())
+    response.headers["Location"] = f"/api/v1/events/{event.id}"
     return event
 
 
@@ -276,21 +300,21 @@ async def list_events(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[EventRow]:
     return await svc.list_events(category, q, limit, offset)
 
 
 @router.get("/events/{event_id}", response_model=EventOut, responses=problems(404))
-async def get_event(event_id: uuid.UUID, svc: CatalogDep) -> dict[str, Any]:
+async def get_event(event_id: uuid.UUID, svc: CatalogDep) -> EventRow:
     return await svc.get_event(event_id)
 
 
 @router.post("/shows", status_code=201, response_model=ShowOut, responses=problems(404))
 async def create_show(
     body: ShowIn, user: Organizer, svc: CatalogDep, response: Response
-) -> dict[str, Any]:
-    show = await svc.create_show(user, body.model_dump())
-    response.headers["Location"] = f"/api/v1/shows/{show['id']}"
+) -> ShowView:
+    show = await svc.create_show(user, NewShow(**body.model_dump()))
+    response.headers["Location"] = f"/api/v1/shows/{show.id}"
     return show
 
 
@@ -308,40 +332,40 @@ async def browse_shows(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     owner = user if mine and user is not None and user.has("organizer", "admin") else None
-    items, total = await svc.browse(
-        city=city,
-        event_id=event_id,
-        start=from_,
-        end=to,
-        category=category,
+    page = await svc.browse(
+        ShowFilter(city=city, event_id=event_id, start=from_, end=to, category=category),
         mine=owner,
         limit=limit,
         offset=offset,
     )
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    # Shows as dicts (their own attributes, not copies): FastAPI validates a dict faster than an
+    # object's attributes, and this is the most read list.
+    items = [vars(show) for show in page.items]
+    return {"items": items, "total": page.total, "limit": limit, "offset": offset}
 
 
 @router.get("/shows/{show_id}", response_model=ShowOut, responses=problems(404))
-async def get_show(show_id: uuid.UUID, user: OptionalUser, svc: CatalogDep) -> dict[str, Any]:
+async def get_show(show_id: uuid.UUID, user: OptionalUser, svc: CatalogDep) -> ShowView:
     return await svc.get_show(show_id, user)
 
 
 @router.patch("/shows/{show_id}", response_model=ShowOut, responses=problems(404, 409))
 async def update_show(
     show_id: uuid.UUID, body: ShowPatch, user: Organizer, svc: CatalogDep
-) -> dict[str, Any]:
-    return await svc.update_show(user, show_id, body.model_dump(exclude_unset=True))
+) -> ShowView:
+    changes = ShowChanges(**body.model_dump(exclude_unset=True))
+    return await svc.update_show(user, show_id, changes)
 
 
 @router.post("/shows/{show_id}/publish", response_model=ShowOut, responses=problems(404, 409))
-async def publish_show(show_id: uuid.UUID, user: Organizer, svc: CatalogDep) -> dict[str, Any]:
+async def publish_show(show_id: uuid.UUID, user: Organizer, svc: CatalogDep) -> ShowView:
     return await svc.publish(user, show_id)
 
 
 @router.post("/shows/{show_id}/cancel", response_model=ShowOut, responses=problems(404, 409))
 async def cancel_show(
     show_id: uuid.UUID, user: Organizer, svc: CatalogDep, body: CancelIn | None = None
-) -> dict[str, Any]:
+) -> ShowView:
     return await svc.cancel(user, show_id, (body or CancelIn()).reason)
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
 
-import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from boxoffice.catalog import store as queries
+from boxoffice.catalog.browse import (
+    ShowFilter,
+    ShowListCache,
+    ShowPage,
+    ShowView,
+    browse_shows,
+    show_view,
+)
 from boxoffice.catalog.contract import (
     LayoutArea,
     LayoutSeat,
@@ -18,9 +25,14 @@ from boxoffice.catalog.contract import (
     ShowPublished,
 )
 from boxoffice.catalog.domain import (
+    AreaSpec,
+    GridSpec,
     InvalidLayout,
+    NewShow,
     NotYours,
-    ShowStateConflict,
+    SectionSpec,
+    ShowChanges,
+    ShowStatus,
     UnknownEvent,
     UnknownHall,
     UnknownShow,
@@ -28,76 +40,29 @@ from boxoffice.catalog.domain import (
     check_prices,
     check_show_times,
     check_time_zone,
-    next_status,
-    row_label,
+    expand_layout,
 )
-from boxoffice.catalog.store import events, ga_areas, halls, seats, shows, venues
+from boxoffice.catalog.store import EventRow, Hall, Show, Venue, VenueWithHalls
 from boxoffice.kernel.auth import Principal
-from boxoffice.kernel.db import new_id, utcnow
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 
-MAX_SEATS_PER_HALL = 100_000
 
-
-def _owned(row: Any, user: Principal, what: str) -> None:
-    if row.owner_id != user.user_id and not user.is_admin:
+def _owned(owner_id: uuid.UUID, user: Principal, what: str) -> None:
+    if owner_id != user.user_id and not user.is_admin:
         raise NotYours(f"This {what} belongs to another organizer.")
 
 
-def expand_layout(
-    sections: list[dict[str, Any]], grid: dict[str, Any] | None
-) -> list[dict[str, Any]]:
-    """Seats of a hall from explicit sections → rows → seats, plus an optional rows×seats grid."""
-    result: list[dict[str, Any]] = []
-    for section in sections:
-        for r, row in enumerate(section["rows"]):
-            for s, seat in enumerate(row["seats"]):
-                result.append(
-                    {
-                        "section": section["name"],
-                        "row": row["label"],
-                        "label": f"{row['label']}{seat['label']}",
-                        "category": seat["category"],
-                        "x": seat["x"] if seat.get("x") is not None else float(s),
-                        "y": seat["y"] if seat.get("y") is not None else float(r),
-                        "blocked": bool(seat.get("blocked", False)),
-                    }
-                )
-    if grid:
-        categories = grid.get("row_categories") or {}
-        for r in range(grid["rows"]):
-            label = row_label(r)
-            for s in range(grid["seats_per_row"]):
-                result.append(
-                    {
-                        "section": grid.get("section", "Stalls"),
-                        "row": label,
-                        "label": f"{label}{s + 1}",
-                        "category": categories.get(label, grid.get("category", "standard")),
-                        "x": float(s),
-                        "y": float(r),
-                        "blocked": False,
-                    }
-                )
-    if len(result) > MAX_SEATS_PER_HALL:
-        raise InvalidLayout(f"A hall has at most {MAX_SEATS_PER_HALL} seats.")
-    labels = [(s["section"], s["label"]) for s in result]
-    if len(set(labels)) != len(labels):
-        raise InvalidLayout("Seat labels must be unique within a section.")
-    return result
-
-
-# The public show list is what an on-sale crowd reads most, and it changes only when an organizer
-# writes: answers are kept this long, and dropped at once when this process commits a change
-# (another catalog replica's change shows after at most this long).
-BROWSE_CACHE_SECONDS = 2.0
-BROWSE_CACHE_ENTRIES = 1000
+def _can_see(show: Show, user: Principal | None) -> bool:
+    """Published and cancelled shows are public; a draft only to its owner and admins."""
+    if show.status is not ShowStatus.DRAFT:
+        return True
+    return user is not None and (show.owner_id == user.user_id or user.is_admin)
 
 
 class CatalogService:
     def __init__(self, store: ServiceStore) -> None:
         self.store = store
-        self._browsed: dict[tuple[Any, ...], tuple[float, list[dict[str, Any]], int]] = {}
+        self._browsed = ShowListCache()
 
     def _uow(self) -> UnitOfWork:
         """A unit of work for a change: the cached show lists go once it commits."""
@@ -109,300 +74,187 @@ class CatalogService:
 
     async def create_venue(
         self, user: Principal, name: str, city: str, address: str, time_zone: str = "UTC"
-    ) -> dict[str, Any]:
+    ) -> Venue:
         check_time_zone(time_zone)
         async with self._uow() as uow:
-            row = (
-                await uow.execute(
-                    sa.insert(venues)
-                    .values(
-                        id=new_id(),
-                        owner_id=user.user_id,
-                        name=name,
-                        city=city,
-                        address=address,
-                        time_zone=time_zone,
-                        created_at=utcnow(),
-                    )
-                    .returning(venues)
-                )
-            ).one()
-        return dict(row._mapping)
+            return await queries.add_venue(
+                uow.conn, user.user_id, name=name, city=city, address=address, time_zone=time_zone
+            )
 
-    async def list_venues(self, city: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        query = sa.select(venues).order_by(venues.c.name, venues.c.id).limit(limit).offset(offset)
-        if city:
-            query = query.where(sa.func.lower(venues.c.city) == city.lower())
+    async def list_venues(self, city: str | None, limit: int, offset: int) -> list[Venue]:
         async with self.store.engine.connect() as conn:
-            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+            return await queries.list_venues(conn, city, limit, offset)
 
-    async def get_venue(self, venue_id: uuid.UUID) -> dict[str, Any]:
+    async def get_venue(self, venue_id: uuid.UUID) -> VenueWithHalls:
         async with self.store.engine.connect() as conn:
-            row = (await conn.execute(sa.select(venues).where(venues.c.id == venue_id))).first()
-            if row is None:
+            venue = await queries.venue(conn, venue_id)
+            if venue is None:
                 raise UnknownVenue(f"No venue {venue_id}.")
-            hall_rows = (
-                await conn.execute(
-                    sa.select(
-                        halls.c.id, halls.c.name, sa.func.count(seats.c.id).label("seat_count")
-                    )
-                    .select_from(halls.outerjoin(seats))
-                    .where(halls.c.venue_id == venue_id)
-                    .group_by(halls.c.id)
-                    .order_by(halls.c.name)
-                )
-            ).all()
-        return {**row._mapping, "halls": [dict(h._mapping) for h in hall_rows]}
+            halls = await queries.venue_halls(conn, venue_id)
+        return VenueWithHalls(**vars(venue), halls=halls)
 
     async def create_hall(
         self,
         user: Principal,
         venue_id: uuid.UUID,
         name: str,
-        sections: list[dict[str, Any]],
-        grid: dict[str, Any] | None,
-        areas: list[dict[str, Any]],
-    ) -> dict[str, Any]:
+        sections: Sequence[SectionSpec],
+        grid: GridSpec | None,
+        areas: Sequence[AreaSpec],
+    ) -> Hall:
         layout = expand_layout(sections, grid)
         if not layout and not areas:
             raise InvalidLayout("A hall needs seats (sections or grid) or general-admission areas.")
         async with self._uow() as uow:
-            venue = (
-                await uow.execute(
-                    sa.select(venues).where(venues.c.id == venue_id).with_for_update()
-                )
-            ).first()
+            venue = await queries.venue(uow.conn, venue_id, for_update=True)
             if venue is None:
                 raise UnknownVenue(f"No venue {venue_id}.")
-            _owned(venue, user, "venue")
-            hall_id = new_id()
-            await uow.execute(
-                sa.insert(halls).values(
-                    id=hall_id, venue_id=venue_id, name=name, created_at=utcnow()
-                )
-            )
-            if layout:
-                await uow.execute(sa.insert(seats), [{**s, "hall_id": hall_id} for s in layout])
-            if areas:
-                await uow.execute(sa.insert(ga_areas), [{**a, "hall_id": hall_id} for a in areas])
+            _owned(venue.owner_id, user, "venue")
+            hall_id = await queries.add_hall(uow.conn, venue_id, name, layout, areas)
         return await self.get_hall(hall_id)
 
-    async def get_hall(self, hall_id: uuid.UUID) -> dict[str, Any]:
+    async def get_hall(self, hall_id: uuid.UUID) -> Hall:
         async with self.store.engine.connect() as conn:
-            hall = (await conn.execute(sa.select(halls).where(halls.c.id == hall_id))).first()
-            if hall is None:
-                raise UnknownHall(f"No hall {hall_id}.")
-            seat_rows = (
-                await conn.execute(
-                    sa.select(seats).where(seats.c.hall_id == hall_id).order_by(seats.c.id)
-                )
-            ).all()
-            area_rows = (
-                await conn.execute(
-                    sa.select(ga_areas).where(ga_areas.c.hall_id == hall_id).order_by(ga_areas.c.id)
-                )
-            ).all()
-        return {
-            **hall._mapping,
-            "seats": [dict(s._mapping) for s in seat_rows],
-            "ga_areas": [dict(a._mapping) for a in area_rows],
-        }
+            hall = await queries.hall(conn, hall_id)
+        if hall is None:
+            raise UnknownHall(f"No hall {hall_id}.")
+        return hall
 
     # -- events -------------------------------------------------------------------------
 
-    async def create_event(self, user: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    async def create_event(
+        self,
+        user: Principal,
+        *,
+        title: str,
+        description: str,
+        category: str,
+        duration_minutes: int,
+        tags: list[str],
+    ) -> EventRow:
         async with self._uow() as uow:
-            row = (
-                await uow.execute(
-                    sa.insert(events)
-                    .values(id=new_id(), owner_id=user.user_id, created_at=utcnow(), **data)
-                    .returning(events)
-                )
-            ).one()
-        return dict(row._mapping)
+            return await queries.add_event(
+                uow.conn,
+                user.user_id,
+                title=title,
+                description=description,
+                category=category,
+                duration_minutes=duration_minutes,
+                tags=tags,
+            )
 
-    async def get_event(self, event_id: uuid.UUID) -> dict[str, Any]:
+    async def get_event(self, event_id: uuid.UUID) -> EventRow:
         async with self.store.engine.connect() as conn:
-            row = (await conn.execute(sa.select(events).where(events.c.id == event_id))).first()
-        if row is None:
+            event = await queries.event(conn, event_id)
+        if event is None:
             raise UnknownEvent(f"No event {event_id}.")
-        return dict(row._mapping)
+        return event
 
     async def list_events(
         self, category: str | None, q: str | None, limit: int, offset: int
-    ) -> list[dict[str, Any]]:
-        query = sa.select(events).order_by(events.c.title, events.c.id).limit(limit).offset(offset)
-        if category:
-            query = query.where(events.c.category == category)
-        if q:
-            query = query.where(events.c.title.icontains(q, autoescape=True))
+    ) -> list[EventRow]:
         async with self.store.engine.connect() as conn:
-            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+            return await queries.list_events(conn, category, q, limit, offset)
 
     # -- shows --------------------------------------------------------------------------
 
-    async def create_show(self, user: Principal, data: dict[str, Any]) -> dict[str, Any]:
-        check_show_times(data["starts_at"], data["sales_start"], data["sales_end"])
+    async def create_show(self, user: Principal, show: NewShow) -> ShowView:
+        check_show_times(show.starts_at, show.sales_start, show.sales_end)
         async with self._uow() as uow:
-            event = (
-                await uow.execute(sa.select(events).where(events.c.id == data["event_id"]))
-            ).first()
+            event = await queries.event(uow.conn, show.event_id)
             if event is None:
-                raise UnknownEvent(f"No event {data['event_id']}.")
-            _owned(event, user, "event")
-            venue = (
-                await uow.execute(
-                    sa.select(venues.c.owner_id)
-                    .join(halls, halls.c.venue_id == venues.c.id)
-                    .where(halls.c.id == data["hall_id"])
-                )
-            ).first()
-            if venue is None:
-                raise UnknownHall(f"No hall {data['hall_id']}.")
-            _owned(venue, user, "hall")
-            show_id = new_id()
-            await uow.execute(
-                sa.insert(shows).values(
-                    id=show_id, owner_id=user.user_id, status="draft", created_at=utcnow(), **data
-                )
-            )
+                raise UnknownEvent(f"No event {show.event_id}.")
+            _owned(event.owner_id, user, "event")
+            hall_owner = await queries.hall_owner(uow.conn, show.hall_id)
+            if hall_owner is None:
+                raise UnknownHall(f"No hall {show.hall_id}.")
+            _owned(hall_owner, user, "hall")
+            show_id = await queries.add_show(uow.conn, user.user_id, show)
         return await self.get_show(show_id, user)
 
-    async def _hall_categories(self, uow: UnitOfWork, hall_id: uuid.UUID) -> set[str] | None:
-        hall = (await uow.execute(sa.select(halls.c.id).where(halls.c.id == hall_id))).first()
-        if hall is None:
-            return None
-        cats = await uow.execute(
-            sa.select(seats.c.category)
-            .where(seats.c.hall_id == hall_id)
-            .distinct()
-            .union(sa.select(ga_areas.c.category).where(ga_areas.c.hall_id == hall_id))
-        )
-        return {c for (c,) in cats}
-
-    def _show_query(self) -> sa.Select[Any]:
-        return (
-            sa.select(
-                shows,
-                events.c.title,
-                events.c.category,
-                events.c.tags,
-                events.c.duration_minutes,
-                venues.c.name.label("venue_name"),
-                venues.c.city,
-                venues.c.time_zone,
-                halls.c.name.label("hall_name"),
-                halls.c.venue_id,
-            )
-            .join(events, events.c.id == shows.c.event_id)
-            .join(halls, halls.c.id == shows.c.hall_id)
-            .join(venues, venues.c.id == halls.c.venue_id)
-        )
-
-    async def get_show(self, show_id: uuid.UUID, user: Principal | None) -> dict[str, Any]:
+    async def get_show(self, show_id: uuid.UUID, user: Principal | None) -> ShowView:
         async with self.store.engine.connect() as conn:
-            row = (await conn.execute(self._show_query().where(shows.c.id == show_id))).first()
-        if row is None or (row.status == "draft" and not _can_see_draft(row, user)):
+            show = await show_view(conn, show_id)
+        if show is None or not _can_see(show, user):
             raise UnknownShow(f"No show {show_id}.")
-        return dict(row._mapping)
+        return show
 
     async def browse(
-        self,
-        *,
-        city: str | None,
-        event_id: uuid.UUID | None,
-        start: datetime | None,
-        end: datetime | None,
-        category: str | None,
-        mine: Principal | None,
-        limit: int,
-        offset: int,
-    ) -> tuple[list[dict[str, Any]], int]:
-        key = (city, event_id, start, end, category, limit, offset)
+        self, where: ShowFilter, *, mine: Principal | None, limit: int, offset: int
+    ) -> ShowPage:
+        """The public list (published shows), or an organizer's own shows in every status
+        (an admin's: everyone's), which are never cached."""
         if mine is None:
-            cached = self._browsed.get(key)
-            if cached is not None and time.monotonic() - cached[0] < BROWSE_CACHE_SECONDS:
-                return cached[1], cached[2]
-        query = self._show_query()
-        if mine is not None:
-            if not mine.is_admin:
-                query = query.where(shows.c.owner_id == mine.user_id)
-        else:
-            query = query.where(shows.c.status == "published")
-        if city:
-            query = query.where(sa.func.lower(venues.c.city) == city.lower())
-        if event_id:
-            query = query.where(shows.c.event_id == event_id)
-        if start:
-            query = query.where(shows.c.starts_at >= start)
-        if end:
-            query = query.where(shows.c.starts_at < end)
-        if category:
-            query = query.where(events.c.category == category)
+            cached = self._browsed.get(where, limit, offset)
+            if cached is not None:
+                return cached
         async with self.store.engine.connect() as conn:
-            total = (
-                await conn.execute(sa.select(sa.func.count()).select_from(query.subquery()))
-            ).scalar_one()
-            rows = (
-                await conn.execute(
-                    query.order_by(shows.c.starts_at, shows.c.id).limit(limit).offset(offset)
-                )
-            ).all()
-        items = [dict(r._mapping) for r in rows]
+            page = await browse_shows(
+                conn,
+                where,
+                owner_id=None if mine is None or mine.is_admin else mine.user_id,
+                published_only=mine is None,
+                limit=limit,
+                offset=offset,
+            )
         if mine is None:
-            if len(self._browsed) >= BROWSE_CACHE_ENTRIES:
-                self._browsed.clear()
-            self._browsed[key] = (time.monotonic(), items, int(total))
-        return items, int(total)
+            self._browsed.put(where, limit, offset, page)
+        return page
 
     async def update_show(
-        self, user: Principal, show_id: uuid.UUID, changes: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, user: Principal, show_id: uuid.UUID, changes: ShowChanges
+    ) -> ShowView:
         async with self._uow() as uow:
-            row = await self._locked_show(uow, user, show_id)
-            if row.status == "cancelled":
-                raise ShowStateConflict("A cancelled show cannot be changed.")
-            merged = {**row._mapping, **changes}
-            check_show_times(merged["starts_at"], merged["sales_start"], merged["sales_end"])
-            if row.status == "published":
-                cats = await self._hall_categories(uow, row.hall_id) or set()
-                check_prices(cats, merged["prices"])
-            await uow.execute(sa.update(shows).where(shows.c.id == show_id).values(**changes))
-            if row.status == "published":
+            show = await self._locked_show(uow.conn, user, show_id)
+            show.status.check_change()
+            check_show_times(
+                changes.starts_at or show.starts_at,
+                changes.sales_start or show.sales_start,
+                changes.sales_end or show.sales_end,
+            )
+            if show.status is ShowStatus.PUBLISHED:
+                prices = show.prices if changes.prices is None else changes.prices
+                check_prices(await self._categories(uow.conn, show.hall_id), prices)
+            await queries.change_show(uow.conn, show_id, changes)
+            if show.status is ShowStatus.PUBLISHED:
                 uow.emit(ShowChanged(show_id=str(show_id)))
         return await self.get_show(show_id, user)
 
-    async def _locked_show(self, uow: UnitOfWork, user: Principal, show_id: uuid.UUID) -> Any:
-        row = (
-            await uow.execute(sa.select(shows).where(shows.c.id == show_id).with_for_update())
-        ).first()
-        if row is None or (row.status == "draft" and not _can_see_draft(row, user)):
+    async def _locked_show(
+        self, conn: AsyncConnection, user: Principal, show_id: uuid.UUID
+    ) -> Show:
+        show = await queries.locked_show(conn, show_id)
+        if show is None or not _can_see(show, user):
             raise UnknownShow(f"No show {show_id}.")
-        _owned(row, user, "show")
-        return row
+        _owned(show.owner_id, user, "show")
+        return show
 
-    async def publish(self, user: Principal, show_id: uuid.UUID) -> dict[str, Any]:
+    @staticmethod
+    async def _categories(conn: AsyncConnection, hall_id: uuid.UUID) -> set[str]:
+        return await queries.hall_categories(conn, hall_id) or set()
+
+    async def publish(self, user: Principal, show_id: uuid.UUID) -> ShowView:
         async with self._uow() as uow:
-            row = await self._locked_show(uow, user, show_id)
-            status = next_status(row.status, "publish")
-            check_prices(await self._hall_categories(uow, row.hall_id) or set(), row.prices)
-            await uow.execute(sa.update(shows).where(shows.c.id == show_id).values(status=status))
-            event = (await uow.execute(sa.select(events).where(events.c.id == row.event_id))).one()
+            show = await self._locked_show(uow.conn, user, show_id)
+            status = show.status.publish()
+            check_prices(await self._categories(uow.conn, show.hall_id), show.prices)
+            await queries.set_show_status(uow.conn, show_id, status)
+            event = await queries.event(uow.conn, show.event_id)
+            assert event is not None  # a show's event is never deleted
             uow.emit(
                 ShowPublished(
                     show_id=str(show_id),
-                    event_id=str(row.event_id),
+                    event_id=str(show.event_id),
                     title=event.title,
-                    starts_at=row.starts_at.isoformat(),
+                    starts_at=show.starts_at.isoformat(),
                 )
             )
         return await self.get_show(show_id, user)
 
-    async def cancel(self, user: Principal, show_id: uuid.UUID, reason: str) -> dict[str, Any]:
+    async def cancel(self, user: Principal, show_id: uuid.UUID, reason: str) -> ShowView:
         async with self._uow() as uow:
-            row = await self._locked_show(uow, user, show_id)
-            status = next_status(row.status, "cancel")
-            await uow.execute(sa.update(shows).where(shows.c.id == show_id).values(status=status))
+            show = await self._locked_show(uow.conn, user, show_id)
+            await queries.set_show_status(uow.conn, show_id, show.status.cancel())
             uow.emit(ShowCancelled(show_id=str(show_id), reason=reason))
         return await self.get_show(show_id, user)
 
@@ -410,30 +262,22 @@ class CatalogService:
 
     async def show_owner(self, show_id: uuid.UUID) -> uuid.UUID:
         async with self.store.engine.connect() as conn:
-            owner = (
-                await conn.execute(sa.select(shows.c.owner_id).where(shows.c.id == show_id))
-            ).scalar_one_or_none()
+            owner = await queries.show_owner(conn, show_id)
         if owner is None:
             raise UnknownShow(f"No show {show_id}.")
-        return uuid.UUID(str(owner))
+        return owner
 
     async def show_layout(self, show_id: uuid.UUID) -> ShowLayout:
         async with self.store.engine.connect() as conn:
-            show = (await conn.execute(self._show_query().where(shows.c.id == show_id))).first()
+            show = await show_view(conn, show_id)
             if show is None:
                 raise UnknownShow(f"No show {show_id}.")
-            seat_rows = (
-                await conn.execute(
-                    sa.select(seats).where(seats.c.hall_id == show.hall_id).order_by(seats.c.id)
-                )
-            ).all()
-            area_rows = (
-                await conn.execute(sa.select(ga_areas).where(ga_areas.c.hall_id == show.hall_id))
-            ).all()
-        prices: dict[str, int] = show.prices
+            seats = await queries.hall_seats(conn, show.hall_id)
+            areas = await queries.hall_areas(conn, show.hall_id)
+        prices = show.prices
         return ShowLayout(
             show_id=show.id,
-            status=show.status,
+            status=show.status.value,
             title=show.title,
             starts_at=show.starts_at,
             currency=show.currency,
@@ -454,7 +298,7 @@ class CatalogService:
                     y=s.y,
                     blocked=s.blocked,
                 )
-                for s in seat_rows
+                for s in seats
             ],
             areas=[
                 LayoutArea(
@@ -464,10 +308,6 @@ class CatalogService:
                     price=prices.get(a.category, 0),
                     capacity=a.capacity,
                 )
-                for a in area_rows
+                for a in areas
             ],
         )
-
-
-def _can_see_draft(row: Any, user: Principal | None) -> bool:
-    return user is not None and (row.owner_id == user.user_id or user.is_admin)

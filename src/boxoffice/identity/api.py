@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
-from boxoffice.identity.service import IdentityService
-from boxoffice.kernel.auth import Role
+from boxoffice.identity.service import IdentityService, Tokens
+from boxoffice.identity.store import User
 from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.openapi import problems
+from boxoffice.kernel.roles import Role
 from boxoffice.kernel.web import Admin, CurrentUser, client_address, provided
 
 router = APIRouter(tags=["identity"])
@@ -91,7 +92,7 @@ class RolesIn(BaseModel):
     dependencies=[PerClientLimit],
     responses=problems(409, 429, 503),
 )
-async def register(body: RegisterIn, svc: IdentityDep, response: Response) -> dict[str, Any]:
+async def register(body: RegisterIn, svc: IdentityDep, response: Response) -> User:
     user = await svc.register(body.email, body.password, body.name)
     response.headers["Location"] = "/api/v1/users/me"  # the new user's own view of itself
     return user
@@ -103,7 +104,7 @@ async def register(body: RegisterIn, svc: IdentityDep, response: Response) -> di
     dependencies=[PerClientLimit],
     responses=problems(401, 429, 503),
 )
-async def login(body: LoginIn, svc: IdentityDep, response: Response) -> dict[str, Any]:
+async def login(body: LoginIn, svc: IdentityDep, response: Response) -> Tokens:
     response.headers.update(NO_STORE)
     return await svc.login(body.email, body.password)
 
@@ -114,7 +115,7 @@ async def login(body: LoginIn, svc: IdentityDep, response: Response) -> dict[str
     dependencies=[PerClientLimit],
     responses=problems(401, 429),
 )
-async def refresh(body: RefreshIn, svc: IdentityDep, response: Response) -> dict[str, Any]:
+async def refresh(body: RefreshIn, svc: IdentityDep, response: Response) -> Tokens:
     response.headers.update(NO_STORE)
     return await svc.refresh(body.refresh_token)
 
@@ -125,7 +126,7 @@ async def logout(body: RefreshIn, svc: IdentityDep) -> None:
 
 
 @router.get("/users/me", response_model=UserOut, responses=problems(404))
-async def me(user: CurrentUser, svc: IdentityDep) -> dict[str, Any]:
+async def me(user: CurrentUser, svc: IdentityDep) -> User:
     return await svc.get(user.user_id)
 
 
@@ -151,26 +152,22 @@ async def list_users(
     role: Role | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[User]:
     return await svc.search(email=email, role=role, limit=limit, offset=offset)
 
 
 @router.post("/admin/users", status_code=201, response_model=UserOut, responses=problems(409, 503))
-async def create_user(
-    body: AdminUserIn, _: Admin, svc: IdentityDep, response: Response
-) -> dict[str, Any]:
+async def create_user(body: AdminUserIn, _: Admin, svc: IdentityDep, response: Response) -> User:
     user = await svc.create_user(body.email, body.password, body.name, list(body.roles))
-    response.headers["Location"] = f"/api/v1/admin/users/{user['id']}"
+    response.headers["Location"] = f"/api/v1/admin/users/{user.id}"
     return user
 
 
 @router.get("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
-async def get_user(user_id: uuid.UUID, _: Admin, svc: IdentityDep) -> dict[str, Any]:
+async def get_user(user_id: uuid.UUID, _: Admin, svc: IdentityDep) -> User:
     return await svc.get(user_id)
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserOut, responses=problems(404))
-async def set_roles(
-    user_id: uuid.UUID, body: RolesIn, _: Admin, svc: IdentityDep
-) -> dict[str, Any]:
+async def set_roles(user_id: uuid.UUID, body: RolesIn, _: Admin, svc: IdentityDep) -> User:
     return await svc.set_roles(user_id, list(body.roles))

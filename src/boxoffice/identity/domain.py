@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from boxoffice.kernel.auth import ROLES
 from boxoffice.kernel.errors import (
     Conflict,
     InvalidRequest,
@@ -10,6 +9,7 @@ from boxoffice.kernel.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from boxoffice.kernel.roles import ROLES
 
 
 class EmailTaken(Conflict):

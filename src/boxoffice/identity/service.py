@@ -7,11 +7,8 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
+from boxoffice.identity import store as queries
 from boxoffice.identity.contract import UserRegistered
 from boxoffice.identity.domain import (
     EmailTaken,
@@ -24,7 +21,7 @@ from boxoffice.identity.domain import (
     check_roles,
     normalise_email,
 )
-from boxoffice.identity.store import refresh_tokens, users
+from boxoffice.identity.store import Account, User
 from boxoffice.kernel.auth import (
     PasswordHashing,
     TokenIssuer,
@@ -41,8 +38,6 @@ log = logging.getLogger(__name__)
 # Verified against when the email is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
-PUBLIC_COLUMNS = (users.c.id, users.c.email, users.c.name, users.c.roles, users.c.created_at)
-
 
 @dataclass(frozen=True)
 class AuthLimits:
@@ -51,6 +46,17 @@ class AuthLimits:
     per_client: Limit  # requests per client address
     failures_per_account: Limit  # wrong passwords and taken-email sign-ups per email
     refreshes_per_account: Limit  # refreshes per user
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What a login or a refresh hands out: a short-lived access token (a JWT) and the refresh
+    token that gets the next pair."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int  # seconds the access token is valid
+    token_type: str = "bearer"
 
 
 class IdentityService:
@@ -98,7 +104,7 @@ class IdentityService:
             await self.limiter.refund(failures, email)
         return matches
 
-    async def register(self, email: str, password: str, name: str) -> dict[str, Any]:
+    async def register(self, email: str, password: str, name: str) -> User:
         """Sign-up by the public: a sign-up of an email already taken counts as a failed attempt
         on that account (it probes which emails exist)."""
         email = normalise_email(email)
@@ -116,61 +122,38 @@ class IdentityService:
 
     async def create_user(
         self, email: str, password: str, name: str, roles: list[str] | None = None
-    ) -> dict[str, Any]:
+    ) -> User:
         roles = check_roles(roles or ["customer"])
         email = normalise_email(email)
         password_hash = await self.hashing.hash(password)
-        try:
-            async with self.store.uow() as uow:
-                row = (
-                    await uow.execute(
-                        sa.insert(users)
-                        .values(
-                            id=new_id(),
-                            email=email,
-                            name=name.strip(),
-                            password_hash=password_hash,
-                            roles=roles,
-                            created_at=utcnow(),
-                        )
-                        .returning(*PUBLIC_COLUMNS)
-                    )
-                ).one()
-                uow.emit(UserRegistered(user_id=str(row.id), email=email, name=row.name))
-        except IntegrityError as exc:
-            raise EmailTaken(f"{email} is already registered; log in instead.") from exc
-        return dict(row._mapping)
+        async with self.store.uow() as uow:
+            user = await queries.add_user(
+                uow.conn, email=email, name=name.strip(), password_hash=password_hash, roles=roles
+            )
+            if user is None:
+                raise EmailTaken(f"{email} is already registered; log in instead.")
+            uow.emit(UserRegistered(user_id=str(user.id), email=email, name=user.name))
+        return user
 
-    async def login(self, email: str, password: str) -> dict[str, Any]:
+    async def login(self, email: str, password: str) -> Tokens:
         email = normalise_email(email)
         # No connection is held while the password is checked: hashes queue (PasswordHashing),
         # and a queue of logins must not take the pool from everyone else.
         async with self.store.engine.connect() as conn:
-            row = (await conn.execute(sa.select(users).where(users.c.email == email))).first()
-        stored = row.password_hash if row is not None else _DUMMY_HASH
+            account = await queries.account(conn, email=email)
+        stored = account.password_hash if account is not None else _DUMMY_HASH
         matches = await self._password_matches(email, stored, password)
-        if row is None or not matches:
+        if account is None or not matches:
             raise InvalidCredentials("The email or password is wrong.")
         async with self.store.uow() as uow:
-            return await self._tokens(uow, row, family_id=new_id())
+            return await self._tokens(uow, account, family_id=new_id())
 
-    async def refresh(self, refresh_token: str) -> dict[str, Any]:
+    async def refresh(self, refresh_token: str) -> Tokens:
         """Rotate: the presented token is revoked and a new pair of the same family is issued.
         A token that was already rotated or revoked revokes its whole family."""
         token_hash, now = hash_token(refresh_token), utcnow()
         async with self.store.uow() as uow:
-            rotated = (
-                await uow.execute(
-                    sa.update(refresh_tokens)
-                    .where(
-                        refresh_tokens.c.token_hash == token_hash,
-                        refresh_tokens.c.revoked_at.is_(None),
-                        refresh_tokens.c.expires_at > now,
-                    )
-                    .values(revoked_at=now)
-                    .returning(refresh_tokens.c.user_id, refresh_tokens.c.family_id)
-                )
-            ).first()
+            rotated = await queries.rotate_refresh_token(uow.conn, token_hash, now)
             if rotated is not None:
                 # Past the limit the rotation rolls back: the presented token stays valid.
                 await self._enforce(
@@ -178,22 +161,13 @@ class IdentityService:
                     str(rotated.user_id),
                     "Too many refreshes for this account",
                 )
-                row = (
-                    await uow.execute(sa.select(users).where(users.c.id == rotated.user_id))
-                ).one()
-                return await self._tokens(uow, row, rotated.family_id)
-            seen = (
-                await uow.execute(
-                    sa.select(
-                        refresh_tokens.c.user_id,
-                        refresh_tokens.c.family_id,
-                        refresh_tokens.c.revoked_at,
-                    ).where(refresh_tokens.c.token_hash == token_hash)
-                )
-            ).first()
+                account = await queries.account(uow.conn, user_id=rotated.user_id)
+                assert account is not None  # a token's user is never deleted
+                return await self._tokens(uow, account, rotated.family_id)
+            seen = await queries.refresh_token(uow.conn, token_hash)
             reused = seen if seen is not None and seen.revoked_at is not None else None
             if reused is not None:
-                await uow.execute(self._revoke(refresh_tokens.c.family_id == reused.family_id, now))
+                await queries.revoke_family(uow.conn, reused.family_id, now)
         # Outside the unit of work: the revocation commits, then the caller hears why.
         if reused is not None:
             log.warning(
@@ -209,99 +183,64 @@ class IdentityService:
 
     async def logout(self, refresh_token: str) -> None:
         """End the session of this token: every token of its family."""
-        family = (
-            sa.select(refresh_tokens.c.family_id)
-            .where(refresh_tokens.c.token_hash == hash_token(refresh_token))
-            .scalar_subquery()
-        )
         async with self.store.uow() as uow:
-            await uow.execute(self._revoke(refresh_tokens.c.family_id == family, utcnow()))
+            await queries.revoke_family_of(uow.conn, hash_token(refresh_token), utcnow())
 
     async def change_password(self, user_id: uuid.UUID, current: str, new: str) -> None:
         """Set a new password and end every session of the user (all refresh tokens)."""
         async with self.store.engine.connect() as conn:
-            row = (await conn.execute(sa.select(users).where(users.c.id == user_id))).first()
-        if row is None:
+            account = await queries.account(conn, user_id=user_id)
+        if account is None:
             raise UnknownUser(f"No user {user_id}.")
-        if not await self._password_matches(row.email, row.password_hash, current):
+        if not await self._password_matches(account.email, account.password_hash, current):
             raise WrongPassword("The current password is wrong.")
         new_hash = await self.hashing.hash(new)
         async with self.store.uow() as uow:
-            changed = (
-                await uow.execute(
-                    sa.update(users)
-                    # Only over the hash just checked: two changes at once cannot both win.
-                    .where(users.c.id == user_id, users.c.password_hash == row.password_hash)
-                    .values(password_hash=new_hash)
-                    .returning(users.c.id)
-                )
-            ).first()
-            if changed is None:
+            # Only over the hash just checked: two changes at once cannot both win.
+            if not await queries.replace_password_hash(
+                uow.conn, user_id, account.password_hash, new_hash
+            ):
                 raise PasswordChanged("The password was changed meanwhile; log in again.")
-            await uow.execute(self._revoke(refresh_tokens.c.user_id == user_id, utcnow()))
+            await queries.revoke_user_tokens(uow.conn, user_id, utcnow())
 
-    @staticmethod
-    def _revoke(which: sa.ColumnElement[bool], now: Any) -> sa.Update:
-        return (
-            sa.update(refresh_tokens)
-            .where(which, refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-
-    async def _tokens(self, uow: UnitOfWork, row: Any, family_id: uuid.UUID) -> dict[str, Any]:
+    async def _tokens(self, uow: UnitOfWork, account: Account, family_id: uuid.UUID) -> Tokens:
         token, token_hash = new_refresh_token()
-        await uow.execute(
-            sa.insert(refresh_tokens).values(
-                token_hash=token_hash,
-                user_id=row.id,
-                family_id=family_id,
-                expires_at=utcnow() + timedelta(seconds=self.refresh_ttl),
-            )
+        expires_at = utcnow() + timedelta(seconds=self.refresh_ttl)
+        await queries.add_refresh_token(uow.conn, token_hash, account.id, family_id, expires_at)
+        return Tokens(
+            access_token=self.issuer.issue(account.id, list(account.roles), account.email),
+            refresh_token=token,
+            expires_in=self.issuer.ttl,
         )
-        return {
-            "access_token": self.issuer.issue(row.id, list(row.roles), row.email),
-            "refresh_token": token,
-            "token_type": "bearer",
-            "expires_in": self.issuer.ttl,
-        }
 
-    async def get(self, user_id: uuid.UUID) -> dict[str, Any]:
+    async def get(self, user_id: uuid.UUID) -> User:
         async with self.store.engine.connect() as conn:
-            row = (
-                await conn.execute(sa.select(*PUBLIC_COLUMNS).where(users.c.id == user_id))
-            ).first()
-        if row is None:
+            user = await queries.user(conn, user_id)
+        if user is None:
             raise UnknownUser(f"No user {user_id}.")
-        return dict(row._mapping)
+        return user
 
     async def search(
         self, *, email: str | None, role: str | None, limit: int, offset: int
-    ) -> list[dict[str, Any]]:
-        query = sa.select(*PUBLIC_COLUMNS).order_by(users.c.created_at, users.c.id)
-        if email:
-            query = query.where(users.c.email.contains(normalise_email(email), autoescape=True))
-        if role:
-            query = query.where(users.c.roles.any(role))
+    ) -> list[User]:
         async with self.store.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        return [dict(r._mapping) for r in rows]
+            return await queries.search_users(
+                conn,
+                email=normalise_email(email) if email else None,
+                role=role,
+                limit=limit,
+                offset=offset,
+            )
 
-    async def set_roles(self, user_id: uuid.UUID, roles: list[str]) -> dict[str, Any]:
+    async def set_roles(self, user_id: uuid.UUID, roles: list[str]) -> User:
         roles = check_roles(roles)
         async with self.store.uow() as uow:
-            row = (
-                await uow.execute(
-                    sa.update(users)
-                    .where(users.c.id == user_id)
-                    .values(roles=roles)
-                    .returning(*PUBLIC_COLUMNS)
-                )
-            ).first()
-            if row is None:
+            user = await queries.set_roles(uow.conn, user_id, roles)
+            if user is None:
                 raise UnknownUser(f"No user {user_id}.")
             # New roles take effect at the next login: revoke refresh tokens issued before.
-            await uow.execute(self._revoke(refresh_tokens.c.user_id == user_id, utcnow()))
-        return dict(row._mapping)
+            await queries.revoke_user_tokens(uow.conn, user_id, utcnow())
+        return user
 
     async def ensure_user(self, email: str, password: str, name: str, roles: list[str]) -> bool:
         """Create the user unless the email exists (seed data, create-admin); True if created."""

@@ -1,14 +1,54 @@
-"""Inventory rules: what a hold request may ask for and how hold-store answers read."""
+"""Inventory rules: seat and hold states, what a hold request may ask for, which shows sell."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 from boxoffice.kernel.errors import Conflict, Forbidden, InvalidRequest, NotFound
 
 HOLD_ID = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{16})$")
+
+
+PUBLISHED = "published"  # the one show status that sells anything
+
+
+class SeatState(StrEnum):
+    """A seat as the seat map shows it."""
+
+    AVAILABLE = "available"
+    HELD = "held"
+    SOLD = "sold"
+    BLOCKED = "blocked"
+
+
+class HoldState(StrEnum):
+    HELD = "held"
+    SOLD = "sold"
+    EXPIRED = "expired"  # held, and its time is up (seen before the sweep removed it)
+
+
+class SaleStatus(StrEnum):
+    """A booking's row in inventory.sales: whichever of a sale and a release comes second sees
+    the first."""
+
+    SOLD = "sold"
+    RELEASED = "released"
+
+
+def sells(status: str) -> bool:
+    """Whether a show of this status takes holds, bookings and sales."""
+    return status == PUBLISHED
+
+
+def hold_state(stored: HoldState, expires_at: datetime, now: datetime) -> HoldState:
+    """A hold as its customer sees it: a held hold whose time is up has expired."""
+    if stored is HoldState.HELD and expires_at <= now:
+        return HoldState.EXPIRED
+    return stored
 
 
 class UnknownShow(NotFound):
@@ -87,15 +127,3 @@ def show_of_hold(hold_id: str) -> uuid.UUID:
     if match is None:
         raise UnknownHold(f"No hold {hold_id}.")
     return uuid.UUID(match.group(1))
-
-
-def ga_csv(ga: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
-    return ",".join(f"{area}:{qty}" for area, qty in ga)
-
-
-def parse_ga_csv(text: str) -> list[tuple[int, int]]:
-    out = []
-    for pair in filter(None, text.split(",")):
-        area, qty = pair.split(":")
-        out.append((int(area), int(qty)))
-    return out

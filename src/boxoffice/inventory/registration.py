@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import cast
 
 from boxoffice.catalog.contract import CatalogClient
-from boxoffice.inventory import api, handlers, store
+from boxoffice.inventory import api, fastpath, handlers, store
 from boxoffice.inventory.client import InventoryHttpClient
 from boxoffice.inventory.holdstore import HoldStore
 from boxoffice.inventory.live import SeatFeed
@@ -46,6 +46,6 @@ SPEC = ServiceSpec(
     internal_router=api.internal_router,
     build=build,
     client=InventoryHttpClient,
-    middleware=(api.FastHolds,),
+    middleware=(fastpath.FastHolds,),
     replicas=2,
 )

@@ -1,10 +1,20 @@
-"""Inventory tables: what each show sells, and the sales that PostgreSQL guards."""
+"""Inventory tables (what each show sells, and the sales that PostgreSQL guards) and the
+named queries over them, answering typed rows."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass, fields
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from boxoffice.catalog.contract import ShowLayout
+from boxoffice.inventory.domain import SaleStatus
+from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.messaging import Messaging
 
 metadata = sa.MetaData(schema="inventory")
@@ -86,3 +96,243 @@ ga_sales = sa.Table(
     sa.Column("show_id", UUID(as_uuid=True), nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
 )
+
+
+# -- typed rows and named queries ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowRow:
+    show_id: uuid.UUID
+    status: str
+    title: str
+    starts_at: datetime
+    currency: str
+    sales_start: datetime
+    sales_end: datetime
+    max_per_booking: int
+    updated_at: datetime
+    max_held_per_customer: int | None
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class SeatRow:
+    seat_id: int
+    label: str
+    section: str
+    row: str
+    category: str
+    price: int
+    x: float
+    y: float
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    area_id: int
+    name: str
+    category: str
+    price: int
+    capacity: int
+    sold: int
+
+
+_SEAT_COLUMNS = [seats.c[f.name] for f in fields(SeatRow)]
+_AREA_COLUMNS = [ga_areas.c[f.name] for f in fields(AreaRow)]
+
+
+async def read_show(conn: AsyncConnection, show_id: uuid.UUID) -> ShowRow | None:
+    row = (await conn.execute(sa.select(shows).where(shows.c.show_id == show_id))).first()
+    return None if row is None else ShowRow(**row._asdict())
+
+
+async def read_seats(conn: AsyncConnection, show_id: uuid.UUID) -> list[SeatRow]:
+    query = sa.select(*_SEAT_COLUMNS).where(seats.c.show_id == show_id).order_by(seats.c.seat_id)
+    return [SeatRow(*r) for r in (await conn.execute(query)).all()]
+
+
+async def read_areas(conn: AsyncConnection, show_id: uuid.UUID) -> list[AreaRow]:
+    query = (
+        sa.select(*_AREA_COLUMNS).where(ga_areas.c.show_id == show_id).order_by(ga_areas.c.area_id)
+    )
+    return [AreaRow(*r) for r in (await conn.execute(query)).all()]
+
+
+async def sold_seat_ids(conn: AsyncConnection, show_id: uuid.UUID) -> set[int]:
+    query = sa.select(sold_seats.c.seat_id).where(sold_seats.c.show_id == show_id)
+    return set((await conn.scalars(query)).all())
+
+
+async def write_show(conn: AsyncConnection, layout: ShowLayout, synced: datetime) -> bool:
+    """Store a copy of a show read from the catalog at `synced`, unless a copy read later is
+    stored already (False then). Seats and areas keep their rows; only prices change."""
+    values = {
+        "status": layout.status,
+        "title": layout.title,
+        "starts_at": layout.starts_at,
+        "currency": layout.currency,
+        "sales_start": layout.sales_start,
+        "sales_end": layout.sales_end,
+        "max_per_booking": layout.max_per_booking,
+        "max_held_per_customer": layout.max_held_per_customer,
+        "time_zone": layout.time_zone,
+        "updated_at": synced,
+    }
+    written = await conn.execute(
+        pg_insert(shows)
+        .values(show_id=layout.show_id, **values)
+        .on_conflict_do_update(
+            index_elements=[shows.c.show_id], set_=values, where=shows.c.updated_at <= synced
+        )
+        .returning(shows.c.show_id)
+    )
+    if written.first() is None:
+        return False
+    if layout.seats:
+        stmt = pg_insert(seats)
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[seats.c.show_id, seats.c.seat_id],
+                set_={"price": stmt.excluded.price},
+            ),
+            [
+                {
+                    "show_id": layout.show_id,
+                    "seat_id": s.id,
+                    "label": s.label,
+                    "section": s.section,
+                    "row": s.row,
+                    "category": s.category,
+                    "price": s.price,
+                    "x": s.x,
+                    "y": s.y,
+                    "blocked": s.blocked,
+                }
+                for s in layout.seats
+            ],
+        )
+    if layout.areas:
+        stmt = pg_insert(ga_areas)
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[ga_areas.c.show_id, ga_areas.c.area_id],
+                set_={"price": stmt.excluded.price},
+            ),
+            [
+                {
+                    "show_id": layout.show_id,
+                    "area_id": a.id,
+                    "name": a.name,
+                    "category": a.category,
+                    "price": a.price,
+                    "capacity": a.capacity,
+                }
+                for a in layout.areas
+            ],
+        )
+    return True
+
+
+async def show_status_for_sale(conn: AsyncConnection, show_id: uuid.UUID) -> str | None:
+    """The show's status, its row locked FOR SHARE: a cancellation of the show (which updates
+    this row) waits for the sales in flight, and a sale after it sees the show cancelled."""
+    query = sa.select(shows.c.status).where(shows.c.show_id == show_id).with_for_update(read=True)
+    status: str | None = await conn.scalar(query)
+    return status
+
+
+async def claim_sale(
+    conn: AsyncConnection, booking_id: uuid.UUID, show_id: uuid.UUID, status: SaleStatus
+) -> SaleStatus | None:
+    """Record the booking as `status` unless it was recorded before; the earlier status, or
+    None when this claim was the first. A claim in flight in another transaction is waited for
+    (the primary key), and the earlier row stays locked for us."""
+    claimed = await conn.execute(
+        pg_insert(sales)
+        .values(booking_id=booking_id, show_id=show_id, status=status, updated_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(sales.c.booking_id)
+    )
+    if claimed.first() is not None:
+        return None
+    query = sa.select(sales.c.status).where(sales.c.booking_id == booking_id).with_for_update()
+    return SaleStatus(str(await conn.scalar(query)))
+
+
+async def sale_status(conn: AsyncConnection, booking_id: uuid.UUID) -> SaleStatus | None:
+    status = await conn.scalar(sa.select(sales.c.status).where(sales.c.booking_id == booking_id))
+    return None if status is None else SaleStatus(status)
+
+
+async def sell_seats(
+    conn: AsyncConnection, show_id: uuid.UUID, booking_id: uuid.UUID, seat_ids: tuple[int, ...]
+) -> int:
+    """Record the seats sold to the booking; how many were not sold before."""
+    now = utcnow()
+    inserted = await conn.execute(
+        pg_insert(sold_seats)
+        .values(
+            [
+                {"show_id": show_id, "seat_id": s, "booking_id": booking_id, "sold_at": now}
+                for s in seat_ids
+            ]
+        )
+        .on_conflict_do_nothing()
+        .returning(sold_seats.c.seat_id)
+    )
+    return len(inserted.all())
+
+
+async def sell_places(
+    conn: AsyncConnection, show_id: uuid.UUID, booking_id: uuid.UUID, area_id: int, qty: int
+) -> bool:
+    """Record general-admission places sold to the booking; False if the area has no room."""
+    await conn.execute(
+        sa.insert(ga_sales).values(
+            booking_id=booking_id, area_id=area_id, show_id=show_id, quantity=qty
+        )
+    )
+    room = await conn.execute(
+        sa.update(ga_areas)
+        .where(
+            ga_areas.c.show_id == show_id,
+            ga_areas.c.area_id == area_id,
+            ga_areas.c.sold + qty <= ga_areas.c.capacity,
+        )
+        .values(sold=ga_areas.c.sold + qty)
+        .returning(ga_areas.c.sold)
+    )
+    return room.first() is not None
+
+
+async def unsell(
+    conn: AsyncConnection, show_id: uuid.UUID, booking_id: uuid.UUID
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """Give back what the booking bought: its seats and its places (area, quantity)."""
+    await conn.execute(
+        sa.update(sales)
+        .where(sales.c.booking_id == booking_id)
+        .values(status=SaleStatus.RELEASED, updated_at=utcnow())
+    )
+    seat_ids = list(
+        await conn.scalars(
+            sa.delete(sold_seats)
+            .where(sold_seats.c.booking_id == booking_id)
+            .returning(sold_seats.c.seat_id)
+        )
+    )
+    deleted = await conn.execute(
+        sa.delete(ga_sales)
+        .where(ga_sales.c.booking_id == booking_id)
+        .returning(ga_sales.c.area_id, ga_sales.c.quantity)
+    )
+    areas = [(int(r.area_id), int(r.quantity)) for r in deleted.all()]
+    for area_id, qty in areas:
+        await conn.execute(
+            sa.update(ga_areas)
+            .where(ga_areas.c.show_id == show_id, ga_areas.c.area_id == area_id)
+            .values(sold=ga_areas.c.sold - qty)
+        )
+    return seat_ids, areas

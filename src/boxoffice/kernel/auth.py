@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, TypeVar
 
 import jwt
 from argon2 import PasswordHasher
@@ -21,10 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from boxoffice.kernel.errors import Unauthorized, Unavailable
-
-# The roles a user may hold: identity grants them, every service checks them (Principal.has).
-Role = Literal["customer", "organizer", "staff", "admin"]
-ROLES: tuple[Role, ...] = get_args(Role)
+from boxoffice.kernel.roles import Role
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 

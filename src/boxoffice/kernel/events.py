@@ -3,25 +3,104 @@
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import orjson
 
 from boxoffice.kernel.telemetry import inject_trace
 
 
+class InconsistentEvent(Exception):
+    """An event contradicts what the consumer knows (an amount that is not the booking's, a
+    booking that does not exist, a payload that is not the event's contract): it is parked as a
+    dead letter at once, never retried, and changes nothing. Events are checked, not trusted."""
+
+
+# What a payload field may hold, by the type its contract declares (JSON has no other types).
+_JSON_TYPES: dict[object, tuple[type, ...]] = {
+    str: (str,),
+    int: (int,),
+    float: (int, float),
+    bool: (bool,),
+    list: (list,),
+    dict: (dict,),
+}
+
+
+def _field(hint: object, value: object) -> object:
+    """A payload value as the contract's type, or ValueError when JSON cannot have meant it."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        for option in typing.get_args(hint):
+            try:
+                return _field(option, value)
+            except ValueError:
+                continue
+        raise ValueError(hint)
+    if hint is type(None):
+        if value is None:
+            return None
+        raise ValueError(hint)
+    if hint is uuid.UUID and isinstance(value, str):
+        return uuid.UUID(value)
+    if hint is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    origin = typing.get_origin(hint) or hint
+    if origin is tuple and isinstance(value, list):
+        return tuple(value)
+    kinds = _JSON_TYPES.get(origin)
+    # True is an int to Python, not to a contract
+    if kinds is None or (isinstance(value, bool) and bool not in kinds):
+        raise ValueError(hint)
+    if not isinstance(value, kinds):
+        raise ValueError(hint)
+    return value
+
+
 @dataclass(frozen=True)
 class Event:
-    """An integration event; subclasses are frozen dataclasses named in the past tense."""
+    """An integration event; subclasses are frozen dataclasses named in the past tense.
+
+    A contract evolves additively: a new field gets a default, so that a consumer decodes events
+    of older producers; a change that old consumers cannot read is a new `version`."""
 
     type: ClassVar[str]
     version: ClassVar[int] = 1
 
     def payload(self) -> dict[str, Any]:
         return orjson.loads(orjson.dumps(dataclasses.asdict(self)))  # type: ignore[no-any-return]
+
+    @classmethod
+    def decode(cls, envelope: Envelope) -> Self:
+        """The event an envelope carries, checked against this contract: its type and version,
+        every field without a default present, every field of its declared type (ids,
+        instants and tuples from their JSON forms). Fields
+        the contract does not know (a newer producer's) are ignored."""
+        if envelope.type != cls.type:
+            raise InconsistentEvent(f"{envelope.type} is not a {cls.type}")
+        if envelope.version != cls.version:
+            raise InconsistentEvent(
+                f"{cls.type} version {envelope.version}; this consumer reads version {cls.version}"
+            )
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in envelope.payload:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise InconsistentEvent(f"{cls.type} without {f.name}")
+                continue
+            value = envelope.payload[f.name]
+            try:
+                values[f.name] = _field(hints[f.name], value)
+            except ValueError:
+                raise InconsistentEvent(
+                    f"{cls.type}.{f.name} is not a {hints[f.name]}: {value!r:.80}"
+                ) from None
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from boxoffice.kernel.bus import Delivery, EventBus
 from boxoffice.kernel.config import default
 from boxoffice.kernel.db import messaging_tables, utcnow
-from boxoffice.kernel.events import Envelope, Event
+from boxoffice.kernel.events import Envelope, Event, InconsistentEvent
 from boxoffice.kernel.telemetry import (
     DEAD_LETTERS,
     EVENTS_HANDLED,
@@ -211,12 +211,25 @@ class OutboxRelay:
 
 
 EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+E = TypeVar("E", bound=Event)
 
 
-class InconsistentEvent(Exception):
-    """An event contradicts what the consumer knows (an amount that is not the booking's, a
-    booking that does not exist): it is parked as a dead letter at once, never retried, and
-    changes nothing. Events are checked, not trusted."""
+class HandlerTable(dict[str, EventHandler]):
+    """A consumer's handlers keyed by event class: each one gets its event decoded and checked
+    against the contract (`Event.decode`), so a payload that is not the contract is parked as
+    inconsistent before any handler reads it.
+
+        HandlerTable().on(PaymentCompleted, svc.on_payment_completed).on(PaymentFailed, ...)
+    """
+
+    def on(
+        self, event: type[E], handler: Callable[[UnitOfWork, E], Awaitable[None]]
+    ) -> HandlerTable:
+        async def decoded(uow: UnitOfWork, envelope: Envelope) -> None:
+            await handler(uow, event.decode(envelope))
+
+        self[event.type] = decoded
+        return self
 
 
 class Consumer:

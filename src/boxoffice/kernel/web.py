@@ -10,9 +10,10 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from boxoffice.kernel.auth import Principal, Role, TokenVerifier
+from boxoffice.kernel.auth import Principal, TokenVerifier
 from boxoffice.kernel.errors import Forbidden, InvalidRequest, Unauthorized, problem_statuses
 from boxoffice.kernel.registry import Services
+from boxoffice.kernel.roles import Role
 from boxoffice.kernel.rpc import INTERNAL_TOKEN_HEADER
 from boxoffice.kernel.telemetry import user_id_var
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.web import CurrentUser, provided
 from boxoffice.notification.service import NotificationService
+from boxoffice.notification.store import Notification
 
 router = APIRouter(tags=["notification"])
 
@@ -44,7 +45,7 @@ async def my_notifications(
     unread: bool = False,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[Notification]:
     return await svc.mine(user, unread, limit, offset)
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from boxoffice.kernel.messaging import EventHandler
+from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
+from boxoffice.kernel.messaging import HandlerTable
 from boxoffice.notification.service import NotificationService
+from boxoffice.payment.contract import PaymentRefunded
 
 
-def event_handlers(svc: NotificationService) -> dict[str, dict[str, EventHandler]]:
+def event_handlers(svc: NotificationService) -> dict[str, HandlerTable]:
     return {
-        "notification-bookings": {
-            "booking.booking.confirmed": svc.on_booking_event,
-            "booking.booking.failed": svc.on_booking_event,
-            "booking.booking.cancelled": svc.on_booking_event,
-            "payment.payment.refunded": svc.on_booking_event,
-        },
+        "notification-bookings": HandlerTable()
+        .on(BookingConfirmed, svc.on_booking_event)
+        .on(BookingFailed, svc.on_booking_event)
+        .on(BookingCancelled, svc.on_booking_event)
+        .on(PaymentRefunded, svc.on_booking_event),
     }

@@ -20,7 +20,7 @@ from boxoffice.identity.domain import (
     TooManyAttempts,
     WrongPassword,
 )
-from boxoffice.identity.service import AuthLimits, IdentityService
+from boxoffice.identity.service import AuthLimits, IdentityService, Tokens
 from boxoffice.kernel.auth import PasswordHashing, TokenIssuer, ensure_keypair
 from boxoffice.kernel.errors import Unauthorized
 from boxoffice.kernel.messaging import ServiceStore
@@ -75,7 +75,7 @@ async def new_user(identity: IdentityService) -> str:
 
 async def user_id(identity: IdentityService, email: str) -> uuid.UUID:
     found = await identity.search(email=email, role=None, limit=1, offset=0)
-    return uuid.UUID(str(found[0]["id"]))
+    return uuid.UUID(str(found[0].id))
 
 
 async def live_tokens(engine: AsyncEngine, email: str) -> int:
@@ -94,31 +94,31 @@ async def test_a_rotated_token_used_again_ends_every_session_of_its_login(
 ) -> None:
     email = await new_user(identity)
     first = await identity.login(email, PASSWORD)
-    second = await identity.refresh(first["refresh_token"])
-    third = await identity.refresh(second["refresh_token"])
+    second = await identity.refresh(first.refresh_token)
+    third = await identity.refresh(second.refresh_token)
     other_login = await identity.login(email, PASSWORD)  # another device: another family
 
     with pytest.raises(RefreshTokenReused) as reused:
-        await identity.refresh(first["refresh_token"])  # the thief's (or the owner's) copy
+        await identity.refresh(first.refresh_token)  # the thief's (or the owner's) copy
     assert reused.value.status == 401
     assert "every session of that login has ended" in reused.value.detail
 
-    for token in (third["refresh_token"], second["refresh_token"]):
+    for token in (third.refresh_token, second.refresh_token):
         with pytest.raises(Unauthorized):
             await identity.refresh(token)
     assert await live_tokens(engine, email) == 1
-    assert (await identity.refresh(other_login["refresh_token"]))["refresh_token"]
+    assert (await identity.refresh(other_login.refresh_token)).refresh_token
 
 
 async def test_two_refreshes_of_one_token_at_once_leave_neither_a_session(
     identity: IdentityService, engine: AsyncEngine
 ) -> None:
     email = await new_user(identity)
-    token = (await identity.login(email, PASSWORD))["refresh_token"]
+    token = (await identity.login(email, PASSWORD)).refresh_token
     answers: list[Any] = await asyncio.gather(
         identity.refresh(token), identity.refresh(token), return_exceptions=True
     )
-    assert sum(isinstance(a, dict) for a in answers) == 1
+    assert sum(isinstance(a, Tokens) for a in answers) == 1
     assert sum(isinstance(a, RefreshTokenReused) for a in answers) == 1
     assert await live_tokens(engine, email) == 0  # the winner's new token went with the family
 
@@ -127,11 +127,11 @@ async def test_unknown_and_expired_tokens_are_refused_without_revoking_anything(
     identity: IdentityService, engine: AsyncEngine
 ) -> None:
     email = await new_user(identity)
-    token = (await identity.login(email, PASSWORD))["refresh_token"]
+    token = (await identity.login(email, PASSWORD)).refresh_token
     with pytest.raises(InvalidCredentials):
         await identity.refresh("made-up-token")
     assert await live_tokens(engine, email) == 1
-    assert (await identity.refresh(token))["refresh_token"]
+    assert (await identity.refresh(token)).refresh_token
 
 
 async def test_logout_ends_the_whole_login_even_with_an_older_token_of_it(
@@ -139,14 +139,14 @@ async def test_logout_ends_the_whole_login_even_with_an_older_token_of_it(
 ) -> None:
     email = await new_user(identity)
     first = await identity.login(email, PASSWORD)
-    latest = await identity.refresh(first["refresh_token"])
+    latest = await identity.refresh(first.refresh_token)
     kept = await identity.login(email, PASSWORD)
 
-    await identity.logout(first["refresh_token"])
+    await identity.logout(first.refresh_token)
     with pytest.raises(Unauthorized):
-        await identity.refresh(latest["refresh_token"])
+        await identity.refresh(latest.refresh_token)
     assert await live_tokens(engine, email) == 1
-    await identity.logout(kept["refresh_token"])
+    await identity.logout(kept.refresh_token)
     assert await live_tokens(engine, email) == 0
     await identity.logout("made-up-token")  # nothing to end is not an error
 
@@ -166,10 +166,10 @@ async def test_a_password_change_ends_every_session_and_only_the_new_password_lo
     assert await live_tokens(engine, email) == 0
     for session in sessions:
         with pytest.raises(Unauthorized):
-            await identity.refresh(session["refresh_token"])
+            await identity.refresh(session.refresh_token)
     with pytest.raises(InvalidCredentials):
         await identity.login(email, PASSWORD)
-    assert (await identity.login(email, "a-newer-password"))["access_token"]
+    assert (await identity.login(email, "a-newer-password")).access_token
 
 
 async def test_wrong_passwords_lock_the_account_but_right_ones_never_do(
@@ -225,15 +225,15 @@ async def test_refreshes_past_the_limit_are_refused_and_leave_the_token_usable(
 ) -> None:
     identity = make_identity(refreshes=2)
     email = await new_user(identity)
-    token = (await identity.login(email, PASSWORD))["refresh_token"]
+    token = (await identity.login(email, PASSWORD)).refresh_token
     for _ in range(2):
-        token = (await identity.refresh(token))["refresh_token"]
+        token = (await identity.refresh(token)).refresh_token
     with pytest.raises(TooManyAttempts) as refused:
         await identity.refresh(token)
     assert refused.value.status == 429
     # The refused refresh rotated nothing: the same token is neither used nor a reuse later.
     other = make_identity(refreshes=2)  # the same tables, fresh counters: the window ended
-    assert (await other.refresh(token))["refresh_token"]
+    assert (await other.refresh(token)).refresh_token
 
 
 async def test_parallel_logins_never_run_more_hashes_at_once_than_the_bound(

@@ -17,14 +17,24 @@ import sqlalchemy as sa
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from boxoffice.catalog.contract import LayoutArea, LayoutSeat, ShowLayout
+from boxoffice.booking.contract import BookingFailed
+from boxoffice.catalog.contract import (
+    LayoutArea,
+    LayoutSeat,
+    ShowCancelled,
+    ShowChanged,
+    ShowLayout,
+)
 from boxoffice.inventory import store as inventory_store
-from boxoffice.inventory.domain import HoldRequest, NotOnSale
+from boxoffice.inventory.contract import SeatsReleased
+from boxoffice.inventory.domain import HoldRequest, NotOnSale, SeatState
 from boxoffice.inventory.holdstore import SHOWS_INDEX, HoldStore, prefix
+from boxoffice.inventory.ports import ShowMeta
+from boxoffice.inventory.sales import Sales
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.events import Envelope
-from boxoffice.kernel.messaging import Consumer, ServiceStore
+from boxoffice.kernel.messaging import Consumer, HandlerTable, ServiceStore
 from tests.fakes import FakeDelivery
 from tests.invariants import check_hold_store
 
@@ -61,11 +71,11 @@ class FlakyHoldStore(HoldStore):
             raise ConnectionError(f"redis went away during {op}")
         return await super().run(op, show_id, *args)
 
-    async def set_meta(self, show_id: uuid.UUID, meta: dict[str, str], synced_ms: int) -> bool:
+    async def set_meta(self, show_id: uuid.UUID, meta: ShowMeta, synced: datetime) -> bool:
         if "meta" in self.fail_once:
             self.fail_once.discard("meta")
             raise ConnectionError("redis went away during meta")
-        return await super().set_meta(show_id, meta, synced_ms)
+        return await super().set_meta(show_id, meta, synced)
 
 
 @dataclass
@@ -97,16 +107,14 @@ class Inventory:
             time_zone="Europe/Berlin",
         )
 
-    def consumer(self, handlers: dict[str, Any]) -> Consumer:
+    def consumer(self, handlers: HandlerTable) -> Consumer:
         return Consumer(self.svc.store, f"it-{uuid.uuid4().hex[:8]}", handlers, max_deliveries=5)
 
     async def publish(self, show_id: uuid.UUID, **kw: Any) -> None:
         """What inventory does with a catalog.show.* event."""
         self.layout(show_id, **kw)
-        event = Envelope(
-            type="catalog.show.changed", payload={"show_id": str(show_id)}, producer="t"
-        )
-        await self.consumer({event.type: self.svc.on_show_changed}).handle(event)
+        event = Envelope.of(ShowChanged(show_id=str(show_id)), producer="t")
+        await self.consumer(HandlerTable().on(ShowChanged, self.svc.on_show_changed)).handle(event)
 
     async def new_show(self) -> uuid.UUID:
         show_id = uuid.uuid4()
@@ -129,21 +137,29 @@ class Inventory:
     async def release(self, show_id: uuid.UUID, hold_id: str, booking_id: uuid.UUID) -> Envelope:
         """booking.booking.failed through inventory's PostgreSQL part; returns the
         inventory.seats.released it announces (taken out of the outbox, delivered by hand)."""
-        failed = Envelope(
-            type="booking.booking.failed",
-            payload={"booking_id": str(booking_id), "show_id": str(show_id), "hold_id": hold_id},
-            producer="booking",
+        failed = BookingFailed(
+            booking_id=str(booking_id),
+            user_id=str(CUSTOMER.user_id),
+            show_id=str(show_id),
+            hold_id=hold_id,
+            status="FAILED",
+            reason="payment declined",
         )
         async with self.svc.store.uow() as uow:
             await self.svc.release_booking(uow, failed)
             released = uow.events.pop()
         return released
 
-    async def states(self, show_id: uuid.UUID) -> dict[str, str]:
-        return (await self.holds.states(show_id))[1]
+    async def apply(self, released: Envelope) -> None:
+        """inventory.seats.released applied to Redis, with no inbox (a replay)."""
+        await self.svc.apply_release(None, SeatsReleased.decode(released))  # type: ignore[arg-type]
+
+    async def states(self, show_id: uuid.UUID) -> dict[int, SeatState]:
+        states = await self.holds.states(show_id)
+        return {s: states.state(s) for s in range(1, 6)}
 
     async def ga_used(self, show_id: uuid.UUID) -> int:
-        return int((await self.holds.ga_used(show_id)).get(str(AREA), 0))
+        return (await self.holds.ga_used(show_id)).get(AREA, 0)
 
     async def sold_in_postgres(self, booking_id: uuid.UUID) -> list[int]:
         async with self.svc.store.engine.connect() as conn:
@@ -183,24 +199,24 @@ async def test_a_release_that_fails_to_reach_redis_once_frees_the_seats_on_redel
     assert await inventory.svc.sell_hold(hold_id, booking)
     released = await inventory.release(show, hold_id, booking)
     assert await inventory.sold_in_postgres(booking) == []
-    consumer = inventory.consumer({released.type: inventory.svc.apply_release})
+    consumer = inventory.consumer(HandlerTable().on(SeatsReleased, inventory.svc.apply_release))
 
     inventory.holds.fail_once.add("release_booking")
     first = FakeDelivery(envelope=released, attempt=1)
     await consumer.deliver(first.delivery())
     assert (first.acks, len(first.retries)) == (0, 1), "a failed Redis write is retried"
-    assert (await inventory.states(show))["1"] == "S"
+    assert (await inventory.states(show))[1] is SeatState.SOLD
 
     second = FakeDelivery(envelope=released, attempt=2)
     await consumer.deliver(second.delivery())
     assert second.acks == 1
     states = await inventory.states(show)
-    assert (states["1"], states["2"]) == ("0", "0")
+    assert (states[1], states[2]) == (SeatState.AVAILABLE,) * 2
     assert await inventory.ga_used(show) == 0
 
     # Delivered once more (a redelivery, or an operator's replay that skips the inbox): the
     # general-admission places are given back once, not twice.
-    await inventory.svc.apply_release(None, released)  # type: ignore[arg-type]
+    await inventory.apply(released)
     assert await inventory.ga_used(show) == 0
     assert await check_hold_store(inventory.redis_url, inventory.database_url, show) == []
 
@@ -211,8 +227,8 @@ async def test_a_show_change_that_fails_to_reach_redis_once_reaches_it_on_redeli
     show = await inventory.new_show()
     held = await inventory.svc.place_hold(CUSTOMER, show, HoldRequest((3,), ()), None)
     inventory.layout(show, status="cancelled")
-    event = Envelope(type="catalog.show.cancelled", payload={"show_id": str(show)}, producer="c")
-    consumer = inventory.consumer({event.type: inventory.svc.on_show_changed})
+    event = Envelope.of(ShowCancelled(show_id=str(show), reason="storm"), producer="c")
+    consumer = inventory.consumer(HandlerTable().on(ShowCancelled, inventory.svc.on_show_changed))
 
     inventory.holds.fail_once.add("meta")
     first = FakeDelivery(envelope=event, attempt=1)
@@ -227,11 +243,11 @@ async def test_a_show_change_that_fails_to_reach_redis_once_reaches_it_on_redeli
     await consumer.deliver(FakeDelivery(envelope=event, attempt=2).delivery())
     with pytest.raises(NotOnSale):
         await inventory.svc.place_hold(CUSTOMER, show, HoldRequest((4,), ()), None)
-    assert (await inventory.states(show))["3"] == "0", "a cancelled show's holds end"
-    assert await inventory.holds.hold(show, held["hold_id"]) == {}
+    assert (await inventory.states(show))[3] is SeatState.AVAILABLE, "a cancelled show's holds end"
+    assert await inventory.holds.record(show, held["hold_id"]) is None
 
 
-class RefusingPostgres(InventoryService):
+class RefusingPostgres(Sales):
     """PostgreSQL fails the sale after Redis marked the seats sold (a failed commit)."""
 
     async def _record_sale(self, *args: Any, **kw: Any) -> bool:
@@ -244,17 +260,17 @@ async def test_a_sale_that_postgres_loses_after_redis_heals_when_the_booking_fai
 ) -> None:
     show = await inventory.new_show()
     hold_id, booking = await inventory.attached(show, (1, 2), ga=2)
-    broken = RefusingPostgres(inventory.svc.store, inventory.holds, inventory.catalog, 60)
+    broken = RefusingPostgres(inventory.svc.store, inventory.holds)
     with pytest.raises(ConnectionResetError):
         await broken.sell_hold(hold_id, booking)
-    assert (await inventory.states(show))["1"] == "S", "Redis recorded the sale first"
+    assert (await inventory.states(show))[1] is SeatState.SOLD, "Redis recorded the sale first"
     assert await inventory.sold_in_postgres(booking) == []
 
     # The booking then fails (its payment event ran out of retries, or its deadline passed).
     released = await inventory.release(show, hold_id, booking)
-    await inventory.svc.apply_release(None, released)  # type: ignore[arg-type]
+    await inventory.apply(released)
     states = await inventory.states(show)
-    assert (states["1"], states["2"]) == ("0", "0"), "the seats are on sale again"
+    assert (states[1], states[2]) == (SeatState.AVAILABLE,) * 2, "the seats are on sale again"
     assert await inventory.ga_used(show) == 0
     assert await check_hold_store(inventory.redis_url, inventory.database_url, show) == []
     again = await inventory.svc.place_hold(CUSTOMER, show, HoldRequest((1, 2), ()), None)
@@ -266,7 +282,7 @@ async def test_a_sale_that_postgres_loses_after_redis_is_recorded_when_it_is_ret
 ) -> None:
     show = await inventory.new_show()
     hold_id, booking = await inventory.attached(show, (4,))
-    broken = RefusingPostgres(inventory.svc.store, inventory.holds, inventory.catalog, 60)
+    broken = RefusingPostgres(inventory.svc.store, inventory.holds)
     with pytest.raises(ConnectionResetError):
         await broken.sell_hold(hold_id, booking)
     assert await inventory.svc.sell_hold(hold_id, booking), "the retried sale goes through"
@@ -293,9 +309,9 @@ async def test_a_sale_and_a_release_of_one_booking_at_once_end_released(
             inventory.svc.sell_hold(hold_id, booking),
             inventory.release(show, hold_id, booking),
         )
-        await inventory.svc.apply_release(None, released)  # type: ignore[arg-type]
+        await inventory.apply(released)
         assert await inventory.sold_in_postgres(booking) == [], f"sold={sold}"
-        assert set((await inventory.states(show)).values()) == {"0"}
+        assert set((await inventory.states(show)).values()) == {SeatState.AVAILABLE}
         assert await inventory.ga_used(show) == 0
         assert await check_hold_store(inventory.redis_url, inventory.database_url, show) == []
 
@@ -304,7 +320,7 @@ async def test_a_hold_keeps_its_price_when_the_show_is_repriced(inventory: Inven
     show = await inventory.new_show()
     quoted = await inventory.svc.place_hold(CUSTOMER, show, HoldRequest((1,), ((AREA, 2),)), None)
     await inventory.publish(show, price=99_000)
-    inventory.svc._shows.clear()  # every replica's copy refreshed, not only this process's
+    inventory.svc.layouts.clear()  # every replica's copy refreshed, not only this process's
     view = await inventory.svc.attach_hold(quoted["hold_id"], CUSTOMER.user_id, uuid.uuid4(), 60)
     assert [s.price for s in view.seats] == [1000]
     assert [a.price for a in view.areas] == [500]

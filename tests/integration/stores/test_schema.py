@@ -13,13 +13,15 @@ from typing import Any
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from boxoffice.booking import store as booking
 from boxoffice.inventory import store as inventory
-from boxoffice.kernel.migrate import upgrade
+from boxoffice.kernel.migrate import compare_options, upgrade
 from boxoffice.payment import store as payment
 from boxoffice.services import NAMES, SERVICES
 from tests.conftest import Infra
@@ -54,30 +56,70 @@ async def migrated(infra: Infra) -> AsyncIterator[AsyncEngine]:
         await conn.close()
 
 
-async def _tables(engine: AsyncEngine, schema: str) -> dict[str, set[str]]:
-    def inspect(conn: sa.Connection) -> dict[str, set[str]]:
-        inspector = sa.inspect(conn)
+@pytest.fixture(scope="module")
+async def defined(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    """A database of this module's own where every service's table definitions were created
+    directly (`metadata.create_all`), to compare what Alembic does not (check constraints,
+    partial indexes) in PostgreSQL's own words."""
+    url = make_url(infra.database_url)
+    name = f"bx_defined_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url.set(database=name))
+    async with engine.begin() as conn:
+        for metadata in METADATA.values():
+            await conn.execute(sa.text(f'CREATE SCHEMA "{metadata.schema}"'))
+            await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+async def _catalog(engine: AsyncEngine, schema: str) -> dict[str, set[tuple[str, ...]]]:
+    """Every constraint and index of a schema as PostgreSQL prints its definition."""
+    async with engine.connect() as conn:
+        constraints = await conn.execute(
+            sa.text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+                " FROM pg_constraint WHERE connamespace = CAST(:s AS regnamespace)"
+            ),
+            {"s": schema},
+        )
+        indexes = await conn.execute(
+            sa.text("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s"),
+            {"s": schema},
+        )
         return {
-            table: {c["name"] for c in inspector.get_columns(table, schema=schema)}
-            for table in inspector.get_table_names(schema=schema)
+            "constraints": {tuple(r) for r in constraints if not r[0].endswith("alembic_version")},
+            "indexes": {tuple(r) for r in indexes if r[0] != "alembic_version"},
         }
 
+
+async def _differences(engine: AsyncEngine, metadata: sa.MetaData) -> list[Any]:
+    """What Alembic's autogenerate would add to make the migrated schema match the table
+    definitions: tables, columns, types, nullability, server defaults, indexes, unique, check
+    and foreign-key constraints."""
+    assert metadata.schema
+
+    def compare(conn: sa.Connection) -> list[Any]:
+        context = MigrationContext.configure(conn, opts=compare_options(metadata.schema or ""))
+        return list(compare_metadata(context, metadata))
+
     async with engine.connect() as conn:
-        return await conn.run_sync(inspect)
+        return await conn.run_sync(compare)
 
 
 @pytest.mark.parametrize("service", NAMES)
 async def test_migrations_build_the_schema_each_store_expects(
-    migrated: AsyncEngine, service: str
+    migrated: AsyncEngine, defined: AsyncEngine, service: str
 ) -> None:
-    found = await _tables(migrated, service)
     metadata = METADATA[service]
     assert metadata.schema == service
-    expected = {t.name: {c.name for c in t.columns} for t in metadata.tables.values()}
-    for table, columns in expected.items():
-        assert table in found, f"{service}.{table} is missing"
-        assert found[table] == columns, f"{service}.{table} columns differ from store.py"
-    assert set(found) == set(expected) | {"alembic_version"}
+    assert await _differences(migrated, metadata) == []
+    assert await _catalog(migrated, service) == await _catalog(defined, service)
     async with migrated.connect() as conn:
         versions = (await conn.execute(sa.text(f"SELECT * FROM {service}.alembic_version"))).all()
     assert len(versions) == 1

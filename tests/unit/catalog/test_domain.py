@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from boxoffice.catalog.domain import (
+    MAX_SEATS_PER_HALL,
+    GridSpec,
+    HallSeat,
     InvalidLayout,
     InvalidShow,
+    RowSpec,
+    SeatSpec,
+    SectionSpec,
     ShowStateConflict,
+    ShowStatus,
     check_prices,
     check_show_times,
-    next_status,
+    expand_layout,
     row_label,
 )
-from boxoffice.catalog.service import MAX_SEATS_PER_HALL, expand_layout
 
 NOW = datetime(2030, 5, 1, 20, 0, tzinfo=UTC)
 
@@ -54,31 +60,42 @@ def test_a_negative_price_is_rejected() -> None:
         check_prices({"standard"}, {"standard": -1})
 
 
-@pytest.mark.parametrize(
-    ("current", "action", "expected"),
-    [
-        ("draft", "publish", "published"),
-        ("draft", "cancel", "cancelled"),
-        ("published", "cancel", "cancelled"),
-    ],
-)
-def test_allowed_status_moves(current: str, action: str, expected: str) -> None:
-    assert next_status(current, action) == expected
+DRAFT, PUBLISHED, CANCELLED = ShowStatus.DRAFT, ShowStatus.PUBLISHED, ShowStatus.CANCELLED
+
+
+def test_a_draft_is_published() -> None:
+    assert DRAFT.publish() is PUBLISHED
+
+
+@pytest.mark.parametrize("current", [DRAFT, PUBLISHED])
+def test_a_draft_or_a_published_show_is_cancelled(current: ShowStatus) -> None:
+    assert current.cancel() is CANCELLED
+
+
+@pytest.mark.parametrize("current", [DRAFT, PUBLISHED])
+def test_a_draft_or_a_published_show_may_change(current: ShowStatus) -> None:
+    current.check_change()
 
 
 @pytest.mark.parametrize(
-    ("current", "action", "message"),
+    ("move", "message"),
     [
-        ("published", "publish", "A published show cannot be published."),
-        ("cancelled", "publish", "A cancelled show cannot be published."),
-        ("cancelled", "cancel", "A cancelled show cannot be cancelled."),
+        (PUBLISHED.publish, "A published show cannot be published."),
+        (CANCELLED.publish, "A cancelled show cannot be published."),
+        (CANCELLED.cancel, "A cancelled show cannot be cancelled."),
+        (CANCELLED.check_change, "A cancelled show cannot be changed."),
     ],
 )
-def test_forbidden_status_moves_conflict(current: str, action: str, message: str) -> None:
+def test_forbidden_status_moves_conflict(move: Callable[[], object], message: str) -> None:
     with pytest.raises(ShowStateConflict) as err:
-        next_status(current, action)
+        move()
     assert err.value.detail == message
     assert err.value.status == 409
+
+
+def test_statuses_are_stored_and_sent_by_their_lowercase_names() -> None:
+    assert [str(s) for s in ShowStatus] == ["draft", "published", "cancelled"]
+    assert ShowStatus("published") is PUBLISHED
 
 
 @pytest.mark.parametrize(
@@ -96,8 +113,8 @@ def test_row_labels_are_unique_and_in_order_for_a_stadium() -> None:
     assert labels == sorted(labels, key=lambda s: (len(s), s))
 
 
-def _section(name: str, rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    return {"name": name, "rows": [{"label": label, "seats": s} for label, s in rows.items()]}
+def _section(name: str, rows: dict[str, list[SeatSpec]]) -> SectionSpec:
+    return SectionSpec(name, [RowSpec(label, seats) for label, seats in rows.items()])
 
 
 def test_explicit_sections_expand_to_seats_with_default_positions() -> None:
@@ -107,52 +124,40 @@ def test_explicit_sections_expand_to_seats_with_default_positions() -> None:
                 "Balcony",
                 {
                     "A": [
-                        {"label": "1", "category": "premium"},
-                        {"label": "2", "category": "premium", "x": 7.5, "y": 0.5, "blocked": True},
+                        SeatSpec("1", "premium"),
+                        SeatSpec("2", "premium", x=7.5, y=0.5, blocked=True),
                     ],
-                    "B": [{"label": "1", "category": "standard"}],
+                    "B": [SeatSpec("1", "standard")],
                 },
             )
         ],
         None,
     )
     assert seats == [
-        {"section": "Balcony", "row": "A", "label": "A1", "category": "premium", "x": 0.0,
-         "y": 0.0, "blocked": False},
-        {"section": "Balcony", "row": "A", "label": "A2", "category": "premium", "x": 7.5,
-         "y": 0.5, "blocked": True},
-        {"section": "Balcony", "row": "B", "label": "B1", "category": "standard", "x": 0.0,
-         "y": 1.0, "blocked": False},
-    ]  # fmt: skip
+        HallSeat("Balcony", "A", "A1", "premium", 0.0, 0.0, False),
+        HallSeat("Balcony", "A", "A2", "premium", 7.5, 0.5, True),
+        HallSeat("Balcony", "B", "B1", "standard", 0.0, 1.0, False),
+    ]
 
 
 def test_a_grid_expands_rows_times_seats_with_row_categories() -> None:
     seats = expand_layout(
-        [],
-        {
-            "rows": 3,
-            "seats_per_row": 4,
-            "category": "standard",
-            "row_categories": {"A": "premium"},
-        },
+        [], GridSpec(rows=3, seats_per_row=4, category="standard", row_categories={"A": "premium"})
     )
     assert len(seats) == 12
-    assert [s["label"] for s in seats[:5]] == ["A1", "A2", "A3", "A4", "B1"]
-    assert {s["category"] for s in seats if s["row"] == "A"} == {"premium"}
-    assert {s["category"] for s in seats if s["row"] != "A"} == {"standard"}
-    assert {s["section"] for s in seats} == {"Stalls"}
-    assert seats[-1] == {
-        "section": "Stalls", "row": "C", "label": "C4", "category": "standard", "x": 3.0,
-        "y": 2.0, "blocked": False,
-    }  # fmt: skip
+    assert [s.label for s in seats[:5]] == ["A1", "A2", "A3", "A4", "B1"]
+    assert {s.category for s in seats if s.row == "A"} == {"premium"}
+    assert {s.category for s in seats if s.row != "A"} == {"standard"}
+    assert {s.section for s in seats} == {"Stalls"}
+    assert seats[-1] == HallSeat("Stalls", "C", "C4", "standard", 3.0, 2.0, False)
 
 
 def test_sections_and_a_grid_combine() -> None:
     seats = expand_layout(
-        [_section("Box", {"K": [{"label": "1", "category": "box"}]})],
-        {"rows": 1, "seats_per_row": 2, "section": "Floor"},
+        [_section("Box", {"K": [SeatSpec("1", "box")]})],
+        GridSpec(rows=1, seats_per_row=2, section="Floor"),
     )
-    assert [(s["section"], s["label"], s["category"]) for s in seats] == [
+    assert [(s.section, s.label, s.category) for s in seats] == [
         ("Box", "K1", "box"),
         ("Floor", "A1", "standard"),
         ("Floor", "A2", "standard"),
@@ -162,16 +167,16 @@ def test_sections_and_a_grid_combine() -> None:
 def test_duplicate_seat_labels_in_a_section_are_rejected() -> None:
     with pytest.raises(InvalidLayout, match="unique"):
         expand_layout(
-            [_section("Stalls", {"A": [{"label": "1", "category": "standard"}]})],
-            {"rows": 1, "seats_per_row": 1},  # also makes Stalls A1
+            [_section("Stalls", {"A": [SeatSpec("1", "standard")]})],
+            GridSpec(rows=1, seats_per_row=1),  # also makes Stalls A1
         )
 
 
 def test_the_same_label_in_two_sections_is_fine() -> None:
     seats = expand_layout(
         [
-            _section("Left", {"A": [{"label": "1", "category": "standard"}]}),
-            _section("Right", {"A": [{"label": "1", "category": "standard"}]}),
+            _section("Left", {"A": [SeatSpec("1", "standard")]}),
+            _section("Right", {"A": [SeatSpec("1", "standard")]}),
         ],
         None,
     )
@@ -180,4 +185,5 @@ def test_the_same_label_in_two_sections_is_fine() -> None:
 
 def test_a_hall_larger_than_the_limit_is_rejected() -> None:
     with pytest.raises(InvalidLayout, match=str(MAX_SEATS_PER_HALL)):
-        expand_layout([], {"rows": 1001, "seats_per_row": 100})
+        expand_layout([], GridSpec(rows=1001, seats_per_row=100))
+    assert len(expand_layout([], GridSpec(rows=1000, seats_per_row=100))) == MAX_SEATS_PER_HALL

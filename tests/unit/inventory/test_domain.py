@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from boxoffice.inventory.domain import (
     HoldRequest,
+    HoldState,
+    SeatState,
     UnknownHold,
-    ga_csv,
+    hold_state,
     make_hold_request,
     new_hold_id,
-    parse_ga_csv,
+    sells,
     show_of_hold,
 )
 from boxoffice.kernel.errors import InvalidRequest
@@ -75,18 +78,19 @@ def test_a_malformed_hold_id_is_an_unknown_hold(bad: str) -> None:
         show_of_hold(bad)
 
 
-def test_ga_csv_round_trips() -> None:
-    pairs = [(1, 2), (30, 4), (2**40, 100)]
-    text = ga_csv(pairs)
-    assert text == f"1:2,30:4,{2**40}:100"
-    assert parse_ga_csv(text) == pairs
+def test_only_a_published_show_sells() -> None:
+    assert sells("published")
+    assert not any(sells(s) for s in ("draft", "cancelled", "Published", ""))
 
 
-def test_empty_ga_csv_is_no_areas() -> None:
-    assert ga_csv(()) == ""
-    assert parse_ga_csv("") == []
+def test_a_held_hold_whose_time_is_up_has_expired() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    second = timedelta(seconds=1)
+    assert hold_state(HoldState.HELD, now + second, now) is HoldState.HELD
+    assert hold_state(HoldState.HELD, now, now) is HoldState.EXPIRED
+    assert hold_state(HoldState.HELD, now - second, now) is HoldState.EXPIRED
+    assert hold_state(HoldState.SOLD, now - second, now) is HoldState.SOLD, "sold never expires"
 
 
-def test_ga_csv_of_a_hold_request_is_what_the_hold_store_reads_back() -> None:
-    request = make_hold_request([], [(5, 1), (2, 2)])
-    assert parse_ga_csv(ga_csv(request.ga)) == list(request.ga)
+def test_seat_states_are_named_as_the_seat_map_shows_them() -> None:
+    assert [s.value for s in SeatState] == ["available", "held", "sold", "blocked"]

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.exceptions import StarletteDeprecationWarning
 
-from boxoffice.inventory.api import FastHolds, router
+from boxoffice.inventory.api import router
 from boxoffice.inventory.domain import SeatsTaken
+from boxoffice.inventory.fastpath import FastHolds
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.problems import PROBLEM, TYPE_BASE, install_problem_handlers

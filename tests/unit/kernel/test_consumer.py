@@ -4,13 +4,14 @@ retry with growing backoff, park after the last attempt."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
 
-from boxoffice.kernel.events import Envelope
-from boxoffice.kernel.messaging import Consumer, Messaging, UnitOfWork
+from boxoffice.kernel.events import Envelope, Event, InconsistentEvent
+from boxoffice.kernel.messaging import Consumer, HandlerTable, Messaging, UnitOfWork
 from tests.fakes import FakeDelivery
 
 
@@ -97,3 +98,48 @@ def test_the_unit_of_work_stamps_events_with_producer_and_correlation() -> None:
     assert envelope.type == "booking.booking.cancelled"
     with pytest.raises(AssertionError, match="outside its 'async with' block"):
         _ = uow.conn
+
+
+@dataclass(frozen=True)
+class Counted(Event):
+    type = "test.thing.counted"
+    count: int
+
+
+async def test_a_handler_table_hands_each_handler_its_decoded_event() -> None:
+    seen: list[Counted] = []
+
+    async def on_counted(_uow: UnitOfWork, event: Counted) -> None:
+        seen.append(event)
+
+    table = HandlerTable().on(Counted, on_counted)
+    assert list(table) == ["test.thing.counted"]
+    uow = cast(UnitOfWork, None)
+    await table["test.thing.counted"](uow, Envelope.of(Counted(3), producer="test"))
+    assert seen == [Counted(3)]
+    with pytest.raises(InconsistentEvent, match="count"):
+        bad = Envelope(type="test.thing.counted", payload={"count": "3"}, producer="test")
+        await table["test.thing.counted"](uow, bad)
+    assert seen == [Counted(3)]
+
+
+async def test_an_event_that_is_not_its_contract_is_parked_at_once() -> None:
+    async def never(_uow: UnitOfWork, _event: Counted) -> None:
+        raise AssertionError("a handler got an event that is not its contract")
+
+    class Parking(Consumer):
+        parked: list[str]
+
+        async def park(self, _envelope: Envelope, exc: BaseException, _attempts: int) -> None:
+            self.parked.append(str(exc))
+
+        async def handle(self, envelope: Envelope) -> bool:
+            await self.handlers[envelope.type](cast(UnitOfWork, None), envelope)
+            return True
+
+    consumer = Parking(None, "p", HandlerTable().on(Counted, never), max_deliveries=5)  # type: ignore[arg-type]
+    consumer.parked = []
+    fake = FakeDelivery(attempt=1, envelope=Envelope(type=Counted.type, payload={}, producer="t"))
+    await consumer.deliver(fake.delivery())
+    assert consumer.parked == ["test.thing.counted without count"]
+    assert (fake.acks, fake.retries) == (1, [])

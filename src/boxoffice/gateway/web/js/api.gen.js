@@ -1,54 +1,67 @@
+// @ts-check
 // GENERATED from the OpenAPI document of boxoffice 1.0.0 by
 // scripts/gen_api_client.py: do not edit. Change the API, then run
 //   uv run python scripts/gen_api_client.py
 // tests/unit/gateway/test_api_client_fresh.py fails while this file is stale.
 import { call, enc, url } from "./http.js";
 
+/** @typedef {import("./api-types").components["schemas"]} Schemas */
+/** @typedef {import("./api-types").operations} Operations */
+/**
+ * @template T, R
+ * @typedef {import("./http.js").Answer<T, R>} Answer
+ */
+
 /**
  * Register: POST /api/v1/auth/register → 201 (json).
  *
- * @param {{body: RegisterIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["RegisterIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["register"]["responses"]["201"]["content"]["application/json"], R>>}
  */
-export function register(args = {}) {
+export function register(args) {
   return call(`/api/v1/auth/register`, { method: "POST", response: "json", body: "required" }, args);
 }
 
 /**
  * Login: POST /api/v1/auth/login → 200 (json).
  *
- * @param {{body: LoginIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["LoginIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["login"]["responses"]["200"]["content"]["application/json"], R>>}
  */
-export function login(args = {}) {
+export function login(args) {
   return call(`/api/v1/auth/login`, { method: "POST", response: "json", body: "required" }, args);
 }
 
 /**
  * Refresh: POST /api/v1/auth/refresh → 200 (json).
  *
- * @param {{body: RefreshIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["RefreshIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["refresh"]["responses"]["200"]["content"]["application/json"], R>>}
  */
-export function refresh(args = {}) {
+export function refresh(args) {
   return call(`/api/v1/auth/refresh`, { method: "POST", response: "json", body: "required" }, args);
 }
 
 /**
  * Logout: POST /api/v1/auth/logout → 204 (none).
  *
- * @param {{body: RefreshIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["RefreshIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<null, R>>}
  */
-export function logout(args = {}) {
+export function logout(args) {
   return call(`/api/v1/auth/logout`, { method: "POST", response: "none", body: "required" }, args);
 }
 
 /**
  * Me: GET /api/v1/users/me → 200 (json).
  *
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["me"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function me(args = {}) {
   return call(`/api/v1/users/me`, { method: "GET", response: "json" }, args);
@@ -59,18 +72,20 @@ export function me(args = {}) {
  *
  * Needs the current password (a wrong one: 422). Ends every session of the user: all refresh tokens are revoked, access tokens run out within their lifetime.
  *
- * @param {{body: PasswordChangeIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["PasswordChangeIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<null, R>>}
  */
-export function changePassword(args = {}) {
+export function changePassword(args) {
   return call(`/api/v1/users/me/password`, { method: "POST", response: "none", body: "required" }, args);
 }
 
 /**
  * List Users: GET /api/v1/admin/users → 200 (json).
  *
- * @param {{email?: any, role?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{email?: any, role?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listUsers"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listUsers(args = {}) {
   return call(`/api/v1/admin/users`, { method: "GET", response: "json", query: ["email", "role", "limit", "offset"] }, args);
@@ -79,10 +94,11 @@ export function listUsers(args = {}) {
 /**
  * Create User: POST /api/v1/admin/users → 201 (json).
  *
- * @param {{body: AdminUserIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["AdminUserIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["createUser"]["responses"]["201"]["content"]["application/json"], R>>}
  */
-export function createUser(args = {}) {
+export function createUser(args) {
   return call(`/api/v1/admin/users`, { method: "POST", response: "json", body: "required" }, args);
 }
 
@@ -90,8 +106,9 @@ export function createUser(args = {}) {
  * Get User: GET /api/v1/admin/users/{user_id} → 200 (json).
  *
  * @param {string} userId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getUser"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getUser(userId, args = {}) {
   return call(`/api/v1/admin/users/${enc(userId)}`, { method: "GET", response: "json" }, args);
@@ -101,18 +118,20 @@ export function getUser(userId, args = {}) {
  * Set Roles: PATCH /api/v1/admin/users/{user_id} → 200 (json).
  *
  * @param {string} userId
- * @param {{body: RolesIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["RolesIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["setRoles"]["responses"]["200"]["content"]["application/json"], R>>}
  */
-export function setRoles(userId, args = {}) {
+export function setRoles(userId, args) {
   return call(`/api/v1/admin/users/${enc(userId)}`, { method: "PATCH", response: "json", body: "required" }, args);
 }
 
 /**
  * Events the identity service parked after failing: GET /api/v1/admin/dead-letters/identity → 200 (json).
  *
- * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{include_replayed?: any, limit?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listIdentityDeadLetters"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listIdentityDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/identity`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
@@ -122,8 +141,9 @@ export function listIdentityDeadLetters(args = {}) {
  * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/identity/{dead_letter_id}/replay → 200 (json).
  *
  * @param {string} deadLetterId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["replayIdentityDeadLetter"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function replayIdentityDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/identity/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
@@ -132,8 +152,9 @@ export function replayIdentityDeadLetter(deadLetterId, args = {}) {
 /**
  * List Venues: GET /api/v1/venues → 200 (json).
  *
- * @param {{city?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{city?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listVenues"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listVenues(args = {}) {
   return call(`/api/v1/venues`, { method: "GET", response: "json", query: ["city", "limit", "offset"] }, args);
@@ -142,10 +163,11 @@ export function listVenues(args = {}) {
 /**
  * Create Venue: POST /api/v1/venues → 201 (json).
  *
- * @param {{body: VenueIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["VenueIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["createVenue"]["responses"]["201"]["content"]["application/json"], R>>}
  */
-export function createVenue(args = {}) {
+export function createVenue(args) {
   return call(`/api/v1/venues`, { method: "POST", response: "json", body: "required" }, args);
 }
 
@@ -153,8 +175,9 @@ export function createVenue(args = {}) {
  * Get Venue: GET /api/v1/venues/{venue_id} → 200 (json).
  *
  * @param {string} venueId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getVenue"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getVenue(venueId, args = {}) {
   return call(`/api/v1/venues/${enc(venueId)}`, { method: "GET", response: "json" }, args);
@@ -164,10 +187,11 @@ export function getVenue(venueId, args = {}) {
  * Create Hall: POST /api/v1/venues/{venue_id}/halls → 201 (json).
  *
  * @param {string} venueId
- * @param {{body: HallIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["HallIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["createHall"]["responses"]["201"]["content"]["application/json"], R>>}
  */
-export function createHall(venueId, args = {}) {
+export function createHall(venueId, args) {
   return call(`/api/v1/venues/${enc(venueId)}/halls`, { method: "POST", response: "json", body: "required" }, args);
 }
 
@@ -175,8 +199,9 @@ export function createHall(venueId, args = {}) {
  * Get Hall: GET /api/v1/halls/{hall_id} → 200 (json).
  *
  * @param {string} hallId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getHall"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getHall(hallId, args = {}) {
   return call(`/api/v1/halls/${enc(hallId)}`, { method: "GET", response: "json" }, args);
@@ -185,8 +210,9 @@ export function getHall(hallId, args = {}) {
 /**
  * List Events: GET /api/v1/events → 200 (json).
  *
- * @param {{category?: any, q?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{category?: any, q?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listEvents"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listEvents(args = {}) {
   return call(`/api/v1/events`, { method: "GET", response: "json", query: ["category", "q", "limit", "offset"] }, args);
@@ -195,10 +221,11 @@ export function listEvents(args = {}) {
 /**
  * Create Event: POST /api/v1/events → 201 (json).
  *
- * @param {{body: EventIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["EventIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["createEvent"]["responses"]["201"]["content"]["application/json"], R>>}
  */
-export function createEvent(args = {}) {
+export function createEvent(args) {
   return call(`/api/v1/events`, { method: "POST", response: "json", body: "required" }, args);
 }
 
@@ -206,8 +233,9 @@ export function createEvent(args = {}) {
  * Get Event: GET /api/v1/events/{event_id} → 200 (json).
  *
  * @param {string} eventId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getEvent"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getEvent(eventId, args = {}) {
   return call(`/api/v1/events/${enc(eventId)}`, { method: "GET", response: "json" }, args);
@@ -216,8 +244,9 @@ export function getEvent(eventId, args = {}) {
 /**
  * Browse Shows: GET /api/v1/shows → 200 (json).
  *
- * @param {{city?: any, event_id?: any, from?: any, to?: any, category?: any, mine?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{city?: any, event_id?: any, from?: any, to?: any, category?: any, mine?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["browseShows"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function browseShows(args = {}) {
   return call(`/api/v1/shows`, { method: "GET", response: "json", query: ["city", "event_id", "from", "to", "category", "mine", "limit", "offset"] }, args);
@@ -226,10 +255,11 @@ export function browseShows(args = {}) {
 /**
  * Create Show: POST /api/v1/shows → 201 (json).
  *
- * @param {{body: ShowIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["ShowIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["createShow"]["responses"]["201"]["content"]["application/json"], R>>}
  */
-export function createShow(args = {}) {
+export function createShow(args) {
   return call(`/api/v1/shows`, { method: "POST", response: "json", body: "required" }, args);
 }
 
@@ -237,8 +267,9 @@ export function createShow(args = {}) {
  * Get Show: GET /api/v1/shows/{show_id} → 200 (json).
  *
  * @param {string} showId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getShow"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getShow(showId, args = {}) {
   return call(`/api/v1/shows/${enc(showId)}`, { method: "GET", response: "json" }, args);
@@ -248,10 +279,11 @@ export function getShow(showId, args = {}) {
  * Update Show: PATCH /api/v1/shows/{show_id} → 200 (json).
  *
  * @param {string} showId
- * @param {{body: ShowPatch, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["ShowPatch"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["updateShow"]["responses"]["200"]["content"]["application/json"], R>>}
  */
-export function updateShow(showId, args = {}) {
+export function updateShow(showId, args) {
   return call(`/api/v1/shows/${enc(showId)}`, { method: "PATCH", response: "json", body: "required" }, args);
 }
 
@@ -259,8 +291,9 @@ export function updateShow(showId, args = {}) {
  * Publish Show: POST /api/v1/shows/{show_id}/publish → 200 (json).
  *
  * @param {string} showId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["publishShow"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function publishShow(showId, args = {}) {
   return call(`/api/v1/shows/${enc(showId)}/publish`, { method: "POST", response: "json" }, args);
@@ -270,8 +303,9 @@ export function publishShow(showId, args = {}) {
  * Cancel Show: POST /api/v1/shows/{show_id}/cancel → 200 (json).
  *
  * @param {string} showId
- * @param {{body?: boxoffice__catalog__api__CancelIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body?: Operations["cancelShow"]["requestBody"]["content"]["application/json"], raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["cancelShow"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function cancelShow(showId, args = {}) {
   return call(`/api/v1/shows/${enc(showId)}/cancel`, { method: "POST", response: "json", body: "optional" }, args);
@@ -280,8 +314,9 @@ export function cancelShow(showId, args = {}) {
 /**
  * Events the catalog service parked after failing: GET /api/v1/admin/dead-letters/catalog → 200 (json).
  *
- * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{include_replayed?: any, limit?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listCatalogDeadLetters"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listCatalogDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/catalog`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
@@ -291,8 +326,9 @@ export function listCatalogDeadLetters(args = {}) {
  * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/catalog/{dead_letter_id}/replay → 200 (json).
  *
  * @param {string} deadLetterId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["replayCatalogDeadLetter"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function replayCatalogDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/catalog/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
@@ -302,8 +338,9 @@ export function replayCatalogDeadLetter(deadLetterId, args = {}) {
  * Seat Map: GET /api/v1/shows/{show_id}/seats → 200 (json).
  *
  * @param {string} showId
- * @param {{ifNoneMatch?: string, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{ifNoneMatch?: string, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["seatMap"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function seatMap(showId, args = {}) {
   return call(`/api/v1/shows/${enc(showId)}/seats`, { method: "GET", response: "json", headers: {"if-none-match": "ifNoneMatch"} }, args);
@@ -323,10 +360,11 @@ export function seatStream(showId) {
  * Place Hold: POST /api/v1/shows/{show_id}/holds → 201 (json).
  *
  * @param {string} showId
- * @param {{idempotencyKey?: string, body: HoldIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{idempotencyKey?: string, body: Schemas["HoldIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["placeHold"]["responses"]["201"]["content"]["application/json"], R>>}
  */
-export function placeHold(showId, args = {}) {
+export function placeHold(showId, args) {
   return call(`/api/v1/shows/${enc(showId)}/holds`, { method: "POST", response: "json", headers: {"Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "required" }, args);
 }
 
@@ -334,8 +372,9 @@ export function placeHold(showId, args = {}) {
  * Get Hold: GET /api/v1/holds/{hold_id} → 200 (json).
  *
  * @param {string} holdId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getHold"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getHold(holdId, args = {}) {
   return call(`/api/v1/holds/${enc(holdId)}`, { method: "GET", response: "json" }, args);
@@ -345,8 +384,9 @@ export function getHold(holdId, args = {}) {
  * Release Hold: DELETE /api/v1/holds/{hold_id} → 204 (none).
  *
  * @param {string} holdId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<null, R>>}
  */
 export function releaseHold(holdId, args = {}) {
   return call(`/api/v1/holds/${enc(holdId)}`, { method: "DELETE", response: "none" }, args);
@@ -355,8 +395,9 @@ export function releaseHold(holdId, args = {}) {
 /**
  * Events the inventory service parked after failing: GET /api/v1/admin/dead-letters/inventory → 200 (json).
  *
- * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{include_replayed?: any, limit?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listInventoryDeadLetters"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listInventoryDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/inventory`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
@@ -366,8 +407,9 @@ export function listInventoryDeadLetters(args = {}) {
  * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/inventory/{dead_letter_id}/replay → 200 (json).
  *
  * @param {string} deadLetterId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["replayInventoryDeadLetter"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function replayInventoryDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/inventory/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
@@ -376,8 +418,9 @@ export function replayInventoryDeadLetter(deadLetterId, args = {}) {
 /**
  * List Bookings: GET /api/v1/bookings → 200 (json).
  *
- * @param {{all?: any, status?: any, show_id?: any, user_id?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{all?: any, status?: any, show_id?: any, user_id?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listBookings"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listBookings(args = {}) {
   return call(`/api/v1/bookings`, { method: "GET", response: "json", query: ["all", "status", "show_id", "user_id", "limit", "offset"] }, args);
@@ -386,10 +429,11 @@ export function listBookings(args = {}) {
 /**
  * Create Booking: POST /api/v1/bookings → 202 (json).
  *
- * @param {{idempotencyKey?: string, body: BookingIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{idempotencyKey?: string, body: Schemas["BookingIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["createBooking"]["responses"]["202"]["content"]["application/json"], R>>}
  */
-export function createBooking(args = {}) {
+export function createBooking(args) {
   return call(`/api/v1/bookings`, { method: "POST", response: "json", headers: {"Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "required" }, args);
 }
 
@@ -397,8 +441,9 @@ export function createBooking(args = {}) {
  * Get Booking: GET /api/v1/bookings/{booking_id} → 200 (json).
  *
  * @param {string} bookingId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getBooking"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getBooking(bookingId, args = {}) {
   return call(`/api/v1/bookings/${enc(bookingId)}`, { method: "GET", response: "json" }, args);
@@ -408,8 +453,9 @@ export function getBooking(bookingId, args = {}) {
  * Cancel Booking: POST /api/v1/bookings/{booking_id}/cancel → 200 (json).
  *
  * @param {string} bookingId
- * @param {{body?: boxoffice__booking__api__CancelIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body?: Operations["cancelBooking"]["requestBody"]["content"]["application/json"], raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["cancelBooking"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function cancelBooking(bookingId, args = {}) {
   return call(`/api/v1/bookings/${enc(bookingId)}/cancel`, { method: "POST", response: "json", body: "optional" }, args);
@@ -418,8 +464,9 @@ export function cancelBooking(bookingId, args = {}) {
 /**
  * My Tickets: GET /api/v1/tickets → 200 (json).
  *
- * @param {{limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["myTickets"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function myTickets(args = {}) {
   return call(`/api/v1/tickets`, { method: "GET", response: "json", query: ["limit", "offset"] }, args);
@@ -429,8 +476,9 @@ export function myTickets(args = {}) {
  * Ticket Qr: GET /api/v1/tickets/{ticket_id}/qr → 200 (text).
  *
  * @param {string} ticketId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<string, R>>}
  */
 export function ticketQr(ticketId, args = {}) {
   return call(`/api/v1/tickets/${enc(ticketId)}/qr`, { method: "GET", response: "text" }, args);
@@ -442,8 +490,9 @@ export function ticketQr(ticketId, args = {}) {
  * Sales of one show, for its organizer or an admin.
  *
  * @param {string} showId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["showSales"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function showSales(showId, args = {}) {
   return call(`/api/v1/shows/${enc(showId)}/sales`, { method: "GET", response: "json" }, args);
@@ -454,8 +503,9 @@ export function showSales(showId, args = {}) {
  *
  * Bookings still PENDING after `older_than` seconds, with the step they stopped at.
  *
- * @param {{older_than?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{older_than?: any, limit?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["stuckSagas"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function stuckSagas(args = {}) {
   return call(`/api/v1/admin/sagas/stuck`, { method: "GET", response: "json", query: ["older_than", "limit"] }, args);
@@ -465,8 +515,9 @@ export function stuckSagas(args = {}) {
  * Fail Saga: POST /api/v1/admin/sagas/{booking_id}/fail → 200 (json).
  *
  * @param {string} bookingId
- * @param {{body?: ForceFailIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{body?: Operations["failSaga"]["requestBody"]["content"]["application/json"], raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["failSaga"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function failSaga(bookingId, args = {}) {
   return call(`/api/v1/admin/sagas/${enc(bookingId)}/fail`, { method: "POST", response: "json", body: "optional" }, args);
@@ -475,8 +526,9 @@ export function failSaga(bookingId, args = {}) {
 /**
  * Events the booking service parked after failing: GET /api/v1/admin/dead-letters/booking → 200 (json).
  *
- * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{include_replayed?: any, limit?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listBookingDeadLetters"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listBookingDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/booking`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
@@ -486,8 +538,9 @@ export function listBookingDeadLetters(args = {}) {
  * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/booking/{dead_letter_id}/replay → 200 (json).
  *
  * @param {string} deadLetterId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["replayBookingDeadLetter"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function replayBookingDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/booking/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
@@ -497,8 +550,9 @@ export function replayBookingDeadLetter(deadLetterId, args = {}) {
  * Get Payment: GET /api/v1/payments/{payment_id} → 200 (json).
  *
  * @param {string} paymentId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getPayment"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function getPayment(paymentId, args = {}) {
   return call(`/api/v1/payments/${enc(paymentId)}`, { method: "GET", response: "json" }, args);
@@ -508,8 +562,9 @@ export function getPayment(paymentId, args = {}) {
  * Booking Payment: GET /api/v1/bookings/{booking_id}/payment → 200 (json).
  *
  * @param {string} bookingId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["bookingPayment"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function bookingPayment(bookingId, args = {}) {
   return call(`/api/v1/bookings/${enc(bookingId)}/payment`, { method: "GET", response: "json" }, args);
@@ -519,8 +574,9 @@ export function bookingPayment(bookingId, args = {}) {
  * Refund: POST /api/v1/payments/{payment_id}/refund → 200 (json).
  *
  * @param {string} paymentId
- * @param {{idempotencyKey?: string, body?: RefundIn, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{idempotencyKey?: string, body?: Operations["refund"]["requestBody"]["content"]["application/json"], raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["refund"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function refund(paymentId, args = {}) {
   return call(`/api/v1/payments/${enc(paymentId)}/refund`, { method: "POST", response: "json", headers: {"Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "optional" }, args);
@@ -529,8 +585,9 @@ export function refund(paymentId, args = {}) {
 /**
  * Events the payment service parked after failing: GET /api/v1/admin/dead-letters/payment → 200 (json).
  *
- * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{include_replayed?: any, limit?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listPaymentDeadLetters"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listPaymentDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/payment`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
@@ -540,8 +597,9 @@ export function listPaymentDeadLetters(args = {}) {
  * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/payment/{dead_letter_id}/replay → 200 (json).
  *
  * @param {string} deadLetterId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["replayPaymentDeadLetter"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function replayPaymentDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/payment/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
@@ -550,8 +608,9 @@ export function replayPaymentDeadLetter(deadLetterId, args = {}) {
 /**
  * My Notifications: GET /api/v1/notifications → 200 (json).
  *
- * @param {{unread?: any, limit?: any, offset?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{unread?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["myNotifications"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function myNotifications(args = {}) {
   return call(`/api/v1/notifications`, { method: "GET", response: "json", query: ["unread", "limit", "offset"] }, args);
@@ -560,8 +619,9 @@ export function myNotifications(args = {}) {
 /**
  * Mark Read: POST /api/v1/notifications/read → 200 (json).
  *
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["markRead"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function markRead(args = {}) {
   return call(`/api/v1/notifications/read`, { method: "POST", response: "json" }, args);
@@ -570,8 +630,9 @@ export function markRead(args = {}) {
 /**
  * Events the notification service parked after failing: GET /api/v1/admin/dead-letters/notification → 200 (json).
  *
- * @param {{include_replayed?: any, limit?: any, raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{include_replayed?: any, limit?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["listNotificationDeadLetters"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function listNotificationDeadLetters(args = {}) {
   return call(`/api/v1/admin/dead-letters/notification`, { method: "GET", response: "json", query: ["include_replayed", "limit"] }, args);
@@ -581,8 +642,9 @@ export function listNotificationDeadLetters(args = {}) {
  * Run a parked event through its consumer again: POST /api/v1/admin/dead-letters/notification/{dead_letter_id}/replay → 200 (json).
  *
  * @param {string} deadLetterId
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["replayNotificationDeadLetter"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function replayNotificationDeadLetter(deadLetterId, args = {}) {
   return call(`/api/v1/admin/dead-letters/notification/${enc(deadLetterId)}/replay`, { method: "POST", response: "json" }, args);
@@ -591,8 +653,9 @@ export function replayNotificationDeadLetter(deadLetterId, args = {}) {
 /**
  * Live: GET /health/live → 200 (json).
  *
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["live"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function live(args = {}) {
   return call(`/health/live`, { method: "GET", response: "json" }, args);
@@ -601,8 +664,9 @@ export function live(args = {}) {
 /**
  * Ready: GET /health/ready → 200 (json).
  *
- * @param {{raw?: boolean, signal?: AbortSignal}} [args]
- * @returns {Promise<any>}
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["ready"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function ready(args = {}) {
   return call(`/health/ready`, { method: "GET", response: "json" }, args);

@@ -1,25 +1,26 @@
+// @ts-check
 // The boxoffice web UI: the shell (navigation, session, notifications badge) and the routes.
 
 import * as api from "./api.gen.js";
 import { clear, h, icon, toast } from "./dom.js";
 import { describe, session } from "./http.js";
 import { currentPath, navigate, route, startRouter } from "./router.js";
-import { homeView, eventView } from "./views/browse.js";
-import { showView } from "./views/show.js";
-import { checkoutView } from "./views/checkout.js";
-import { bookingView, myBookingsView } from "./views/bookings.js";
-import { ticketsView } from "./views/tickets.js";
-import { notificationsView, refreshUnread } from "./views/notifications.js";
-import { loginView, registerView } from "./views/auth.js";
-import { orgHomeView } from "./views/org/home.js";
-import { venuesView, venueView, newVenueView, hallView } from "./views/org/venues.js";
-import { layoutEditorView } from "./views/org/layout.js";
-import { eventsView } from "./views/org/events.js";
-import { newShowView, manageShowView } from "./views/org/shows.js";
-import { dashboardView } from "./views/org/dashboard.js";
 import { adminBookingsView } from "./views/admin/bookings.js";
-import { usersView } from "./views/admin/users.js";
 import { operationsView } from "./views/admin/operations.js";
+import { usersView } from "./views/admin/users.js";
+import { loginView, registerView } from "./views/auth.js";
+import { bookingView, myBookingsView } from "./views/bookings.js";
+import { eventView, homeView } from "./views/browse.js";
+import { checkoutView } from "./views/checkout.js";
+import { notificationsView, refreshUnread } from "./views/notifications.js";
+import { dashboardView } from "./views/org/dashboard.js";
+import { eventsView } from "./views/org/events.js";
+import { orgHomeView } from "./views/org/home.js";
+import { layoutEditorView } from "./views/org/layout.js";
+import { manageShowView, newShowView } from "./views/org/shows.js";
+import { hallView, newVenueView, venuesView, venueView } from "./views/org/venues.js";
+import { showView } from "./views/show.js";
+import { ticketsView } from "./views/tickets.js";
 
 const ORG = ["organizer", "admin"];
 const ADMIN = ["admin"];
@@ -52,7 +53,11 @@ function link(href, text, extra = {}) {
   const here = currentPath().split("?")[0];
   const target = href.slice(1);
   const active = target === "/" ? here === "/" : here === target || here.startsWith(`${target}/`);
-  return h("a", { href, class: ["nav-link", active && "active"], "aria-current": active ? "page" : null, ...extra }, text);
+  return h(
+    "a",
+    { href, class: ["nav-link", active && "active"], "aria-current": active ? "page" : null, ...extra },
+    text,
+  );
 }
 
 export function renderNav() {
@@ -63,14 +68,22 @@ export function renderNav() {
   if (session.loggedIn) {
     items.push(link("#/bookings", "My bookings"), link("#/tickets", "My tickets"));
     if (session.hasRole(...ORG)) items.push(link("#/org", "Organizer"));
-    if (session.hasRole(...ADMIN)) items.push(link("#/admin/bookings", "Bookings"), link("#/admin/users", "Users"), link("#/admin/operations", "Operations"));
+    if (session.hasRole(...ADMIN))
+      items.push(
+        link("#/admin/bookings", "Bookings"),
+        link("#/admin/users", "Users"),
+        link("#/admin/operations", "Operations"),
+      );
     const bell = link("#/notifications", "", { class: "nav-link nav-bell", "aria-label": "Notifications" });
     bell.append(icon("bell"), h("span", { class: "bell-count", id: "bell-count", hidden: true }));
     items.push(bell);
     items.push(h("span", { class: "nav-user", title: user ? user.email : "" }, user ? user.name : ""));
     items.push(h("button", { type: "button", class: "btn btn-small btn-outline-light", onclick: logout }, "Log out"));
   } else {
-    items.push(link("#/login", "Log in"), h("a", { href: "#/register", class: "btn btn-small btn-accent" }, "Register"));
+    items.push(
+      link("#/login", "Log in"),
+      h("a", { href: "#/register", class: "btn btn-small btn-accent" }, "Register"),
+    );
   }
   nav.append(...items);
 }
@@ -105,7 +118,7 @@ function wireShell() {
     nav.classList.toggle("open", open);
   });
   nav.addEventListener("click", (event) => {
-    if (event.target.closest("a")) {
+    if (/** @type {Element} */ (event.target).closest("a")) {
       toggle.setAttribute("aria-expanded", "false");
       nav.classList.remove("open");
     }
@@ -113,15 +126,23 @@ function wireShell() {
   document.getElementById("skip").addEventListener("click", (event) => {
     event.preventDefault();
     const heading = document.querySelector("#main h1");
-    (heading || document.getElementById("main")).focus();
+    /** @type {HTMLElement} */ (heading || document.getElementById("main")).focus();
   });
-  window.addEventListener("session-changed", () => { renderNav(); refreshUnread(); });
-  window.addEventListener("hashchange", () => { renderNav(); refreshUnread(); });
+  window.addEventListener("session-changed", () => {
+    renderNav();
+    refreshUnread();
+  });
+  window.addEventListener("hashchange", () => {
+    renderNav();
+    refreshUnread();
+  });
   window.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
     toast(describe(event.reason), "error");
   });
-  setInterval(() => { if (!document.hidden) refreshUnread(); }, 15000);
+  setInterval(() => {
+    if (!document.hidden) refreshUnread();
+  }, 15000);
 }
 
 async function boot() {

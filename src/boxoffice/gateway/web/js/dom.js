@@ -1,3 +1,4 @@
+// @ts-check
 // Small DOM helpers: build elements without innerHTML (text is always text), format money and
 // dates, toasts and alerts.
 
@@ -40,8 +41,7 @@ export function append(el, children) {
 
 /** h("a", {href: "#/"}, "Home") → <a href="#/">Home</a> */
 export const h = (tag, attrs, ...children) => build(document.createElement(tag), attrs, children);
-export const s = (tag, attrs, ...children) =>
-  build(document.createElementNS(SVG_NS, tag), attrs, children);
+export const s = (tag, attrs, ...children) => build(document.createElementNS(SVG_NS, tag), attrs, children);
 
 export function clear(el) {
   while (el.firstChild) el.firstChild.remove();
@@ -63,9 +63,11 @@ export const plainMoney = (cents, currency = "EUR") => `${(cents / 100).toFixed(
  * Berlin reads 20:00 CET wherever the reader is. Without a zone: the browser's. */
 export function when(iso, style = "long", timeZone = undefined) {
   const date = new Date(iso);
-  const options = style === "short"
-    ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }
-    : { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+  /** @type {Intl.DateTimeFormatOptions} */
+  const options =
+    style === "short"
+      ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }
+      : { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
   if (timeZone) Object.assign(options, { timeZone, timeZoneName: "short" });
   return new Intl.DateTimeFormat("en-GB", options).format(date);
 }
@@ -84,8 +86,14 @@ export function dayParts(iso, timeZone = undefined) {
 
 function zoneParts(date, timeZone) {
   const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
   }).formatToParts(date);
   const get = (type) => Number(parts.find((p) => p.type === type).value);
   return { y: get("year"), m: get("month"), d: get("day"), h: get("hour"), min: get("minute"), s: get("second") };
@@ -174,9 +182,12 @@ let toastRegion;
 /** A short message in the corner that also reaches screen readers. */
 export function toast(message, kind = "info", ms = 5000) {
   toastRegion ??= document.getElementById("toasts");
-  const item = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" },
+  const item = h(
+    "div",
+    { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" },
     h("span", {}, message),
-    h("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"));
+    h("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"),
+  );
   toastRegion.append(item);
   setTimeout(() => item.remove(), ms);
 }
@@ -195,11 +206,12 @@ export function field(label, control, hint) {
 }
 
 export function pageHeader(title, subtitle, ...actions) {
-  return h("div", { class: "page-header" },
-    h("div", {},
-      h("h1", { tabindex: "-1" }, title),
-      subtitle ? h("p", { class: "muted" }, subtitle) : null),
-    actions.length ? h("div", { class: "actions" }, ...actions) : null);
+  return h(
+    "div",
+    { class: "page-header" },
+    h("div", {}, h("h1", { tabindex: "-1" }, title), subtitle ? h("p", { class: "muted" }, subtitle) : null),
+    actions.length ? h("div", { class: "actions" }, ...actions) : null,
+  );
 }
 
 /** Disable a button while `work` runs; errors are shown in `errorSlot` (or a toast). */
@@ -230,6 +242,16 @@ export function icon(name) {
     search: "M11 18a7 7 0 1 1 0-14 7 7 0 0 1 0 14zm5-2 5 5",
     menu: "M4 6h16M4 12h16M4 18h16",
   };
-  return s("svg", { class: "icon", viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" },
-    s("path", { d: paths[name], fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round" }));
+  return s(
+    "svg",
+    { class: "icon", viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" },
+    s("path", {
+      d: paths[name],
+      fill: "none",
+      stroke: "currentColor",
+      "stroke-width": "2",
+      "stroke-linecap": "round",
+      "stroke-linejoin": "round",
+    }),
+  );
 }

@@ -1,5 +1,17 @@
+// @ts-check
 // The transport under the generated client (api.gen.js): one fetch per call, the session's
 // bearer token, one refresh on a 401, and errors as ApiError carrying the RFC 9457 problem.
+
+/**
+ * What a call with `raw: true` answers.
+ * @template T
+ * @typedef {{status: number, headers: Headers, data: T}} RawAnswer
+ */
+/**
+ * What a call of the generated client answers: the body, or with `raw: true` a RawAnswer.
+ * @template T, R
+ * @typedef {R extends true ? RawAnswer<T> : T} Answer
+ */
 
 const ACCESS = "boxoffice.access";
 const REFRESH = "boxoffice.refresh";
@@ -17,15 +29,25 @@ export class ApiError extends Error {
 
 /** The logged-in user's tokens, kept in localStorage so every tab shares the session. */
 export const session = {
-  get access() { return localStorage.getItem(ACCESS); },
-  get refreshToken() { return localStorage.getItem(REFRESH); },
-  get user() {
-    try { return JSON.parse(localStorage.getItem(USER) || "null"); } catch { return null; }
+  get access() {
+    return localStorage.getItem(ACCESS);
   },
-  get loggedIn() { return Boolean(localStorage.getItem(ACCESS)); },
+  get refreshToken() {
+    return localStorage.getItem(REFRESH);
+  },
+  get user() {
+    try {
+      return JSON.parse(localStorage.getItem(USER) || "null");
+    } catch {
+      return null;
+    }
+  },
+  get loggedIn() {
+    return Boolean(localStorage.getItem(ACCESS));
+  },
   hasRole(...roles) {
     const user = this.user;
-    return Boolean(user && user.roles.some((r) => roles.includes(r)));
+    return Boolean(user?.roles.some((r) => roles.includes(r)));
   },
   setTokens(tokens) {
     localStorage.setItem(ACCESS, tokens.access_token);
@@ -66,7 +88,9 @@ async function refreshOnce() {
       return true;
     })
     .catch(() => false)
-    .finally(() => { refreshing = null; });
+    .finally(() => {
+      refreshing = null;
+    });
   return refreshing;
 }
 
@@ -78,12 +102,14 @@ async function problemOf(response) {
       if (body && typeof body === "object") {
         return { status: response.status, title: response.statusText, ...body };
       }
-    } catch { /* fall through to the generic problem */ }
+    } catch {
+      /* fall through to the generic problem */
+    }
   }
   return {
     status: response.status,
     title: response.statusText || "Error",
-    detail: `The server answered ${response.status} ${response.statusText}`.trim() + ".",
+    detail: `${`The server answered ${response.status} ${response.statusText}`.trim()}.`,
   };
 }
 
@@ -145,7 +171,9 @@ export function describe(err) {
     const p = err.problem;
     if (err.status === 422 && Array.isArray(p.errors) && p.errors.length) {
       const fields = p.errors.map((e) => {
-        const field = String(e.field || "").replace(/^body\./, "").replace(/_/g, " ");
+        const field = String(e.field || "")
+          .replace(/^body\./, "")
+          .replace(/_/g, " ");
         return field ? `${field}: ${e.message}` : e.message;
       });
       return `${p.detail || "Some fields are invalid."} ${fields.join("; ")}`;
@@ -154,6 +182,6 @@ export function describe(err) {
     if (err.status >= 500) return "Something went wrong on our side. Please try again in a moment.";
     return p.detail || p.title || err.message;
   }
-  if (err && err.message) return err.message;
+  if (err?.message) return err.message;
   return "Something went wrong.";
 }

@@ -1,8 +1,24 @@
+// @ts-check
 // A show's seat map kept live: the server-sent `seats` events are applied as deltas; on every
 // (re)connect and whenever a version is skipped (GA changes are not announced seat by seat),
 // the map is fetched again with If-None-Match, which costs a 304 when nothing changed.
 
 import * as api from "./api.gen.js";
+
+// The seat map route answers pre-serialised JSON, so the OpenAPI document shows only an example
+// of it, and api-types.d.ts types it `unknown`: these are its fields (inventory/live.py).
+/**
+ * @typedef {{id: number, label: string, section: string, row: string, category: string,
+ *   price: number, x: number, y: number, state: string}} MapSeat
+ * @typedef {{id: number, name: string, category: string, price: number, capacity: number,
+ *   available: number}} MapArea
+ * @typedef {{show_id: string, version: number, status: string, currency: string,
+ *   max_per_booking: number, seats: MapSeat[], ga_areas: MapArea[]}} SeatMapData
+ */
+/**
+ * @template T
+ * @typedef {import("./http.js").RawAnswer<T>} RawAnswer
+ */
 
 export class LiveSeats {
   /**
@@ -25,7 +41,7 @@ export class LiveSeats {
 
   /** The first map, fetched before following the stream. */
   async load() {
-    const answer = await api.seatMap(this.showId, { raw: true });
+    const answer = /** @type {RawAnswer<SeatMapData>} */ (await api.seatMap(this.showId, { raw: true }));
     this.accept(answer, false);
     return answer.data;
   }
@@ -39,7 +55,11 @@ export class LiveSeats {
     this.source.addEventListener("error", () => this.onStatus(false));
     this.source.addEventListener("seats", (message) => {
       let event;
-      try { event = JSON.parse(message.data); } catch { return; }
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        return;
+      }
       const seats = Array.isArray(event.seats) ? event.seats.map(Number) : [];
       if (event.version <= this.version) return;
       const gap = event.version > this.version + 1;
@@ -60,13 +80,19 @@ export class LiveSeats {
   async refetch() {
     if (this.closed) return;
     try {
-      const answer = await api.seatMap(this.showId, { ifNoneMatch: this.etag, raw: true });
+      const answer = /** @type {RawAnswer<SeatMapData>} */ (
+        await api.seatMap(this.showId, { ifNoneMatch: this.etag, raw: true })
+      );
       if (!this.closed && answer.status === 200) this.accept(answer);
     } catch {
       // The stream's reconnect will try again.
     }
   }
 
+  /**
+   * @param {RawAnswer<SeatMapData>} answer
+   * @param {boolean} [notify]
+   */
   accept(answer, notify = true) {
     this.etag = answer.headers.get("ETag");
     if (answer.data.version < this.version) return;

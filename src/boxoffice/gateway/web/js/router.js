@@ -1,17 +1,21 @@
+// @ts-check
 // Hash routing (#/shows/…): a table of patterns, one view at a time, each with its clean-ups.
 
 import { clear, errorBox, h, loading } from "./dom.js";
 import { session } from "./http.js";
 
 const routes = [];
-let cleanups = [];
+const cleanups = [];
 let renderCount = 0;
 
 /** Register a view for a pattern like "/shows/:id"; options.auth / options.roles gate it. */
 export function route(pattern, view, options = {}) {
   const names = [];
   const regex = new RegExp(
-    "^" + pattern.replace(/:(\w+)/g, (_, name) => { names.push(name); return "([^/]+)"; }) + "$",
+    `^${pattern.replace(/:(\w+)/g, (_, name) => {
+      names.push(name);
+      return "([^/]+)";
+    })}$`,
   );
   routes.push({ regex, names, view, options });
 }
@@ -45,13 +49,20 @@ export function setQuery(query, { push = true } = {}) {
   const search = params.toString();
   const target = `#${path}${search ? `?${search}` : ""}`;
   if (push) location.hash = target;
-  else { history.replaceState(null, "", target); render(); }
+  else {
+    history.replaceState(null, "", target);
+    render();
+  }
 }
 
 export async function render() {
   const main = document.getElementById("main");
   for (const fn of cleanups.splice(0)) {
-    try { fn(); } catch { /* a clean-up must not stop the next view */ }
+    try {
+      fn();
+    } catch {
+      /* a clean-up must not stop the next view */
+    }
   }
   const mine = ++renderCount;
   const { path, query } = parse();
@@ -65,27 +76,43 @@ export async function render() {
     main,
     onCleanup: (fn) => cleanups.push(fn),
     /** True while this view is still the one on screen (async work checks it before drawing). */
-    get alive() { return mine === renderCount; },
+    get alive() {
+      return mine === renderCount;
+    },
   };
   try {
     if (!match) {
-      show(main, h("section", { class: "empty-state" },
-        h("h1", { tabindex: "-1" }, "Page not found"),
-        h("p", {}, "There is nothing at this address."),
-        h("a", { class: "btn btn-primary", href: "#/" }, "Browse shows")));
+      show(
+        main,
+        h(
+          "section",
+          { class: "empty-state" },
+          h("h1", { tabindex: "-1" }, "Page not found"),
+          h("p", {}, "There is nothing at this address."),
+          h("a", { class: "btn btn-primary", href: "#/" }, "Browse shows"),
+        ),
+      );
       return;
     }
-    match.r.names.forEach((name, i) => { ctx.params[name] = decodeURIComponent(match.m[i + 1]); });
+    match.r.names.forEach((name, i) => {
+      ctx.params[name] = decodeURIComponent(match.m[i + 1]);
+    });
     const { auth, roles } = match.r.options;
     if ((auth || roles) && !session.loggedIn) {
       navigate(`/login?next=${encodeURIComponent(currentPath())}`, { replace: true });
       return;
     }
     if (roles && !session.hasRole(...roles)) {
-      show(main, h("section", { class: "empty-state" },
-        h("h1", { tabindex: "-1" }, "Not allowed"),
-        h("p", {}, `This page needs one of the roles: ${roles.join(", ")}.`),
-        h("a", { class: "btn", href: "#/" }, "Back to the shows")));
+      show(
+        main,
+        h(
+          "section",
+          { class: "empty-state" },
+          h("h1", { tabindex: "-1" }, "Not allowed"),
+          h("p", {}, `This page needs one of the roles: ${roles.join(", ")}.`),
+          h("a", { class: "btn", href: "#/" }, "Back to the shows"),
+        ),
+      );
       return;
     }
     const content = await match.r.view(ctx);
@@ -97,12 +124,21 @@ export async function render() {
       navigate(`/login?next=${encodeURIComponent(currentPath())}`, { replace: true });
       return;
     }
-    show(main, h("section", { class: "panel" },
-      h("h1", { tabindex: "-1" }, "This page could not be shown"),
-      errorBox(err),
-      h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn btn-primary", onclick: () => render() }, "Try again"),
-        h("a", { class: "btn", href: "#/" }, "Back to the shows"))));
+    show(
+      main,
+      h(
+        "section",
+        { class: "panel" },
+        h("h1", { tabindex: "-1" }, "This page could not be shown"),
+        errorBox(err),
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", class: "btn btn-primary", onclick: () => render() }, "Try again"),
+          h("a", { class: "btn", href: "#/" }, "Back to the shows"),
+        ),
+      ),
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The seat map: an SVG drawn from the hall layout (seats at their x/y), coloured by category,
 // showing each seat's state; operable by mouse, touch and keyboard (a roving tabindex: arrow
 // keys move between seats, Enter or Space selects). Used to buy (show page), to watch
@@ -42,11 +43,16 @@ function place(seats) {
     sections.get(key).push(seat);
   }
   const boxes = [...sections].map(([name, list]) => {
-    const xs = list.map((t) => Number(t.x)), ys = list.map((t) => Number(t.y));
+    const xs = list.map((t) => Number(t.x)),
+      ys = list.map((t) => Number(t.y));
     return { name, list, minX: Math.min(...xs), maxX: Math.max(...xs), minY: Math.min(...ys), maxY: Math.max(...ys) };
   });
-  const overlap = boxes.some((a, i) => boxes.some((b, j) => j > i
-    && a.minX <= b.maxX + 0.5 && b.minX <= a.maxX + 0.5 && a.minY <= b.maxY + 0.5 && b.minY <= a.maxY + 0.5));
+  const overlap = boxes.some((a, i) =>
+    boxes.some(
+      (b, j) =>
+        j > i && a.minX <= b.maxX + 0.5 && b.minX <= a.maxX + 0.5 && a.minY <= b.maxY + 0.5 && b.minY <= a.maxY + 0.5,
+    ),
+  );
   const pos = new Map();
   const titles = [];
   let offset = 0;
@@ -86,9 +92,12 @@ export class SeatMap {
     this.pos = pos;
     this.multiSection = sections > 1;
     const points = [...pos.values()];
-    const minX = Math.min(...points.map((p) => p.x)), maxX = Math.max(...points.map((p) => p.x));
-    const minY = Math.min(...points.map((p) => p.y)), maxY = Math.max(...points.map((p) => p.y));
-    const width = maxX - minX + 4, height = maxY - minY + 5.2;
+    const minX = Math.min(...points.map((p) => p.x)),
+      maxX = Math.max(...points.map((p) => p.x));
+    const minY = Math.min(...points.map((p) => p.y)),
+      maxY = Math.max(...points.map((p) => p.y));
+    const width = maxX - minX + 4,
+      height = maxY - minY + 5.2;
     const vb = [minX - 2, minY - 3.6, width, height];
     const svg = s("svg", {
       class: "seatmap",
@@ -101,17 +110,38 @@ export class SeatMap {
         minWidth: this.mode === "view" ? "0" : `${Math.min(width * 24, 1600)}px`,
       },
     });
-    svg.append(s("defs", {},
-      s("pattern", { id: "seat-hatch", width: "0.25", height: "0.25", patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
-        s("rect", { width: "0.25", height: "0.25", fill: "#eef0f4" }),
-        s("line", { x1: "0", y1: "0", x2: "0", y2: "0.25", stroke: "#9aa3b2", "stroke-width": "0.1" }))));
+    svg.append(
+      s(
+        "defs",
+        {},
+        s(
+          "pattern",
+          {
+            id: "seat-hatch",
+            width: "0.25",
+            height: "0.25",
+            patternUnits: "userSpaceOnUse",
+            patternTransform: "rotate(45)",
+          },
+          s("rect", { width: "0.25", height: "0.25", fill: "#eef0f4" }),
+          s("line", { x1: "0", y1: "0", x2: "0", y2: "0.25", stroke: "#9aa3b2", "stroke-width": "0.1" }),
+        ),
+      ),
+    );
     const stageW = Math.min(width - 3, Math.max(4, (maxX - minX) * 0.7));
     const cx = (minX + maxX) / 2;
-    svg.append(s("g", { class: "stage", "aria-hidden": "true" },
-      s("path", { d: `M${cx - stageW / 2} ${minY - 2.9} h${stageW} v0.9 q${-stageW / 2} 0.7 ${-stageW} 0 z` }),
-      s("text", { x: cx, y: minY - 2.2, "text-anchor": "middle" }, "STAGE")));
+    svg.append(
+      s(
+        "g",
+        { class: "stage", "aria-hidden": "true" },
+        s("path", { d: `M${cx - stageW / 2} ${minY - 2.9} h${stageW} v0.9 q${-stageW / 2} 0.7 ${-stageW} 0 z` }),
+        s("text", { x: cx, y: minY - 2.2, "text-anchor": "middle" }, "STAGE"),
+      ),
+    );
     for (const t of titles) {
-      svg.append(s("text", { class: "section-title", x: t.x, y: t.y, "text-anchor": "middle", "aria-hidden": "true" }, t.name));
+      svg.append(
+        s("text", { class: "section-title", x: t.x, y: t.y, "text-anchor": "middle", "aria-hidden": "true" }, t.name),
+      );
     }
     // Rows: seats sharing section + row, ordered by position (used by the keyboard too).
     const rows = new Map();
@@ -126,8 +156,11 @@ export class SeatMap {
     this.where = new Map();
     const labels = s("g", { class: "row-labels", "aria-hidden": "true" });
     this.rows.forEach((list, r) => {
-      list.forEach((seat, i) => this.where.set(seat.id, [r, i]));
-      const first = pos.get(list[0].id), last = pos.get(list[list.length - 1].id);
+      list.forEach((seat, i) => {
+        this.where.set(seat.id, [r, i]);
+      });
+      const first = pos.get(list[0].id),
+        last = pos.get(list[list.length - 1].id);
       labels.append(s("text", { x: first.x - 0.85, y: first.y + 0.17, "text-anchor": "end" }, list[0].row));
       labels.append(s("text", { x: last.x + 0.85, y: last.y + 0.17, "text-anchor": "start" }, list[0].row));
     });
@@ -175,7 +208,8 @@ export class SeatMap {
 
   setRoving(id) {
     if (this.mode === "view" || id === null || id === undefined) return;
-    if (this.focusId !== null && this.nodes.has(this.focusId)) this.nodes.get(this.focusId).setAttribute("tabindex", "-1");
+    if (this.focusId !== null && this.nodes.has(this.focusId))
+      this.nodes.get(this.focusId).setAttribute("tabindex", "-1");
     this.focusId = id;
     this.nodes.get(id).setAttribute("tabindex", "0");
   }
@@ -206,12 +240,16 @@ export class SeatMap {
       const node = event.target.closest(".seat");
       if (node) this.tip(node);
     });
-    svg.addEventListener("pointerleave", () => { this.tooltip.hidden = true; });
+    svg.addEventListener("pointerleave", () => {
+      this.tooltip.hidden = true;
+    });
     svg.addEventListener("focusin", (event) => {
       const node = event.target.closest(".seat");
       if (node) this.tip(node);
     });
-    svg.addEventListener("focusout", () => { this.tooltip.hidden = true; });
+    svg.addEventListener("focusout", () => {
+      this.tooltip.hidden = true;
+    });
   }
 
   idOf(node) {
@@ -231,19 +269,25 @@ export class SeatMap {
     const [r, i] = this.where.get(id);
     const row = this.rows[r];
     switch (key) {
-      case "ArrowLeft": return i > 0 ? row[i - 1].id : null;
-      case "ArrowRight": return i < row.length - 1 ? row[i + 1].id : null;
-      case "Home": return row[0].id;
-      case "End": return row[row.length - 1].id;
+      case "ArrowLeft":
+        return i > 0 ? row[i - 1].id : null;
+      case "ArrowRight":
+        return i < row.length - 1 ? row[i + 1].id : null;
+      case "Home":
+        return row[0].id;
+      case "End":
+        return row[row.length - 1].id;
       case "ArrowUp":
       case "ArrowDown": {
         const target = this.rows[r + (key === "ArrowUp" ? -1 : 1)];
         if (!target) return null;
         const x = this.pos.get(id).x;
         return target.reduce((best, seat) =>
-          Math.abs(this.pos.get(seat.id).x - x) < Math.abs(this.pos.get(best.id).x - x) ? seat : best).id;
+          Math.abs(this.pos.get(seat.id).x - x) < Math.abs(this.pos.get(best.id).x - x) ? seat : best,
+        ).id;
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
   }
 
@@ -260,7 +304,8 @@ export class SeatMap {
     if (this.mode !== "edit" && seat.state !== "available") parts.push(STATE_WORDS[seat.state] || seat.state);
     if (this.mode === "edit" && seat.state === "blocked") parts.push("blocked");
     this.tooltip.textContent = parts.join(" · ");
-    const box = node.getBoundingClientRect(), outer = this.el.getBoundingClientRect();
+    const box = node.getBoundingClientRect(),
+      outer = this.el.getBoundingClientRect();
     this.tooltip.style.left = `${box.left - outer.left + box.width / 2}px`;
     this.tooltip.style.top = `${box.top - outer.top}px`;
     this.tooltip.hidden = false;
@@ -276,11 +321,16 @@ export class SeatMap {
     const body = node.querySelector(".body");
     const mark = node.querySelector(".mark");
     const color = categoryColor(seat.category);
-    let fill = color, d = "";
-    if (selected) { fill = "#111827"; d = MARKS.check; }
-    else if (state === "held") fill = "url(#seat-hatch)";
-    else if (state === "sold") { fill = "#6b7280"; d = MARKS.cross; }
-    else if (state === "blocked") fill = "#ffffff";
+    let fill = color,
+      d = "";
+    if (selected) {
+      fill = "#111827";
+      d = MARKS.check;
+    } else if (state === "held") fill = "url(#seat-hatch)";
+    else if (state === "sold") {
+      fill = "#6b7280";
+      d = MARKS.cross;
+    } else if (state === "blocked") fill = "#ffffff";
     body.setAttribute("fill", fill);
     body.style.stroke = selected ? color : "";
     mark.setAttribute("d", d);
@@ -326,24 +376,63 @@ function avgY(list, pos) {
 
 /** Category swatches with prices; states explained with the same marks the map uses. */
 export function legend(categories, currency, { states = true, selection = true } = {}) {
-  const swatch = (fill, mark, stroke) => s("svg", { class: "swatch", viewBox: "-0.6 -0.6 1.2 1.2", "aria-hidden": "true" },
-    s("circle", { r: R, fill, stroke: stroke || "none", "stroke-width": stroke ? 0.08 : 0, "stroke-dasharray": stroke ? "0.12 0.08" : "" }),
-    mark ? s("path", { d: MARKS[mark], stroke: "#fff", "stroke-width": 0.09, fill: "none", "stroke-linecap": "round" }) : null);
-  const items = categories.map(([category, price]) => h("li", {},
-    swatch(categoryColor(category)),
-    h("span", { class: "legend-name" }, category),
-    price !== undefined ? h("span", { class: "legend-price" }, money(price, currency).replace(/\.00$/, "")) : null));
-  const stateItems = states ? [
-    selection ? h("li", {}, swatch("#111827", "check"), h("span", {}, "Your selection")) : null,
-    h("li", {}, swatch("url(#legend-hatch)"), h("span", {}, "Held")),
-    h("li", {}, swatch("#6b7280", "cross"), h("span", {}, "Sold")),
-    h("li", {}, swatch("#ffffff", null, "#9aa3b2"), h("span", {}, "Not for sale")),
-  ] : [];
-  const hatch = s("svg", { width: 0, height: 0, style: { position: "absolute" }, "aria-hidden": "true" },
-    s("defs", {}, s("pattern", { id: "legend-hatch", width: "0.25", height: "0.25", patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
-      s("rect", { width: "0.25", height: "0.25", fill: "#eef0f4" }),
-      s("line", { x1: "0", y1: "0", x2: "0", y2: "0.25", stroke: "#9aa3b2", "stroke-width": "0.1" }))));
-  return h("div", { class: "legend" }, hatch,
+  const swatch = (fill, mark, stroke) =>
+    s(
+      "svg",
+      { class: "swatch", viewBox: "-0.6 -0.6 1.2 1.2", "aria-hidden": "true" },
+      s("circle", {
+        r: R,
+        fill,
+        stroke: stroke || "none",
+        "stroke-width": stroke ? 0.08 : 0,
+        "stroke-dasharray": stroke ? "0.12 0.08" : "",
+      }),
+      mark
+        ? s("path", { d: MARKS[mark], stroke: "#fff", "stroke-width": 0.09, fill: "none", "stroke-linecap": "round" })
+        : null,
+    );
+  const items = categories.map(([category, price]) =>
+    h(
+      "li",
+      {},
+      swatch(categoryColor(category)),
+      h("span", { class: "legend-name" }, category),
+      price !== undefined ? h("span", { class: "legend-price" }, money(price, currency).replace(/\.00$/, "")) : null,
+    ),
+  );
+  const stateItems = states
+    ? [
+        selection ? h("li", {}, swatch("#111827", "check"), h("span", {}, "Your selection")) : null,
+        h("li", {}, swatch("url(#legend-hatch)"), h("span", {}, "Held")),
+        h("li", {}, swatch("#6b7280", "cross"), h("span", {}, "Sold")),
+        h("li", {}, swatch("#ffffff", null, "#9aa3b2"), h("span", {}, "Not for sale")),
+      ]
+    : [];
+  const hatch = s(
+    "svg",
+    { width: 0, height: 0, style: { position: "absolute" }, "aria-hidden": "true" },
+    s(
+      "defs",
+      {},
+      s(
+        "pattern",
+        {
+          id: "legend-hatch",
+          width: "0.25",
+          height: "0.25",
+          patternUnits: "userSpaceOnUse",
+          patternTransform: "rotate(45)",
+        },
+        s("rect", { width: "0.25", height: "0.25", fill: "#eef0f4" }),
+        s("line", { x1: "0", y1: "0", x2: "0", y2: "0.25", stroke: "#9aa3b2", "stroke-width": "0.1" }),
+      ),
+    ),
+  );
+  return h(
+    "div",
+    { class: "legend" },
+    hatch,
     h("ul", { class: "legend-list", "aria-label": "Categories and prices" }, items),
-    states ? h("ul", { class: "legend-list legend-states", "aria-label": "Seat states" }, stateItems) : null);
+    states ? h("ul", { class: "legend-list legend-states", "aria-label": "Seat states" }, stateItems) : null,
+  );
 }

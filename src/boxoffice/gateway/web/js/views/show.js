@@ -1,3 +1,4 @@
+// @ts-check
 // The show page: the live seat map, general-admission quantities, the selection and the hold.
 
 import * as api from "../api.gen.js";
@@ -5,7 +6,7 @@ import { alertBox, categoryColor, clear, h, icon, money, when } from "../dom.js"
 import { describe, newKey, session } from "../http.js";
 import { LiveSeats } from "../live.js";
 import { navigate } from "../router.js";
-import { SeatMap, legend, seatNumber } from "../seatmap.js";
+import { legend, SeatMap, seatNumber } from "../seatmap.js";
 
 const pickKey = (showId) => `boxoffice.pick.${showId}`;
 
@@ -13,18 +14,32 @@ function salesState(show) {
   const now = Date.now();
   if (show.status === "cancelled") return { open: false, text: "This show has been cancelled." };
   if (show.status !== "published") return { open: false, text: "This show is not on sale yet (draft)." };
-  if (now < Date.parse(show.sales_start)) return { open: false, text: `Sales open on ${when(show.sales_start, "long", show.time_zone)}.` };
+  if (now < Date.parse(show.sales_start))
+    return { open: false, text: `Sales open on ${when(show.sales_start, "long", show.time_zone)}.` };
   if (now > Date.parse(show.sales_end)) return { open: false, text: "Sales for this show have closed." };
   return { open: true, text: "" };
 }
 
 function showHeader(show) {
-  return h("div", { class: "show-head", style: { "--accent": categoryColor(show.category) } },
-    h("div", {},
+  return h(
+    "div",
+    { class: "show-head", style: { "--accent": categoryColor(show.category) } },
+    h(
+      "div",
+      {},
       h("p", { class: "eyebrow" }, h("a", { href: `#/events/${show.event_id}` }, show.category)),
       h("h1", { tabindex: "-1" }, show.title),
-      h("p", { class: "meta" }, icon("clock"), h("span", {}, when(show.starts_at, "long", show.time_zone)), h("span", { class: "dot" }, "·"), h("span", {}, `${show.duration_minutes} min`)),
-      h("p", { class: "meta" }, icon("pin"), h("span", {}, `${show.venue_name}, ${show.hall_name} · ${show.city}`))));
+      h(
+        "p",
+        { class: "meta" },
+        icon("clock"),
+        h("span", {}, when(show.starts_at, "long", show.time_zone)),
+        h("span", { class: "dot" }, "·"),
+        h("span", {}, `${show.duration_minutes} min`),
+      ),
+      h("p", { class: "meta" }, icon("pin"), h("span", {}, `${show.venue_name}, ${show.hall_name} · ${show.city}`)),
+    ),
+  );
 }
 
 export async function showView(ctx) {
@@ -37,7 +52,10 @@ export async function showView(ctx) {
 
   const status = h("div", { class: "pick-status", role: "status", "aria-live": "polite" });
   const liveDot = h("span", { class: "live-dot", title: "Seat changes appear as they happen" }, "Connecting…");
-  const say = (kind, text) => { clear(status); if (text) status.append(alertBox(kind, text)); };
+  const say = (kind, text) => {
+    clear(status);
+    if (text) status.append(alertBox(kind, text));
+  };
 
   const live = new LiveSeats(showId, {
     onMap: (data) => applyMap(data),
@@ -63,9 +81,13 @@ export async function showView(ctx) {
   ctx.onCleanup(() => live.close());
 
   if (!map) {
-    return h("div", {}, showHeader(show),
+    return h(
+      "div",
+      {},
+      showHeader(show),
       alertBox("info", sales.text || "Seats for this show are not on sale yet. Come back soon."),
-      h("a", { class: "btn", href: "#/" }, "← All shows"));
+      h("a", { class: "btn", href: "#/" }, "← All shows"),
+    );
   }
 
   const currency = map.currency;
@@ -81,7 +103,9 @@ export async function showView(ctx) {
       state.ga = new Map(saved.ga);
       sessionStorage.removeItem(pickKey(showId));
     }
-  } catch { /* a broken saved selection is simply dropped */ }
+  } catch {
+    /* a broken saved selection is simply dropped */
+  }
 
   const count = () => state.selected.length + [...state.ga.values()].reduce((a, b) => a + b, 0);
 
@@ -91,14 +115,18 @@ export async function showView(ctx) {
     state.selected = state.selected.filter((id) => !ids.includes(id));
     seatMap.setSelected(state.selected);
     renderSummary();
-    say("warning", `${labels.length === 1 ? "Seat" : "Seats"} ${labels.join(", ")} ${labels.length === 1 ? "was" : "were"} just taken by someone else. Please pick another seat.`);
+    say(
+      "warning",
+      `${labels.length === 1 ? "Seat" : "Seats"} ${labels.join(", ")} ${labels.length === 1 ? "was" : "were"} just taken by someone else. Please pick another seat.`,
+    );
   }
 
   function applyMap(data) {
     const lost = [];
     for (const seat of data.seats) {
       seatMap.setState(seat.id, seat.state);
-      if (seat.state !== "available" && state.selected.includes(seat.id) && !state.pending.has(seat.id)) lost.push(seat.id);
+      if (seat.state !== "available" && state.selected.includes(seat.id) && !state.pending.has(seat.id))
+        lost.push(seat.id);
     }
     const before = JSON.stringify(state.areas.map((a) => a.available));
     state.areas = data.ga_areas;
@@ -107,29 +135,37 @@ export async function showView(ctx) {
     if (JSON.stringify(state.areas.map((a) => a.available)) !== before) renderAreas();
   }
 
-  seatMap = map.seats.length ? new SeatMap({
-    seats: map.seats,
-    currency,
-    mode: sales.open ? "buy" : "view",
-    caption: `Seat map of ${show.hall_name}. Arrow keys move between seats; Enter or Space selects a seat.`,
-    onActivate: (seat) => {
-      clear(status);
-      if (state.selected.includes(seat.id)) {
-        state.selected = state.selected.filter((id) => id !== seat.id);
-      } else if (count() >= max) {
-        say("info", `At most ${max} tickets per booking for this show.`);
-        return;
-      } else {
-        state.selected = [...state.selected, seat.id];
-      }
-      seatMap.setSelected(state.selected);
-      renderSummary();
-    },
-  }) : null;
+  seatMap = map.seats.length
+    ? new SeatMap({
+        seats: map.seats,
+        currency,
+        mode: sales.open ? "buy" : "view",
+        caption: `Seat map of ${show.hall_name}. Arrow keys move between seats; Enter or Space selects a seat.`,
+        onActivate: (seat) => {
+          clear(status);
+          if (state.selected.includes(seat.id)) {
+            state.selected = state.selected.filter((id) => id !== seat.id);
+          } else if (count() >= max) {
+            say("info", `At most ${max} tickets per booking for this show.`);
+            return;
+          } else {
+            state.selected = [...state.selected, seat.id];
+          }
+          seatMap.setSelected(state.selected);
+          renderSummary();
+        },
+      })
+    : null;
   if (seatMap) seatMap.setSelected(state.selected);
 
   const categories = [...new Set([...map.seats.map((x) => x.category), ...map.ga_areas.map((a) => a.category)])]
-    .map((c) => [c, (map.seats.find((x) => x.category === c) || map.ga_areas.find((a) => a.category === c)).price])
+    .map(
+      (c) =>
+        /** @type {[string, number]} */ ([
+          c,
+          (map.seats.find((x) => x.category === c) || map.ga_areas.find((a) => a.category === c)).price,
+        ]),
+    )
     .sort((a, b) => b[1] - a[1]);
 
   const areasBox = h("div", { class: "ga-areas" });
@@ -141,26 +177,77 @@ export async function showView(ctx) {
       const qty = state.ga.get(area.id) || 0;
       const room = Math.min(area.available, max - count() + qty);
       const input = h("input", {
-        type: "number", min: "0", max: String(Math.max(0, room)), value: String(qty), id: `ga-${area.id}`,
-        inputmode: "numeric", disabled: !sales.open,
+        type: "number",
+        min: "0",
+        max: String(Math.max(0, room)),
+        value: String(qty),
+        id: `ga-${area.id}`,
+        inputmode: "numeric",
+        disabled: !sales.open,
         onchange: () => setQty(area, Number.parseInt(input.value || "0", 10) || 0),
       });
-      areasBox.append(h("div", { class: "ga-card" },
-        h("span", { class: "swatch-dot", style: { background: categoryColor(area.category) }, "aria-hidden": "true" }),
-        h("div", { class: "ga-info" },
-          h("label", { for: input.id, class: "ga-name" }, `Tickets for ${area.name}`),
-          h("span", { class: "muted" }, `${area.category} · ${money(area.price, currency)} · ${area.available} of ${area.capacity} left`)),
-        h("div", { class: "stepper" },
-          h("button", { type: "button", class: "btn btn-icon", "aria-label": `One fewer for ${area.name}`, disabled: !sales.open || qty <= 0, onclick: () => setQty(area, qty - 1) }, "−"),
-          input,
-          h("button", { type: "button", class: "btn btn-icon", "aria-label": `One more for ${area.name}`, disabled: !sales.open || qty >= room, onclick: () => setQty(area, qty + 1) }, "+"))));
+      areasBox.append(
+        h(
+          "div",
+          { class: "ga-card" },
+          h("span", {
+            class: "swatch-dot",
+            style: { background: categoryColor(area.category) },
+            "aria-hidden": "true",
+          }),
+          h(
+            "div",
+            { class: "ga-info" },
+            h("label", { for: input.id, class: "ga-name" }, `Tickets for ${area.name}`),
+            h(
+              "span",
+              { class: "muted" },
+              `${area.category} · ${money(area.price, currency)} · ${area.available} of ${area.capacity} left`,
+            ),
+          ),
+          h(
+            "div",
+            { class: "stepper" },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn-icon",
+                "aria-label": `One fewer for ${area.name}`,
+                disabled: !sales.open || qty <= 0,
+                onclick: () => setQty(area, qty - 1),
+              },
+              "−",
+            ),
+            input,
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn-icon",
+                "aria-label": `One more for ${area.name}`,
+                disabled: !sales.open || qty >= room,
+                onclick: () => setQty(area, qty + 1),
+              },
+              "+",
+            ),
+          ),
+        ),
+      );
     }
   }
   function setQty(area, wanted) {
     const others = count() - (state.ga.get(area.id) || 0);
     const qty = Math.max(0, Math.min(wanted, area.available, max - others));
-    if (wanted > qty) say("info", wanted > area.available ? `Only ${area.available} places left in ${area.name}.` : `At most ${max} tickets per booking for this show.`);
-    if (qty) state.ga.set(area.id, qty); else state.ga.delete(area.id);
+    if (wanted > qty)
+      say(
+        "info",
+        wanted > area.available
+          ? `Only ${area.available} places left in ${area.name}.`
+          : `At most ${max} tickets per booking for this show.`,
+      );
+    if (qty) state.ga.set(area.id, qty);
+    else state.ga.delete(area.id);
     renderAreas();
     renderSummary();
     const again = document.getElementById(`ga-${area.id}`);
@@ -169,34 +256,73 @@ export async function showView(ctx) {
 
   const summaryList = h("ul", { class: "pick-list" });
   const total = h("p", { class: "pick-total" });
-  const holdButton = h("button", { type: "button", class: "btn btn-primary btn-block", onclick: () => hold() }, "Hold seats");
+  const holdButton = h(
+    "button",
+    { type: "button", class: "btn btn-primary btn-block", onclick: () => hold() },
+    "Hold seats",
+  );
   function renderSummary() {
     clear(summaryList);
     let sum = 0;
     for (const id of state.selected) {
       const seat = seatsById.get(id);
       sum += seat.price;
-      summaryList.append(h("li", {},
-        h("span", { class: "swatch-dot", style: { background: categoryColor(seat.category) }, "aria-hidden": "true" }),
-        h("span", { class: "grow" }, `Row ${seat.row} · Seat ${seatNumber(seat)}`, h("small", { class: "muted" }, ` ${seat.category}`)),
-        h("span", {}, money(seat.price, currency)),
-        h("button", { type: "button", class: "btn-remove", "aria-label": `Remove row ${seat.row} seat ${seatNumber(seat)}`, onclick: () => {
-          state.selected = state.selected.filter((x) => x !== id);
-          seatMap.setSelected(state.selected);
-          renderSummary();
-          renderAreas();
-        } }, "×")));
+      summaryList.append(
+        h(
+          "li",
+          {},
+          h("span", {
+            class: "swatch-dot",
+            style: { background: categoryColor(seat.category) },
+            "aria-hidden": "true",
+          }),
+          h(
+            "span",
+            { class: "grow" },
+            `Row ${seat.row} · Seat ${seatNumber(seat)}`,
+            h("small", { class: "muted" }, ` ${seat.category}`),
+          ),
+          h("span", {}, money(seat.price, currency)),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn-remove",
+              "aria-label": `Remove row ${seat.row} seat ${seatNumber(seat)}`,
+              onclick: () => {
+                state.selected = state.selected.filter((x) => x !== id);
+                seatMap.setSelected(state.selected);
+                renderSummary();
+                renderAreas();
+              },
+            },
+            "×",
+          ),
+        ),
+      );
     }
     for (const [areaId, qty] of state.ga) {
       const area = state.areas.find((a) => a.id === areaId);
       if (!area) continue;
       sum += area.price * qty;
-      summaryList.append(h("li", {},
-        h("span", { class: "swatch-dot", style: { background: categoryColor(area.category) }, "aria-hidden": "true" }),
-        h("span", { class: "grow" }, `${qty} × ${area.name}`),
-        h("span", {}, money(area.price * qty, currency))));
+      summaryList.append(
+        h(
+          "li",
+          {},
+          h("span", {
+            class: "swatch-dot",
+            style: { background: categoryColor(area.category) },
+            "aria-hidden": "true",
+          }),
+          h("span", { class: "grow" }, `${qty} × ${area.name}`),
+          h("span", {}, money(area.price * qty, currency)),
+        ),
+      );
     }
-    if (!count()) summaryList.append(h("li", { class: "muted empty" }, seatMap ? "Pick seats on the map." : "Choose how many tickets you want."));
+    if (!count())
+      summaryList.append(
+        h("li", { class: "muted empty" }, seatMap ? "Pick seats on the map." : "Choose how many tickets you want."),
+      );
     const n = count();
     total.replaceChildren(h("span", {}, `${n} ticket${n === 1 ? "" : "s"}`), h("strong", {}, money(sum, currency)));
     holdButton.disabled = !sales.open || n === 0;
@@ -247,26 +373,42 @@ export async function showView(ctx) {
   renderSummary();
   live.start();
 
-  const mapCard = h("section", { class: "panel map-panel", "aria-labelledby": "map-title" },
-    h("div", { class: "panel-head" },
+  const mapCard = h(
+    "section",
+    { class: "panel map-panel", "aria-labelledby": "map-title" },
+    h(
+      "div",
+      { class: "panel-head" },
       h("h2", { id: "map-title", class: "h3" }, seatMap ? "Choose your seats" : "Choose your tickets"),
-      liveDot),
+      liveDot,
+    ),
     legend(categories, currency, { states: Boolean(seatMap) }),
     seatMap ? seatMap.el : null,
-    seatMap ? h("p", { class: "hint" }, "Tip: use the arrow keys to move between seats and Enter or Space to select.") : null,
-    areasBox);
-  const summary = h("aside", { class: "panel pick-panel", "aria-labelledby": "pick-title" },
+    seatMap
+      ? h("p", { class: "hint" }, "Tip: use the arrow keys to move between seats and Enter or Space to select.")
+      : null,
+    areasBox,
+  );
+  const summary = h(
+    "aside",
+    { class: "panel pick-panel", "aria-labelledby": "pick-title" },
     h("h2", { id: "pick-title", class: "h3" }, "Your selection"),
     summaryList,
     total,
     status,
     holdButton,
-    h("p", { class: "hint" }, sales.open
-      ? `Up to ${max} tickets per booking. Held seats are kept for you while you pay.`
-      : sales.text));
+    h(
+      "p",
+      { class: "hint" },
+      sales.open ? `Up to ${max} tickets per booking. Held seats are kept for you while you pay.` : sales.text,
+    ),
+  );
 
-  return h("div", { class: "show-page" },
+  return h(
+    "div",
+    { class: "show-page" },
     showHeader(show),
     sales.open ? null : alertBox("info", sales.text),
-    h("div", { class: "show-layout" }, mapCard, summary));
+    h("div", { class: "show-layout" }, mapCard, summary),
+  );
 }

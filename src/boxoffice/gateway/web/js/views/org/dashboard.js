@@ -1,3 +1,4 @@
+// @ts-check
 // The live sales dashboard of one show: seat states from the live seat map (server-sent events),
 // bookings, revenue and the latest bookings from /shows/{id}/sales, polled every 2 seconds.
 
@@ -6,7 +7,7 @@ import { alertBox, badge, clear, h, money, pageHeader, shortId, when } from "../
 import { describe } from "../../http.js";
 import { LiveSeats } from "../../live.js";
 import { render } from "../../router.js";
-import { SeatMap, legend } from "../../seatmap.js";
+import { legend, SeatMap } from "../../seatmap.js";
 import { orgNav } from "./home.js";
 
 const POLL_MS = 2000;
@@ -25,8 +26,12 @@ export async function dashboardView(ctx) {
   const sold = kpi("Tickets sold", "kpi-sold");
   const held = kpi("Held right now", "kpi-held");
   const available = kpi("Available", "kpi-available");
-  const progress = h("div", { class: "progress", role: "progressbar", "aria-label": "Sold", "aria-valuemin": "0", "aria-valuemax": "100" },
-    h("span", { class: "progress-sold" }), h("span", { class: "progress-held" }));
+  const progress = h(
+    "div",
+    { class: "progress", role: "progressbar", "aria-label": "Sold", "aria-valuemin": "0", "aria-valuemax": "100" },
+    h("span", { class: "progress-sold" }),
+    h("span", { class: "progress-held" }),
+  );
   const progressText = h("p", { class: "muted small" });
   const byStatus = h("dl", { class: "status-counts" });
   const recent = h("tbody", {});
@@ -47,8 +52,9 @@ export async function dashboardView(ctx) {
     progress.querySelector(".progress-sold").style.width = `${(soldShare * 100).toFixed(1)}%`;
     progress.querySelector(".progress-held").style.width = `${(heldShare * 100).toFixed(1)}%`;
     progress.setAttribute("aria-valuenow", String(Math.round(soldShare * 100)));
-    progressText.textContent = `${counts.sold} of ${counts.available + counts.held + counts.sold} seats sold · ${counts.held} held · ${counts.blocked} blocked`
-      + (gaCap ? ` · standing ${gaCap - gaFree} of ${gaCap} taken (sold or held)` : "");
+    progressText.textContent =
+      `${counts.sold} of ${counts.available + counts.held + counts.sold} seats sold · ${counts.held} held · ${counts.blocked} blocked` +
+      (gaCap ? ` · standing ${gaCap - gaFree} of ${gaCap} taken (sold or held)` : "");
   }
 
   function drawSales(data) {
@@ -61,11 +67,16 @@ export async function dashboardView(ctx) {
     clear(recent);
     if (!data.recent.length) recent.append(h("tr", {}, h("td", { colspan: "4", class: "muted" }, "No bookings yet.")));
     for (const b of data.recent) {
-      recent.append(h("tr", { "data-booking": b.id },
-        h("td", {}, when(b.created_at, "short")),
-        h("td", {}, h("code", {}, shortId(b.id))),
-        h("td", {}, badge(b.status)),
-        h("td", { class: "num" }, money(b.total, b.currency))));
+      recent.append(
+        h(
+          "tr",
+          { "data-booking": b.id },
+          h("td", {}, when(b.created_at, "short")),
+          h("td", {}, h("code", {}, shortId(b.id))),
+          h("td", {}, badge(b.status)),
+          h("td", { class: "num" }, money(b.total, b.currency)),
+        ),
+      );
     }
     updated.textContent = `Updated ${new Date().toLocaleTimeString("en-GB")}`;
   }
@@ -89,7 +100,10 @@ export async function dashboardView(ctx) {
       gaAreas = map.ga_areas;
       if (map.seats.length) {
         seatMap = new SeatMap({ seats: map.seats, currency, mode: "view", caption: "Seat states" });
-        const cats = [...new Set(map.seats.map((x) => x.category))].map((c) => [c, map.seats.find((x) => x.category === c).price]);
+        const cats = [...new Set(map.seats.map((x) => x.category))].map((c) => [
+          c,
+          map.seats.find((x) => x.category === c).price,
+        ]);
         mapEl = h("div", {}, legend(cats, currency, { selection: false }), seatMap.el);
       } else {
         mapEl = h("p", { class: "muted" }, "Standing only: no seat map.");
@@ -98,7 +112,9 @@ export async function dashboardView(ctx) {
     } catch (err) {
       if (err.status === 404) {
         // Just published: inventory takes a moment to put the show on sale.
-        const retry = setTimeout(() => { if (ctx.alive) render(); }, 1500);
+        const retry = setTimeout(() => {
+          if (ctx.alive) render();
+        }, 1500);
         ctx.onCleanup(() => clearTimeout(retry));
         mapEl = alertBox("info", "The show is being put on sale; the seat map appears in a moment.");
       } else {
@@ -125,22 +141,52 @@ export async function dashboardView(ctx) {
   drawSeats();
   timer = setTimeout(poll, POLL_MS);
 
-  return h("div", { class: "dashboard" },
-    pageHeader(`Sales: ${show.title}`, `${when(show.starts_at, "long", show.time_zone)} · ${show.venue_name}, ${show.hall_name}`,
+  return h(
+    "div",
+    { class: "dashboard" },
+    pageHeader(
+      `Sales: ${show.title}`,
+      `${when(show.starts_at, "long", show.time_zone)} · ${show.venue_name}, ${show.hall_name}`,
       h("span", { class: "live-dot" }, "Live"),
-      h("a", { class: "btn", href: `#/org/shows/${show.id}` }, "Manage show")),
+      h("a", { class: "btn", href: `#/org/shows/${show.id}` }, "Manage show"),
+    ),
     orgNav("#/org"),
     show.status !== "published" ? alertBox("info", `This show is ${show.status}.`) : null,
     problems,
     h("section", { class: "kpis", "aria-label": "Key figures" }, revenue.el, sold.el, held.el, available.el),
     h("section", { class: "panel" }, h("h2", { class: "h3" }, "Sell-through"), progress, progressText),
-    h("div", { class: "two-col dash-cols" },
-      h("section", { class: "panel" },
+    h(
+      "div",
+      { class: "two-col dash-cols" },
+      h(
+        "section",
+        { class: "panel" },
         h("div", { class: "panel-head" }, h("h2", { class: "h3" }, "Recent bookings"), updated),
         byStatus,
-        h("div", { class: "table-wrap" }, h("table", { class: "table compact", id: "recent-bookings" },
-          h("caption", { class: "sr-only" }, "Recent bookings, newest first"),
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "When"), h("th", { scope: "col" }, "Booking"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col", class: "num" }, "Total"))),
-          recent))),
-      h("section", { class: "panel" }, h("h2", { class: "h3" }, "Seats"), mapEl)));
+        h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            { class: "table compact", id: "recent-bookings" },
+            h("caption", { class: "sr-only" }, "Recent bookings, newest first"),
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", { scope: "col" }, "When"),
+                h("th", { scope: "col" }, "Booking"),
+                h("th", { scope: "col" }, "Status"),
+                h("th", { scope: "col", class: "num" }, "Total"),
+              ),
+            ),
+            recent,
+          ),
+        ),
+      ),
+      h("section", { class: "panel" }, h("h2", { class: "h3" }, "Seats"), mapEl),
+    ),
+  );
 }

@@ -1,8 +1,8 @@
 """The bare baseline: a tiny Starlette app whose one endpoint runs only the Redis hold script
-(HoldStore.run('hold', ...)) — no JWT, no pydantic, no FastAPI — served by uvicorn like the real
+(HoldStore.hold) — no JWT, no pydantic, no FastAPI — served by uvicorn like the real
 thing. What the full hold path reaches is compared with what this reaches under the same load.
 
-Run: BOXOFFICE_REDIS_URL=redis://... python -m boxoffice.bench.bare --port P --workers W"""
+Run: BOXOFFICE_REDIS_URL=redis://... python -m boxoffice_bench.bare --port P --workers W"""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from boxoffice.inventory.domain import new_hold_id
+from boxoffice.inventory.domain import SeatState, new_hold_id
 from boxoffice.inventory.holdstore import HoldStore
+from boxoffice.inventory.ports import Held, HoldAsk, ShowMeta, Taken
 
 TTL_MS = int(os.environ.get("BOXOFFICE_BENCH_HOLD_TTL_MS", "10000"))
 
@@ -46,22 +47,24 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 async def hold(request: Request) -> Response:
     show_id = uuid.UUID(request.path_params["show_id"])
     body = orjson.loads(await request.body())
-    seats = ",".join(str(int(s)) for s in body["seat_ids"])
-    prices = ",".join("0" for _ in body["seat_ids"])
+    seats = tuple(int(s) for s in body["seat_ids"])
     user = request.headers.get("authorization", "anonymous")[-16:]
     hold_id = new_hold_id(show_id)
     holds: HoldStore = request.app.state.holds
-    answer = await holds.run(
-        "hold", show_id, hold_id, user, TTL_MS, seats, "", "", "", 1000000, prices, ""
-    )
-    if answer[0] == "ok":
+    ask = HoldAsk(hold_id, user, TTL_MS, seats, (), None, 1000000, (0,) * len(seats), ())
+    answer = await holds.hold(show_id, ask)
+    if isinstance(answer, Held):
         return Response(
-            orjson.dumps({"hold_id": hold_id, "expires_at": int(answer[1])}),
+            orjson.dumps(
+                {"hold_id": hold_id, "expires_at": int(answer.expires_at.timestamp() * 1000)}
+            ),
             201,
             media_type="application/json",
         )
     return Response(
-        orjson.dumps({"title": "Seats taken" if answer[0] == "taken" else answer[0]}),
+        orjson.dumps(
+            {"title": "Seats taken" if isinstance(answer, Taken) else type(answer).__name__}
+        ),
         409,
         media_type="application/json",
     )
@@ -91,15 +94,9 @@ async def load_show(redis_url: str, show_id: uuid.UUID, rows: list[list[int]]) -
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
         now = datetime.now(UTC)
-        meta: dict[str, str] = {
-            "status": "published",
-            "sales_start": str(int((now - timedelta(hours=1)).timestamp() * 1000)),
-            "sales_end": str(int((now + timedelta(days=1)).timestamp() * 1000)),
-            "max": "10",
-        }
-        await HoldStore(redis).load(
-            show_id, meta, int(now.timestamp() * 1000), {s: "0" for row in rows for s in row}, {}
-        )
+        meta = ShowMeta("published", now - timedelta(hours=1), now + timedelta(days=1), 10)
+        seats = {s: SeatState.AVAILABLE for row in rows for s in row}
+        await HoldStore(redis).load(show_id, meta, now, seats, {})
     finally:
         await redis.aclose()
 
@@ -110,7 +107,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run(
-        "boxoffice.bench.bare:app",
+        "boxoffice_bench.bare:app",
         host="127.0.0.1",
         port=args.port,
         workers=args.workers,

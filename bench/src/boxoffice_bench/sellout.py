@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from boxoffice.bench.http import Connection, Endpoint, HttpError, auth
-from boxoffice.bench.stats import Latencies
+from boxoffice_bench.http import Connection, Endpoint, HttpError, auth
+from boxoffice_bench.stats import Latencies
 
 
 class SeatView:

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis.asyncio import Redis
 
-from boxoffice.bench.stats import Latencies, Row
 from boxoffice.inventory.holdstore import prefix
+from boxoffice_bench.stats import Latencies, Row
 
 HOLDS_LUA = files("boxoffice.inventory").joinpath("holds.lua").read_text()
 

@@ -1,6 +1,6 @@
 """Realistic user journeys for Locust (not run by `make test` or `boxoffice bench`):
 
-    uv run locust -f src/boxoffice/bench/locustfile.py --headless -u 200 -r 20 -t 2m \\
+    uv run locust -f bench/src/boxoffice_bench/locustfile.py --headless -u 200 -r 20 -t 2m \\
         --host http://127.0.0.1:8000 --csv var/locust/run
 
 Buyers register, browse the show list, open a seat map, hold 1–4 adjacent free seats, book and

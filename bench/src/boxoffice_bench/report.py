@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from boxoffice.bench.stats import Row, fmt_ms, fmt_rate
+from boxoffice_bench.stats import Row, fmt_ms, fmt_rate
 
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"

@@ -20,9 +20,9 @@ from typing import Any
 
 import orjson
 
-from boxoffice.bench.http import Endpoint, subscribe
-from boxoffice.bench.stats import Latencies
-from boxoffice.bench.storm import HoldSample
+from boxoffice_bench.http import Endpoint, subscribe
+from boxoffice_bench.stats import Latencies
+from boxoffice_bench.storm import HoldSample
 
 
 @dataclass

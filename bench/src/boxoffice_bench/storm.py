@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from boxoffice.bench.http import Connection, Endpoint, HttpError
-from boxoffice.bench.stats import Latencies
+from boxoffice_bench.http import Connection, Endpoint, HttpError
+from boxoffice_bench.stats import Latencies
 
 
 @dataclass

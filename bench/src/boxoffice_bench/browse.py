@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from boxoffice.bench.http import Connection, Endpoint, HttpError
-from boxoffice.bench.stats import Latencies
+from boxoffice_bench.http import Connection, Endpoint, HttpError
+from boxoffice_bench.stats import Latencies
 
 ACCEPT = b"Accept: application/json\r\nAccept-Encoding: gzip\r\n"
 
