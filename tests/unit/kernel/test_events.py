@@ -13,6 +13,7 @@ import pytest
 
 from boxoffice.booking.contract import BookingCreated
 from boxoffice.kernel.events import Envelope, Event, InconsistentEvent
+from boxoffice.services import NAMES
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def _example(hint: object) -> object:
 
 
 def _contract_events() -> list[type[Event]]:
-    for name in ("identity", "catalog", "inventory", "booking", "payment", "notification"):
+    for name in NAMES:
         importlib.import_module(f"boxoffice.{name}.contract")
     found: list[type[Event]] = []
     todo = list(Event.__subclasses__())
