@@ -48,8 +48,9 @@ class ShowCancelled(Conflict):
     title = "Show cancelled"
 
 
-class IllegalTransition(Conflict):
-    title = "Booking state change not allowed"
+class IllegalTransition(Exception):
+    """A move the booking state machine forbids: a bug in the caller, which checks the
+    state first (not a problem shown to clients)."""
 
 
 def can_move(status: Status, to: Status) -> bool:

@@ -30,8 +30,9 @@ TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
 }
 
 
-class IllegalTransition(Conflict):
-    title = "Payment state change not allowed"
+class IllegalTransition(Exception):
+    """A move the payment state machine forbids: a bug in the caller, which checks the
+    state first (not a problem shown to clients)."""
 
 
 def can_move(status: PaymentStatus, to: PaymentStatus) -> bool:

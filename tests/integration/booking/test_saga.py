@@ -5,6 +5,7 @@ parked, a cancelled show confirms nothing, a full refund cancels the booking."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.booking import store as booking_store
 from boxoffice.booking.domain import ShowCancelled, Status
+from boxoffice.booking.handlers import event_handlers
 from boxoffice.booking.service import BookingService
 from boxoffice.inventory.contract import HeldSeat, HoldView
 from boxoffice.kernel.auth import Principal
@@ -80,17 +82,15 @@ class Saga:
         _, answer = await self.svc.create(CUSTOMER, hold_id, "card", "tok_success", None)
         return uuid.UUID(answer["booking_id"]), show_id
 
-    def consumer(self, handlers: dict[str, Any]) -> Consumer:
-        return Consumer(self.svc.store, f"it-{uuid.uuid4().hex[:8]}", handlers, max_deliveries=5)
+    def consumer(self, event_type: str) -> Consumer:
+        """A consumer of this event type from the service's handler tables."""
+        [handlers] = [t for t in event_handlers(self.svc).values() if event_type in t]
+        name = f"it-{uuid.uuid4().hex[:8]}"
+        return Consumer(self.svc.store, name, handlers, max_deliveries=5)
 
     async def deliver(self, event_type: str, payload: dict[str, Any]) -> FakeDelivery:
-        handlers = {
-            "payment.payment.completed": self.svc.on_payment_completed,
-            "payment.payment.refunded": self.svc.on_payment_refunded,
-            "catalog.show.cancelled": self.svc.on_show_cancelled,
-        }
         fake = FakeDelivery(envelope=Envelope(type=event_type, payload=payload, producer="test"))
-        await self.consumer(handlers).deliver(fake.delivery())
+        await self.consumer(event_type).deliver(fake.delivery())
         return fake
 
     async def paid(self, booking_id: uuid.UUID, amount: int = 4200) -> FakeDelivery:
@@ -105,7 +105,7 @@ class Saga:
         )
 
     async def booking(self, booking_id: uuid.UUID) -> dict[str, Any]:
-        return await self.svc.get(CUSTOMER, booking_id)
+        return dataclasses.asdict(await self.svc.get(CUSTOMER, booking_id))
 
     async def dead_letters(self) -> list[Any]:
         table = booking_store.messaging.dead_letters

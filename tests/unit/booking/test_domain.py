@@ -130,9 +130,8 @@ def test_the_saga_may_make_its_moves(before: Status, after: Status) -> None:
 )
 def test_every_other_move_is_refused(before: Status, after: Status) -> None:
     assert not can_move(before, after)
-    with pytest.raises(IllegalTransition) as err:
+    with pytest.raises(IllegalTransition, match=f"{before.value} booking cannot"):
         move(before, after)
-    assert err.value.status == 409
 
 
 def test_only_pending_and_confirmed_bookings_are_cancellable() -> None:
