@@ -202,7 +202,8 @@ def _booking(row: sa.Row[Any]) -> Booking:
 
 
 def _line(j: dict[str, Any]) -> Line:
-    return Line(**{f.name: j[f.name] for f in dataclasses.fields(Line)})
+    values = {f.name: j[f.name] for f in dataclasses.fields(Line)}
+    return Line(**{**values, "booking_id": uuid.UUID(values["booking_id"])})
 
 
 def _ticket(j: dict[str, Any]) -> Ticket:

@@ -208,7 +208,7 @@ class PaymentService:
             status = move(row.status, PaymentStatus.VOIDED)
             await store.update_payment(uow.conn, row.id, now=now, status=status)
         elif left := refundable(row.status, row.amount, row.refunded):
-            await self._refund(uow, row, left, event.reason or "Booking ended.")
+            await self._refund(uow, row, left, event.reason)
 
     async def _refund(self, uow: UnitOfWork, row: Payment, amount: int, reason: str) -> uuid.UUID:
         """Record a refund of `amount` (counted as refunded at once, so two refunds never give

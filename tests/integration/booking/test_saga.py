@@ -24,7 +24,7 @@ from boxoffice.inventory.contract import HeldSeat, HoldView
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import Consumer, ServiceStore
-from tests.fakes import FakeDelivery
+from tests.fakes import FakeClock, FakeDelivery
 
 pytestmark = pytest.mark.integration
 
@@ -75,6 +75,7 @@ class Saga:
     svc: BookingService
     inventory: ScriptedInventory
     engine: AsyncEngine
+    clock: FakeClock
 
     async def book(self, show_id: uuid.UUID | None = None) -> tuple[uuid.UUID, uuid.UUID]:
         show_id = show_id or uuid.uuid4()
@@ -116,14 +117,16 @@ class Saga:
 @pytest.fixture
 async def saga(own_engine: AsyncEngine) -> AsyncIterator[Saga]:
     inventory = ScriptedInventory(own_engine)
+    clock = FakeClock(at=datetime.now(UTC))
     svc = BookingService(
         ServiceStore(own_engine, booking_store.messaging),
         inventory,
         None,  # type: ignore[arg-type]  # the catalog is not asked in these tests
         payment_timeout=600,
         ticket_secret=b"integration",
+        clock=clock,
     )
-    yield Saga(svc, inventory, own_engine)
+    yield Saga(svc, inventory, own_engine, clock)
 
 
 async def _row_is_free(engine: AsyncEngine, booking_id: uuid.UUID) -> None:
@@ -246,3 +249,17 @@ async def test_a_full_refund_cancels_the_booking_and_a_partial_one_records_it(
     too_much = await saga.deliver("payment.payment.refunded", refunded(partial, 9999, 9999))
     assert any(d.event_id == too_much.envelope.id for d in await saga.dead_letters())
     assert (await saga.booking(partial))["refunded"] == 1000
+
+
+async def test_a_booking_whose_payment_does_not_answer_in_time_fails_once_overdue(
+    saga: Saga,
+) -> None:
+    booking_id, _ = await saga.book()
+    saga.clock.advance(599)
+    await saga.svc.expire_overdue(limit=1000)
+    assert (await saga.booking(booking_id))["status"] == "PENDING", "not overdue yet"
+    saga.clock.advance(2)
+    assert await saga.svc.expire_overdue(limit=1000) >= 1
+    failed = await saga.booking(booking_id)
+    assert failed["status"] == "FAILED" and "within 600 seconds" in failed["reason"]
+    assert [s["step"] for s in failed["steps"]][-1] == "failed"
