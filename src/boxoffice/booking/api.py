@@ -13,7 +13,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from boxoffice.booking.domain import Status
+from boxoffice.booking.queries import ShowSales
 from boxoffice.booking.service import BookingService
+from boxoffice.booking.store import Booking, BookingDetail, StuckBooking
+from boxoffice.booking.store import MyTicket as MyTicketRow
 from boxoffice.kernel.inputs import Limit, LongLimit, Offset
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
@@ -131,7 +134,7 @@ async def create_booking(
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, responses=problems(404))
-async def get_booking(booking_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
+async def get_booking(booking_id: uuid.UUID, user: CurrentUser, request: Request) -> BookingDetail:
     return await service(request).get(user, booking_id)
 
 
@@ -145,7 +148,7 @@ async def list_bookings(
     user_id: uuid.UUID | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[Booking]:
     return await service(request).search(
         user,
         everyone=all,
@@ -162,7 +165,7 @@ async def list_bookings(
 )
 async def cancel_booking(
     booking_id: uuid.UUID, user: CurrentUser, request: Request, body: CancelIn | None = None
-) -> dict[str, Any]:
+) -> BookingDetail:
     return await service(request).cancel(user, booking_id, (body or CancelIn()).reason)
 
 
@@ -172,7 +175,7 @@ async def my_tickets(
     request: Request,
     limit: LongLimit = 100,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[MyTicketRow]:
     return await service(request).tickets(user, limit, offset)
 
 
@@ -201,7 +204,7 @@ async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, request: Request) -
 
 
 @router.get("/shows/{show_id}/sales", response_model=SalesOut, responses=problems(403, 404))
-async def show_sales(show_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
+async def show_sales(show_id: uuid.UUID, user: CurrentUser, request: Request) -> ShowSales:
     """Sales of one show, for its organizer or an admin."""
     return await service(request).sales(user, show_id)
 
@@ -230,7 +233,7 @@ async def stuck_sagas(
     request: Request,
     older_than: Annotated[float, Query(ge=0, le=86400, description="seconds")] = 30,
     limit: LongLimit = 100,
-) -> list[dict[str, Any]]:
+) -> list[StuckBooking]:
     """Bookings still PENDING after `older_than` seconds, with the step they stopped at."""
     return await service(request).stuck(older_than, limit)
 
@@ -243,5 +246,5 @@ async def stuck_sagas(
 )
 async def fail_saga(
     booking_id: uuid.UUID, _: Admin, request: Request, body: ForceFailIn | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return await service(request).force_fail(booking_id, (body or ForceFailIn()).reason)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey
-from boxoffice.payment.service import PaymentService
+from boxoffice.payment.service import PaymentService, PaymentView
 
 router = APIRouter(tags=["payment"])
 
@@ -60,14 +60,14 @@ class RefundIn(BaseModel):
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
-async def get_payment(payment_id: uuid.UUID, user: CurrentUser, request: Request) -> dict[str, Any]:
+async def get_payment(payment_id: uuid.UUID, user: CurrentUser, request: Request) -> PaymentView:
     return await service(request).get(user, payment_id)
 
 
 @router.get("/bookings/{booking_id}/payment", response_model=PaymentOut, responses=problems(404))
 async def booking_payment(
     booking_id: uuid.UUID, user: CurrentUser, request: Request
-) -> dict[str, Any]:
+) -> PaymentView:
     return await service(request).find(user, booking_id)
 
 
