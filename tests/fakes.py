@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from boxoffice.kernel.bus import Delivery
 from boxoffice.kernel.events import Envelope
@@ -28,3 +29,22 @@ class FakeDelivery:
 
     def delivery(self) -> Delivery:
         return Delivery(self.envelope, self.attempt, self.ack, self.retry)
+
+
+@dataclass
+class FakeClock:
+    """The clock port, standing still until a test advances it."""
+
+    at: datetime = field(default_factory=lambda: datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    ticks: float = 1000.0
+
+    def now(self) -> datetime:
+        return self.at
+
+    def monotonic(self) -> float:
+        return self.ticks
+
+    def advance(self, seconds: float) -> None:
+        assert seconds >= 0, "time does not go back"
+        self.at += timedelta(seconds=seconds)
+        self.ticks += seconds

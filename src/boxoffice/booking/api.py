@@ -13,7 +13,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from boxoffice.booking.domain import Status
+from boxoffice.booking.queries import ShowSales
 from boxoffice.booking.service import BookingService
+from boxoffice.booking.store import Booking, BookingDetail, StuckBooking
+from boxoffice.booking.store import MyTicket as MyTicketRow
 from boxoffice.kernel.inputs import Limit, LongLimit, Offset
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey, provided
@@ -133,7 +136,7 @@ async def create_booking(
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, responses=problems(404))
-async def get_booking(booking_id: uuid.UUID, user: CurrentUser, svc: BookingDep) -> dict[str, Any]:
+async def get_booking(booking_id: uuid.UUID, user: CurrentUser, svc: BookingDep) -> BookingDetail:
     return await svc.get(user, booking_id)
 
 
@@ -147,7 +150,7 @@ async def list_bookings(
     user_id: uuid.UUID | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[Booking]:
     return await svc.search(
         user,
         everyone=all,
@@ -164,7 +167,7 @@ async def list_bookings(
 )
 async def cancel_booking(
     booking_id: uuid.UUID, user: CurrentUser, svc: BookingDep, body: CancelIn | None = None
-) -> dict[str, Any]:
+) -> BookingDetail:
     return await svc.cancel(user, booking_id, (body or CancelIn()).reason)
 
 
@@ -174,7 +177,7 @@ async def my_tickets(
     svc: BookingDep,
     limit: LongLimit = 100,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[MyTicketRow]:
     return await svc.tickets(user, limit, offset)
 
 
@@ -203,7 +206,7 @@ async def ticket_qr(ticket_id: uuid.UUID, user: CurrentUser, svc: BookingDep) ->
 
 
 @router.get("/shows/{show_id}/sales", response_model=SalesOut, responses=problems(403, 404))
-async def show_sales(show_id: uuid.UUID, user: CurrentUser, svc: BookingDep) -> dict[str, Any]:
+async def show_sales(show_id: uuid.UUID, user: CurrentUser, svc: BookingDep) -> ShowSales:
     """Sales of one show, for its organizer or an admin."""
     return await svc.sales(user, show_id)
 
@@ -232,7 +235,7 @@ async def stuck_sagas(
     svc: BookingDep,
     older_than: Annotated[float, Query(ge=0, le=86400, description="seconds")] = 30,
     limit: LongLimit = 100,
-) -> list[dict[str, Any]]:
+) -> list[StuckBooking]:
     """Bookings still PENDING after `older_than` seconds, with the step they stopped at."""
     return await svc.stuck(older_than, limit)
 
@@ -245,5 +248,5 @@ async def stuck_sagas(
 )
 async def fail_saga(
     booking_id: uuid.UUID, _: Admin, svc: BookingDep, body: ForceFailIn | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return await svc.force_fail(booking_id, (body or ForceFailIn()).reason)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, IdempotencyKey, provided
-from boxoffice.payment.service import PaymentService
+from boxoffice.payment.service import PaymentService, PaymentView
 
 router = APIRouter(tags=["payment"])
 
@@ -62,14 +62,12 @@ class RefundIn(BaseModel):
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
-async def get_payment(payment_id: uuid.UUID, user: CurrentUser, svc: PaymentDep) -> dict[str, Any]:
+async def get_payment(payment_id: uuid.UUID, user: CurrentUser, svc: PaymentDep) -> PaymentView:
     return await svc.get(user, payment_id)
 
 
 @router.get("/bookings/{booking_id}/payment", response_model=PaymentOut, responses=problems(404))
-async def booking_payment(
-    booking_id: uuid.UUID, user: CurrentUser, svc: PaymentDep
-) -> dict[str, Any]:
+async def booking_payment(booking_id: uuid.UUID, user: CurrentUser, svc: PaymentDep) -> PaymentView:
     return await svc.find(user, booking_id)
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from boxoffice.kernel.messaging import EventHandler
+from boxoffice.booking.contract import BookingCancelled, BookingCreated, BookingFailed
+from boxoffice.kernel.messaging import HandlerTable
 from boxoffice.payment.service import PaymentService
 
 
-def event_handlers(svc: PaymentService) -> dict[str, dict[str, EventHandler]]:
+def event_handlers(svc: PaymentService) -> dict[str, HandlerTable]:
     return {
-        "payment-bookings": {
-            "booking.booking.created": svc.on_booking_created,
-            "booking.booking.failed": svc.on_booking_ended,
-            "booking.booking.cancelled": svc.on_booking_ended,
-        },
+        "payment-bookings": HandlerTable()
+        .on(BookingCreated, svc.on_booking_created)
+        .on(BookingFailed, svc.on_booking_ended)
+        .on(BookingCancelled, svc.on_booking_ended),
     }

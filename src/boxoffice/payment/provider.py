@@ -1,9 +1,11 @@
-"""A mock card provider whose test card tokens decide the outcome, to drive every saga branch."""
+"""The card provider port, and a mock provider whose test card tokens decide the outcome, to
+drive every saga branch."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -11,6 +13,18 @@ class ChargeResult:
     approved: bool
     reference: str
     reason: str = ""
+
+
+class CardProvider(Protocol):
+    """Charges cards and gives money back. Both calls are idempotent by their id: a payment
+    asked again (after a restart, a timeout) is charged once, a refund asked again refunds once,
+    and the answer is the same."""
+
+    async def charge(self, payment_id: str, token: str, amount: int) -> ChargeResult: ...
+
+    async def refund(self, refund_id: str, payment_id: str, amount: int) -> str:
+        """Give `amount` back on the payment; the provider's reference of the refund."""
+        ...
 
 
 TEST_CARDS = {

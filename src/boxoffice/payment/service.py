@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import Coroutine
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from boxoffice.booking.contract import BookingCancelled, BookingCreated, BookingFailed
 from boxoffice.kernel.auth import Principal
-from boxoffice.kernel.db import new_id, utcnow
-from boxoffice.kernel.events import Envelope
+from boxoffice.kernel.clock import Clock, SystemClock
+from boxoffice.kernel.db import new_id
 from boxoffice.kernel.idempotency import IdempotentCall
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.kernel.telemetry import PAYMENTS
+from boxoffice.payment import store
 from boxoffice.payment.contract import PaymentCompleted, PaymentFailed, PaymentRefunded
-from boxoffice.payment.domain import PaymentStatus, UnknownPayment, check_refund, refundable
-from boxoffice.payment.provider import MockCardProvider
-from boxoffice.payment.store import messaging, payments, refunds
+from boxoffice.payment.domain import (
+    PaymentStatus,
+    UnknownPayment,
+    charge_outcome,
+    check_refund,
+    move,
+    refundable,
+)
+from boxoffice.payment.provider import CardProvider
+from boxoffice.payment.store import Payment, Refund, messaging
 
 log = logging.getLogger(__name__)
 
@@ -33,42 +42,72 @@ REFUND_GRACE = timedelta(seconds=5)
 REFUND_RETRY = timedelta(seconds=30)
 
 
+@dataclass(frozen=True)
+class PaymentView:
+    """A payment as its customer or an admin sees it: everything but the card token."""
+
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    user_id: uuid.UUID
+    amount: int
+    currency: str
+    method: str
+    status: PaymentStatus
+    refunded: int
+    provider_ref: str | None
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    refunds: list[Refund]
+
+    @classmethod
+    def of(cls, payment: Payment, refunds: list[Refund]) -> PaymentView:
+        values = dataclasses.asdict(payment)
+        del values["token"]
+        return cls(**values, refunds=refunds)
+
+    def json(self) -> dict[str, Any]:
+        # asyncpg's UUIDs are not uuid.UUID, which orjson alone knows.
+        answer: dict[str, Any] = orjson.loads(orjson.dumps(self, default=str))
+        return answer
+
+
 class PaymentService:
     def __init__(
-        self, store: ServiceStore, provider: MockCardProvider, *, provider_timeout: float
+        self,
+        store: ServiceStore,
+        provider: CardProvider,
+        *,
+        provider_timeout: float,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.provider = provider
         self.provider_timeout = provider_timeout
+        self.clock = clock or SystemClock()
         self._calls: set[asyncio.Task[Any]] = set()  # provider calls in flight
 
     # -- the saga's payment step --------------------------------------------------------
 
-    async def on_booking_created(self, uow: UnitOfWork, event: Envelope) -> None:
-        p = event.payload
-        now = utcnow()
-        payment_id = new_id()
-        created = (
-            await uow.execute(
-                pg_insert(payments)
-                .values(
-                    id=payment_id,
-                    booking_id=uuid.UUID(p["booking_id"]),
-                    user_id=uuid.UUID(p["user_id"]),
-                    amount=p["amount"],
-                    currency=p["currency"],
-                    method=p["payment_method"],
-                    token=p["payment_token"],
-                    status=PaymentStatus.PROCESSING,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing()
-                .returning(payments.c.id)
-            )
-        ).first()
-        if created is not None:
-            uow.after_commit.append(lambda: self._spawn(payment_id))
+    async def on_booking_created(self, uow: UnitOfWork, event: BookingCreated) -> None:
+        now = self.clock.now()
+        payment = Payment(
+            id=new_id(),
+            booking_id=uuid.UUID(event.booking_id),
+            user_id=uuid.UUID(event.user_id),
+            amount=event.amount,
+            currency=event.currency,
+            method=event.payment_method,
+            token=event.payment_token,
+            status=PaymentStatus.PROCESSING,
+            refunded=0,
+            provider_ref=None,
+            failure_reason=None,
+            created_at=now,
+            updated_at=now,
+        )
+        if await store.add_payment(uow.conn, payment):
+            uow.after_commit.append(lambda: self._spawn(payment.id))
 
     async def _spawn(self, payment_id: uuid.UUID) -> None:
         self._background(self.charge(payment_id), f"charge:{payment_id}")
@@ -82,43 +121,43 @@ class PaymentService:
         """After a restart, ask the provider again for every payment still without an answer
         (the provider deduplicates by payment id); pending refunds follow (retry_refunds)."""
         async with self.store.engine.connect() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        sa.select(payments.c.id).where(
-                            payments.c.status.in_([PaymentStatus.PROCESSING, PaymentStatus.VOIDED]),
-                            payments.c.provider_ref.is_(None),
-                            payments.c.token != "",
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            ids = await store.unanswered(conn)
         for payment_id in ids:
             await self._spawn(payment_id)
         return len(ids)
 
     async def charge(self, payment_id: uuid.UUID) -> None:
         async with self.store.engine.connect() as conn:
-            row = (await conn.execute(sa.select(payments).where(payments.c.id == payment_id))).one()
+            asked = await store.payment(conn, payment_id)
+        assert asked is not None, f"no payment {payment_id} to charge"
         try:
             result = await asyncio.wait_for(
-                self.provider.charge(str(payment_id), row.token, row.amount), self.provider_timeout
+                self.provider.charge(str(payment_id), asked.token, asked.amount),
+                self.provider_timeout,
             )
         except TimeoutError:
             log.warning("payment %s: the provider did not answer", payment_id)
             PAYMENTS.labels("no_answer").inc()
             return
         async with self.store.uow() as uow:
-            row = await self._locked(uow, payments.c.id == payment_id)
+            row = await store.locked_payment(uow.conn, payment_id)
+            assert row is not None
             if row.provider_ref is not None:
                 return  # answered before (a resumed charge)
-            status = PaymentStatus(row.status)
-            values: dict[str, Any] = {"provider_ref": result.reference, "updated_at": utcnow()}
-            if not result.approved:
-                values.update(status=PaymentStatus.FAILED, failure_reason=result.reason)
-                if status == PaymentStatus.PROCESSING:
+            status = charge_outcome(row.status, result.approved)
+            # A payment still PROCESSING tells the booking; a voided one (the booking gave up
+            # while we waited) says nothing, and a capture of it goes back at once.
+            if row.status == PaymentStatus.PROCESSING:
+                if result.approved:
+                    uow.emit(
+                        PaymentCompleted(
+                            payment_id=str(row.id),
+                            booking_id=str(row.booking_id),
+                            amount=row.amount,
+                            currency=row.currency,
+                        )
+                    )
+                else:
                     uow.emit(
                         PaymentFailed(
                             payment_id=str(row.id),
@@ -126,70 +165,56 @@ class PaymentService:
                             reason=result.reason,
                         )
                     )
-            elif status == PaymentStatus.PROCESSING:
-                values.update(status=PaymentStatus.CAPTURED)
-                uow.emit(
-                    PaymentCompleted(
-                        payment_id=str(row.id),
-                        booking_id=str(row.booking_id),
-                        amount=row.amount,
-                        currency=row.currency,
-                    )
-                )
-            else:  # voided: the booking gave up while we waited; give the money back at once
-                values.update(status=PaymentStatus.CAPTURED)
-            await uow.execute(
-                sa.update(payments).where(payments.c.id == payment_id).values(**values)
+            await store.update_payment(
+                uow.conn,
+                payment_id,
+                now=self.clock.now(),
+                status=status,
+                provider_ref=result.reference,
+                failure_reason=None if result.approved else result.reason,
             )
             outcome = "approved" if result.approved else "declined"
             uow.then(lambda: PAYMENTS.labels(outcome).inc())
-            if result.approved and status == PaymentStatus.VOIDED:
-                row = await self._locked(uow, payments.c.id == payment_id)
+            if result.approved and row.status == PaymentStatus.VOIDED:
                 await self._refund(uow, row, row.amount, "Captured after the booking had ended.")
 
-    async def on_booking_ended(self, uow: UnitOfWork, event: Envelope) -> None:
+    async def on_booking_ended(
+        self, uow: UnitOfWork, event: BookingFailed | BookingCancelled
+    ) -> None:
         """booking.failed / booking.cancelled: refund a capture, void a pending charge."""
-        booking_id = uuid.UUID(event.payload["booking_id"])
-        row = (
-            await uow.execute(
-                sa.select(payments).where(payments.c.booking_id == booking_id).with_for_update()
-            )
-        ).first()
-        now = utcnow()
+        booking_id = uuid.UUID(event.booking_id)
+        row = await store.locked_payment_of_booking(uow.conn, booking_id)
+        now = self.clock.now()
         if row is None:
             # booking.created has not reached us yet: leave a voided marker so it never charges.
-            await uow.execute(
-                pg_insert(payments)
-                .values(
-                    id=new_id(),
-                    booking_id=booking_id,
-                    user_id=uuid.UUID(event.payload["user_id"]),
-                    amount=0,
-                    currency="XXX",
-                    method="none",
-                    token="",
-                    status=PaymentStatus.VOIDED,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing()
+            marker = Payment(
+                id=new_id(),
+                booking_id=booking_id,
+                user_id=uuid.UUID(event.user_id),
+                amount=0,
+                currency="XXX",
+                method="none",
+                token="",
+                status=PaymentStatus.VOIDED,
+                refunded=0,
+                provider_ref=None,
+                failure_reason=None,
+                created_at=now,
+                updated_at=now,
             )
+            await store.add_payment(uow.conn, marker)
             return
-        status = PaymentStatus(row.status)
-        if status == PaymentStatus.PROCESSING:
-            await uow.execute(
-                sa.update(payments)
-                .where(payments.c.id == row.id)
-                .values(status=PaymentStatus.VOIDED, updated_at=now)
-            )
-        elif left := refundable(status, row.amount, row.refunded):
-            await self._refund(uow, row, left, event.payload.get("reason", "Booking ended."))
+        if row.status == PaymentStatus.PROCESSING:
+            status = move(row.status, PaymentStatus.VOIDED)
+            await store.update_payment(uow.conn, row.id, now=now, status=status)
+        elif left := refundable(row.status, row.amount, row.refunded):
+            await self._refund(uow, row, left, event.reason)
 
-    async def _refund(self, uow: UnitOfWork, row: Any, amount: int, reason: str) -> uuid.UUID:
+    async def _refund(self, uow: UnitOfWork, row: Payment, amount: int, reason: str) -> uuid.UUID:
         """Record a refund of `amount` (counted as refunded at once, so two refunds never give
         back more than the charge) and ask the provider once the transaction committed: the
         provider is never asked for money back that we have not written down first."""
-        refund_id = await self._reserve(uow, row, amount, reason)
+        refund_id = await store.reserve_refund(uow.conn, row.id, amount, reason, self.clock.now())
 
         async def ask() -> None:
             self._background(self.send_refund(refund_id), f"refund:{refund_id}")
@@ -197,46 +222,15 @@ class PaymentService:
         uow.after_commit.append(ask)
         return refund_id
 
-    @staticmethod
-    async def _reserve(uow: UnitOfWork, row: Any, amount: int, reason: str) -> uuid.UUID:
-        refund_id = new_id()
-        await uow.execute(
-            sa.insert(refunds).values(
-                id=refund_id,
-                payment_id=row.id,
-                amount=amount,
-                reason=reason,
-                status="pending",
-                created_at=utcnow(),
-            )
-        )
-        await uow.execute(
-            sa.update(payments)
-            .where(payments.c.id == row.id)
-            .values(refunded=payments.c.refunded + amount, updated_at=utcnow())
-        )
-        return refund_id
-
     async def send_refund(self, refund_id: uuid.UUID) -> bool:
         """Ask the provider for a recorded refund, with no transaction open while it answers;
         True once it is done. A refund the provider did not answer stays pending and is asked
         again by retry_refunds (the provider deduplicates by refund id)."""
+        now = self.clock.now()
         async with self.store.engine.begin() as conn:
-            claimed = (
-                await conn.execute(
-                    sa.update(refunds)
-                    .where(
-                        refunds.c.id == refund_id,
-                        refunds.c.status == "pending",
-                        sa.or_(
-                            refunds.c.attempted_at.is_(None),
-                            refunds.c.attempted_at < utcnow() - REFUND_RETRY,
-                        ),
-                    )
-                    .values(attempted_at=utcnow())
-                    .returning(refunds.c.payment_id, refunds.c.amount)
-                )
-            ).first()
+            claimed = await store.claim_refund(
+                conn, refund_id, asked_before=now - REFUND_RETRY, now=now
+            )
         if claimed is None:
             return False  # done, or another replica is asking right now
         try:
@@ -250,30 +244,18 @@ class PaymentService:
             )
             return False
         async with self.store.uow() as uow:
-            row = await self._locked(uow, payments.c.id == claimed.payment_id)
-            done = (
-                await uow.execute(
-                    sa.update(refunds)
-                    .where(refunds.c.id == refund_id, refunds.c.status == "pending")
-                    .values(status="succeeded", provider_ref=reference)
-                    .returning(refunds.c.reason)
-                )
-            ).first()
-            if done is None:
+            row = await store.locked_payment(uow.conn, claimed.payment_id)
+            assert row is not None
+            reason = await store.complete_refund(uow.conn, refund_id, reference)
+            if reason is None:
                 return True
-            given_back = int(
-                await uow.conn.scalar(
-                    sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount), 0)).where(
-                        refunds.c.payment_id == row.id, refunds.c.status == "succeeded"
-                    )
-                )
-                or 0
-            )
+            given_back = await store.given_back(uow.conn, row.id)
             if given_back == row.amount:
-                await uow.execute(
-                    sa.update(payments)
-                    .where(payments.c.id == row.id)
-                    .values(status=PaymentStatus.REFUNDED, updated_at=utcnow())
+                await store.update_payment(
+                    uow.conn,
+                    row.id,
+                    now=self.clock.now(),
+                    status=move(row.status, PaymentStatus.REFUNDED),
                 )
             uow.emit(
                 PaymentRefunded(
@@ -282,7 +264,7 @@ class PaymentService:
                     user_id=str(row.user_id),
                     amount=claimed.amount,
                     currency=row.currency,
-                    reason=done.reason,
+                    reason=reason,
                     refunded_total=given_back,
                     payment_amount=row.amount,
                 )
@@ -291,22 +273,14 @@ class PaymentService:
 
     async def retry_refunds(self, limit: int = 50) -> int:
         """Ask the provider again for refunds it has not answered (a crash, a timeout)."""
+        now = self.clock.now()
         async with self.store.engine.connect() as conn:
-            ids = (
-                await conn.scalars(
-                    sa.select(refunds.c.id)
-                    .where(
-                        refunds.c.status == "pending",
-                        refunds.c.created_at < utcnow() - REFUND_GRACE,
-                        sa.or_(
-                            refunds.c.attempted_at.is_(None),
-                            refunds.c.attempted_at < utcnow() - REFUND_RETRY,
-                        ),
-                    )
-                    .order_by(refunds.c.created_at)
-                    .limit(limit)
-                )
-            ).all()
+            ids = await store.refunds_due(
+                conn,
+                recorded_before=now - REFUND_GRACE,
+                asked_before=now - REFUND_RETRY,
+                limit=limit,
+            )
         done = 0
         for refund_id in ids:
             done += await self.send_refund(refund_id)
@@ -321,7 +295,8 @@ class PaymentService:
         reason: str,
         admin: Principal,
         idempotency_key: str | None,
-    ) -> tuple[int, Any]:
+    ) -> tuple[int, dict[str, Any]]:
+        """An admin's refund: 200 with the payment as JSON (or, for a repeat, the first answer)."""
         async with self.store.uow() as uow:
             call = None
             if idempotency_key:
@@ -334,73 +309,55 @@ class PaymentService:
                     {"payment": str(payment_id), "amount": amount},
                 )
                 if (replay := await call.replay()) is not None:
-                    return replay
-            row = (
-                await uow.execute(
-                    sa.select(payments).where(payments.c.id == payment_id).with_for_update()
-                )
-            ).first()
+                    return replay[0], dict(replay[1])
+            row = await store.locked_payment(uow.conn, payment_id)
             if row is None:
                 raise UnknownPayment(f"No payment {payment_id}.")
-            status = PaymentStatus(row.status)
-            asked = amount if amount is not None else refundable(status, row.amount, row.refunded)
-            check_refund(status, row.amount, row.refunded, asked)
-            refund_id = await self._reserve(uow, row, asked, reason)
+            asked = (
+                amount if amount is not None else refundable(row.status, row.amount, row.refunded)
+            )
+            check_refund(row.status, row.amount, row.refunded, asked)
+            refund_id = await store.reserve_refund(
+                uow.conn, row.id, asked, reason, self.clock.now()
+            )
             if call is not None:  # a repeat while the provider answers gets this answer
-                await call.remember(200, _json(await self._load(uow.conn, payment_id)))
+                await call.remember(200, await self._answer(uow.conn, payment_id))
         await self.send_refund(refund_id)
         async with self.store.engine.connect() as conn:
-            answer = await self._load(conn, payment_id)
+            answer = await self._answer(conn, payment_id)
         if call is not None:
             async with self.store.uow() as uow:
                 call.uow = uow
-                await call.remember(200, _json(answer))
+                await call.remember(200, answer)
         return 200, answer
 
-    async def get(self, user: Principal, payment_id: uuid.UUID) -> dict[str, Any]:
+    async def get(self, user: Principal, payment_id: uuid.UUID) -> PaymentView:
         async with self.store.engine.connect() as conn:
-            data = await self._load(conn, payment_id)
-        if data is None or (data["user_id"] != user.user_id and not user.is_admin):
+            view = await self._load(conn, payment_id)
+        if view is None or (view.user_id != user.user_id and not user.is_admin):
             raise UnknownPayment(f"No payment {payment_id}.")
-        return data
+        return view
 
     @staticmethod
-    async def _load(conn: AsyncConnection, payment_id: uuid.UUID) -> dict[str, Any] | None:
-        row = (await conn.execute(sa.select(payments).where(payments.c.id == payment_id))).first()
+    async def _load(conn: AsyncConnection, payment_id: uuid.UUID) -> PaymentView | None:
+        row = await store.payment(conn, payment_id)
         if row is None:
             return None
-        made = (
-            await conn.execute(
-                sa.select(refunds)
-                .where(refunds.c.payment_id == payment_id)
-                .order_by(refunds.c.created_at)
-            )
-        ).all()
-        data = {k: v for k, v in row._mapping.items() if k != "token"}
-        return {**data, "refunds": [dict(r._mapping) for r in made]}
+        return PaymentView.of(row, await store.refunds_of(conn, payment_id))
 
-    async def find(self, user: Principal, booking_id: uuid.UUID) -> dict[str, Any]:
+    async def _answer(self, conn: AsyncConnection, payment_id: uuid.UUID) -> dict[str, Any]:
+        view = await self._load(conn, payment_id)
+        assert view is not None
+        return view.json()
+
+    async def find(self, user: Principal, booking_id: uuid.UUID) -> PaymentView:
         async with self.store.engine.connect() as conn:
-            payment_id = (
-                await conn.execute(
-                    sa.select(payments.c.id).where(payments.c.booking_id == booking_id)
-                )
-            ).scalar_one_or_none()
+            payment_id = await store.payment_id_of_booking(conn, booking_id)
         if payment_id is None:
             raise UnknownPayment(f"No payment for booking {booking_id}.")
         return await self.get(user, payment_id)
-
-    @staticmethod
-    async def _locked(uow: UnitOfWork, where: Any) -> Any:
-        return (await uow.execute(sa.select(payments).where(where).with_for_update())).one()
 
     async def stop(self) -> None:
         for task in list(self._calls):
             task.cancel()
         await asyncio.gather(*self._calls, return_exceptions=True)
-
-
-def _json(answer: Any) -> Any:
-    # Rows carry quoted_name keys (a str subclass) and asyncpg UUIDs, both of which orjson
-    # refuses by default.
-    return orjson.loads(orjson.dumps(answer, default=str, option=orjson.OPT_NON_STR_KEYS))

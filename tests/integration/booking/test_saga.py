@@ -5,6 +5,7 @@ parked, a cancelled show confirms nothing, a full refund cancels the booking."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -17,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.booking import store as booking_store
 from boxoffice.booking.domain import ShowCancelled, Status
+from boxoffice.booking.handlers import event_handlers
 from boxoffice.booking.service import BookingService
 from boxoffice.inventory.contract import HeldSeat, HoldView
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import Consumer, ServiceStore
-from tests.fakes import FakeDelivery
+from tests.fakes import FakeClock, FakeDelivery
 
 pytestmark = pytest.mark.integration
 
@@ -73,6 +75,7 @@ class Saga:
     svc: BookingService
     inventory: ScriptedInventory
     engine: AsyncEngine
+    clock: FakeClock
 
     async def book(self, show_id: uuid.UUID | None = None) -> tuple[uuid.UUID, uuid.UUID]:
         show_id = show_id or uuid.uuid4()
@@ -80,17 +83,15 @@ class Saga:
         _, answer = await self.svc.create(CUSTOMER, hold_id, "card", "tok_success", None)
         return uuid.UUID(answer["booking_id"]), show_id
 
-    def consumer(self, handlers: dict[str, Any]) -> Consumer:
-        return Consumer(self.svc.store, f"it-{uuid.uuid4().hex[:8]}", handlers, max_deliveries=5)
+    def consumer(self, event_type: str) -> Consumer:
+        """A consumer of this event type from the service's handler tables."""
+        [handlers] = [t for t in event_handlers(self.svc).values() if event_type in t]
+        name = f"it-{uuid.uuid4().hex[:8]}"
+        return Consumer(self.svc.store, name, handlers, max_deliveries=5)
 
     async def deliver(self, event_type: str, payload: dict[str, Any]) -> FakeDelivery:
-        handlers = {
-            "payment.payment.completed": self.svc.on_payment_completed,
-            "payment.payment.refunded": self.svc.on_payment_refunded,
-            "catalog.show.cancelled": self.svc.on_show_cancelled,
-        }
         fake = FakeDelivery(envelope=Envelope(type=event_type, payload=payload, producer="test"))
-        await self.consumer(handlers).deliver(fake.delivery())
+        await self.consumer(event_type).deliver(fake.delivery())
         return fake
 
     async def paid(self, booking_id: uuid.UUID, amount: int = 4200) -> FakeDelivery:
@@ -105,7 +106,7 @@ class Saga:
         )
 
     async def booking(self, booking_id: uuid.UUID) -> dict[str, Any]:
-        return await self.svc.get(CUSTOMER, booking_id)
+        return dataclasses.asdict(await self.svc.get(CUSTOMER, booking_id))
 
     async def dead_letters(self) -> list[Any]:
         table = booking_store.messaging.dead_letters
@@ -116,14 +117,16 @@ class Saga:
 @pytest.fixture
 async def saga(own_engine: AsyncEngine) -> AsyncIterator[Saga]:
     inventory = ScriptedInventory(own_engine)
+    clock = FakeClock(at=datetime.now(UTC))
     svc = BookingService(
         ServiceStore(own_engine, booking_store.messaging),
         inventory,
         None,  # type: ignore[arg-type]  # the catalog is not asked in these tests
         payment_timeout=600,
         ticket_secret=b"integration",
+        clock=clock,
     )
-    yield Saga(svc, inventory, own_engine)
+    yield Saga(svc, inventory, own_engine, clock)
 
 
 async def _row_is_free(engine: AsyncEngine, booking_id: uuid.UUID) -> None:
@@ -246,3 +249,17 @@ async def test_a_full_refund_cancels_the_booking_and_a_partial_one_records_it(
     too_much = await saga.deliver("payment.payment.refunded", refunded(partial, 9999, 9999))
     assert any(d.event_id == too_much.envelope.id for d in await saga.dead_letters())
     assert (await saga.booking(partial))["refunded"] == 1000
+
+
+async def test_a_booking_whose_payment_does_not_answer_in_time_fails_once_overdue(
+    saga: Saga,
+) -> None:
+    booking_id, _ = await saga.book()
+    saga.clock.advance(599)
+    await saga.svc.expire_overdue(limit=1000)
+    assert (await saga.booking(booking_id))["status"] == "PENDING", "not overdue yet"
+    saga.clock.advance(2)
+    assert await saga.svc.expire_overdue(limit=1000) >= 1
+    failed = await saga.booking(booking_id)
+    assert failed["status"] == "FAILED" and "within 600 seconds" in failed["reason"]
+    assert [s["step"] for s in failed["steps"]][-1] == "failed"

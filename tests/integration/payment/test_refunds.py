@@ -18,6 +18,7 @@ from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import Consumer, ServiceStore
 from boxoffice.payment import service as payment_service
 from boxoffice.payment import store as payment_store
+from boxoffice.payment.handlers import event_handlers
 from boxoffice.payment.provider import MockCardProvider
 from boxoffice.payment.service import PaymentService
 
@@ -88,7 +89,7 @@ async def _captured(svc: PaymentService, amount: int = 8400) -> uuid.UUID:
         },
         producer="booking",
     )
-    await Consumer(svc.store, "it-pay", {event.type: svc.on_booking_created}).handle(event)
+    await Consumer(svc.store, "it-pay", event_handlers(svc)["payment-bookings"]).handle(event)
     payments = payment_store.payments
     for _ in range(200):
         async with svc.store.engine.connect() as conn:
@@ -151,6 +152,6 @@ async def test_a_refund_the_provider_did_not_answer_is_asked_again_and_given_onc
     assert await svc.retry_refunds() == 1
     assert await svc.retry_refunds() == 0, "a refund is given once"
     after = await svc.get(ADMIN, payment_id)
-    assert (after["status"], after["refunded"]) == ("refunded", 8400)
-    assert [r["status"] for r in after["refunds"]] == ["succeeded"]
+    assert (after.status, after.refunded) == ("refunded", 8400)
+    assert [r.status for r in after.refunds] == ["succeeded"]
     assert len(await _refund_events(svc, payment_id)) == 1

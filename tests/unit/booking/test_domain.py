@@ -7,10 +7,16 @@ import uuid
 import pytest
 
 from boxoffice.booking.domain import (
+    CANCELLABLE,
     FINAL,
+    IllegalTransition,
     NotCancellable,
     Status,
+    awaits_payment,
     can_cancel,
+    can_move,
+    cancelled_by_refund,
+    move,
     ticket_code,
     verify_ticket_code,
 )
@@ -101,3 +107,47 @@ def test_a_truncated_or_extended_code_does_not_verify() -> None:
     assert not verify_ticket_code(SECRET, code[:-1], show, place)
     assert not verify_ticket_code(SECRET, code + "0", show, place)
     assert not verify_ticket_code(SECRET, " " + code, show, place)
+
+
+ALLOWED = {
+    (Status.PENDING, Status.CONFIRMED),
+    (Status.PENDING, Status.FAILED),
+    (Status.PENDING, Status.EXPIRED),
+    (Status.PENDING, Status.CANCELLED),
+    (Status.CONFIRMED, Status.CANCELLED),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), sorted(ALLOWED))
+def test_the_saga_may_make_its_moves(before: Status, after: Status) -> None:
+    assert can_move(before, after)
+    assert move(before, after) is after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    sorted((b, a) for b in Status for a in Status if (b, a) not in ALLOWED),
+)
+def test_every_other_move_is_refused(before: Status, after: Status) -> None:
+    assert not can_move(before, after)
+    with pytest.raises(IllegalTransition, match=f"{before.value} booking cannot"):
+        move(before, after)
+
+
+def test_only_pending_and_confirmed_bookings_are_cancellable() -> None:
+    assert {Status.PENDING, Status.CONFIRMED} == CANCELLABLE
+
+
+def test_only_a_pending_booking_awaits_its_payment() -> None:
+    assert [s for s in Status if awaits_payment(s)] == [Status.PENDING]
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.CONFIRMED])
+def test_a_full_refund_cancels_a_live_booking_and_a_partial_one_does_not(status: Status) -> None:
+    assert cancelled_by_refund(status, total=4200, refunded=4200)
+    assert not cancelled_by_refund(status, total=4200, refunded=4199)
+
+
+@pytest.mark.parametrize("status", sorted(FINAL))
+def test_a_full_refund_of_an_ended_booking_cancels_nothing(status: Status) -> None:
+    assert not cancelled_by_refund(status, total=4200, refunded=4200)

@@ -6,10 +6,14 @@ import pytest
 
 from boxoffice.kernel.errors import Conflict, InvalidRequest
 from boxoffice.payment.domain import (
+    IllegalTransition,
     InvalidRefund,
     PaymentStatus,
     RefundNotAllowed,
+    can_move,
+    charge_outcome,
     check_refund,
+    move,
     refundable,
 )
 
@@ -74,3 +78,41 @@ def test_refunds_in_steps_never_exceed_the_charge() -> None:
         refunded += asked
     assert refunded == 1000
     assert refundable(PaymentStatus.CAPTURED, amount, refunded) == 0
+
+
+P = PaymentStatus
+ALLOWED = {
+    (P.PROCESSING, P.CAPTURED),
+    (P.PROCESSING, P.FAILED),
+    (P.PROCESSING, P.VOIDED),
+    (P.VOIDED, P.CAPTURED),
+    (P.VOIDED, P.FAILED),
+    (P.CAPTURED, P.REFUNDED),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), sorted(ALLOWED))
+def test_a_payment_may_make_its_moves(before: PaymentStatus, after: PaymentStatus) -> None:
+    assert can_move(before, after)
+    assert move(before, after) is after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), sorted((b, a) for b in P for a in P if (b, a) not in ALLOWED)
+)
+def test_every_other_payment_move_is_refused(before: PaymentStatus, after: PaymentStatus) -> None:
+    assert not can_move(before, after)
+    with pytest.raises(IllegalTransition):
+        move(before, after)
+
+
+@pytest.mark.parametrize("status", [P.PROCESSING, P.VOIDED])
+def test_the_providers_answer_captures_or_fails_an_unanswered_payment(status: P) -> None:
+    assert charge_outcome(status, approved=True) is P.CAPTURED
+    assert charge_outcome(status, approved=False) is P.FAILED
+
+
+@pytest.mark.parametrize("status", [P.CAPTURED, P.FAILED, P.REFUNDED])
+def test_an_answered_payment_takes_no_second_answer(status: P) -> None:
+    with pytest.raises(IllegalTransition):
+        charge_outcome(status, approved=True)
