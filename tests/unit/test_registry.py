@@ -61,3 +61,14 @@ def test_a_service_others_call_has_a_setting_for_its_urls() -> None:
     for spec in SERVICES:
         if spec.client is not None:
             assert f"{spec.name}_urls" in Settings.model_fields
+
+
+def test_every_registered_service_has_a_layers_contract() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    layered = {
+        container.removeprefix("boxoffice.")
+        for contract in config["tool"]["importlinter"]["contracts"]
+        if contract["type"] == "layers"
+        for container in contract["containers"]
+    }
+    assert layered == set(NAMES)
