@@ -141,13 +141,6 @@ class World:
                 raise RuntimeError(f"show {show_id} never went on sale: {r.status_code}")
             await asyncio.sleep(0.2)
 
-    async def booking_statuses(self, ids: list[str], account: Account) -> dict[str, str]:
-        out = {}
-        for booking_id in ids:
-            r = await self.client.get(f"/bookings/{booking_id}", headers=account.headers)
-            out[booking_id] = r.json()["status"] if r.status_code == 200 else str(r.status_code)
-        return out
-
 
 def rows_of(seats: list[dict[str, Any]]) -> list[list[int]]:
     rows: dict[str, list[dict[str, Any]]] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from boxoffice.kernel.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from boxoffice.kernel.errors import Conflict, InvalidRequest, NotFound
 
 HOLD_ID = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{16})$")
 
@@ -89,10 +89,6 @@ class TooManySeats(InvalidRequest):
 
 class UnknownSeats(InvalidRequest):
     title = "Unknown seats"
-
-
-class NotYourHold(Forbidden):
-    title = "Not your hold"
 
 
 @dataclass(frozen=True)

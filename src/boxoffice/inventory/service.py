@@ -66,6 +66,7 @@ from boxoffice.inventory.ports import UnknownSeats as UnknownSeatIds
 from boxoffice.inventory.sales import Sales
 from boxoffice.inventory.seatmap import SeatMaps
 from boxoffice.kernel.auth import Principal
+from boxoffice.kernel.config import default
 from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.kernel.telemetry import ACTIVE_HOLDS, HOLDS
@@ -104,7 +105,7 @@ class InventoryService:
         holds: HoldStorePort,
         catalog: CatalogClient,
         hold_ttl_seconds: int,
-        held_per_customer: int = 10,
+        held_per_customer: int = default("max_held_per_customer"),
     ) -> None:
         # Places a customer may have in live holds and pending bookings of one show, unless
         # the show sets its own limit.
@@ -367,7 +368,7 @@ class InventoryService:
     async def apply_release(self, uow: UnitOfWork, event: SeatsReleased) -> None:
         await self.sales.apply_release(uow, event)
 
-    async def sweep(self, lease_ms: int = 900) -> int:
+    async def sweep(self, lease_ms: int = int(default("hold_sweep_seconds") * 900)) -> int:
         """Free the seats of holds whose time is up, show by show; one replica per interval."""
         freed = 0
         if not await self.holds.lease("hold-sweep", lease_ms):
