@@ -24,7 +24,7 @@ from uvicorn.supervisors import ChangeReload, Multiprocess
 from boxoffice.bootstrap import Runtime, create_app
 from boxoffice.identity.service import IdentityService
 from boxoffice.kernel.config import Settings
-from boxoffice.kernel.embedded import EmbeddedInfra
+from boxoffice.kernel.embedded import EmbeddedInfra, running_urls
 from boxoffice.kernel.lifecycle import (
     GRACE_SECONDS,
     PortTaken,
@@ -362,13 +362,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from boxoffice.audit import run
 
     settings = Settings()
-    database_url = args.database_url or settings.database_url
+    # Beside `make run`: the embedded servers it started, unless URLs are given.
+    embedded = running_urls(settings.var_dir)
+    database_url = (
+        args.database_url or settings.database_url or (embedded.database_url if embedded else "")
+    )
+    redis_url = args.redis_url or settings.redis_url or (embedded.redis_url if embedded else "")
     if not database_url:
-        sys.stderr.write("audit needs BOXOFFICE_DATABASE_URL (or --database-url)\n")
+        sys.stderr.write(
+            "audit needs BOXOFFICE_DATABASE_URL (or --database-url), or a running `boxoffice up`"
+            " with embedded servers under BOXOFFICE_VAR_DIR\n"
+        )
         return 2
     code, text = run(
         database_url,
-        args.redis_url or settings.redis_url or None,
+        redis_url or None,
         args.show,
         grace_seconds=args.grace,
         as_json=args.json,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import ctypes
+import dataclasses
 import importlib.metadata
 import importlib.util
 import json
@@ -83,6 +84,18 @@ class InfraUrls:
         )
 
 
+URLS_FILE = "embedded-urls.json"
+
+
+def running_urls(var_dir: Path) -> InfraUrls | None:
+    """The URLs of the embedded servers a `boxoffice up` on this var dir runs now, if any."""
+    path = var_dir.expanduser().resolve() / "keys" / URLS_FILE
+    try:
+        return InfraUrls(**json.loads(path.read_text()))
+    except FileNotFoundError:
+        return None
+
+
 class EmbeddedInfra:
     """Starts the requested servers with their data under ``var_dir`` (pg/, redis/, nats/, log/).
 
@@ -134,9 +147,13 @@ class EmbeddedInfra:
             self.stop()
             raise
         logger.info("embedded infrastructure ready in %.1fs: %r", time.monotonic() - began, urls)
+        # For commands run beside this system (`boxoffice audit`): where its servers are.
+        _private_file(self._var / "keys" / URLS_FILE, json.dumps(dataclasses.asdict(urls)))
         return urls
 
     def stop(self) -> None:
+        if self._started:
+            (self._var / "keys" / URLS_FILE).unlink(missing_ok=True)
         while self._procs:
             name, proc = self._procs.pop()
             _terminate(name, proc)

@@ -19,7 +19,14 @@ from nats.aio.client import Client as NatsClient
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from boxoffice.kernel import embedded
-from boxoffice.kernel.embedded import EmbeddedInfra, EmbeddedInfraError, InfraUrls, redact
+from boxoffice.kernel.embedded import (
+    URLS_FILE,
+    EmbeddedInfra,
+    EmbeddedInfraError,
+    InfraUrls,
+    redact,
+    running_urls,
+)
 
 pytestmark = pytest.mark.integration
 logger = logging.getLogger(__name__)
@@ -181,7 +188,10 @@ async def test_redis_and_nats_refuse_clients_without_the_generated_credentials(
         assert all(len(p) >= 32 for p in passwords) and passwords[0] != passwords[1]
         assert all(p in urls.redis_url + urls.nats_url for p in passwords)
         # Another local user reads neither the key files nor the servers' command lines.
-        for name in ("redis-password", "nats-password", "redis.conf", "nats.conf"):
+        # Commands beside the running system find its servers; nobody else reads them.
+        assert running_urls(var) == urls
+        names = ("redis-password", "nats-password", "redis.conf", "nats.conf", URLS_FILE)
+        for name in names:
             assert stat.S_IMODE((var / "keys" / name).stat().st_mode) == 0o600, name
         assert stat.S_IMODE((var / "keys").stat().st_mode) == 0o700
         cmdlines = " ".join(" ".join(p.cmdline()) for p in psutil.Process().children())
@@ -189,6 +199,7 @@ async def test_redis_and_nats_refuse_clients_without_the_generated_credentials(
         assert not any(p in cmdlines for p in passwords)
         assert not any(p in repr(urls) for p in passwords)
     assert not any(p in caplog.text for p in passwords)
+    assert running_urls(var) is None  # stopped: nothing to point at
 
     # A second start on the same var dir (a second `make run`) keeps the credentials.
     with EmbeddedInfra(var, postgres=False) as again:
