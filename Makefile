@@ -28,7 +28,7 @@ test: install
 
 # Unit and integration tests only (real PostgreSQL, Redis and NATS; no server, no browser).
 test-fast: install
-	$(UV) run pytest tests/unit tests/integration $(PYTEST_ARGS)
+	$(UV) run pytest tests/unit tests/contract tests/integration $(PYTEST_ARGS)
 
 # Benchmarks (docs/benchmarks.md): starts each shape itself on this machine's PostgreSQL, Redis
 # and NATS (embedded ones when those are not running) and writes the table to docs/benchmarks.md;
