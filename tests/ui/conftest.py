@@ -163,6 +163,7 @@ def make_ui_show(organizer: User) -> Callable[..., dict[str, Any]]:  # noqa: F81
             "id": show_id,
             "title": title,
             "seats": seat_map["seats"],
+            "ga_areas": seat_map["ga_areas"],
             "event_id": event["id"],
             "venue_id": venue["id"],
             "hall_id": hall.json()["id"],

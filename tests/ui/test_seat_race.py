@@ -1,5 +1,6 @@
 """Two people want the same seat: one wins, the other is told at once and sees the seat go,
-without reloading the page (live seat map), or is told by the 409 of a hold that lost."""
+without reloading the page (live seat map), or is told by the 409 of a hold that lost; standing
+places that others take or give back are counted live too."""
 
 from __future__ import annotations
 
@@ -72,3 +73,28 @@ def test_a_hold_that_loses_the_race_names_the_taken_seat_and_refreshes_the_map(
     expect(tab.page.get_by_role("button", name="Hold 1 ticket")).to_be_enabled()
     # The failed hold and the blocked stream are the only console errors.
     assert tab.console_errors("409", "net::ERR_FAILED") == []
+
+
+def test_standing_places_taken_by_someone_else_are_counted_down_live_without_reload(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+) -> None:
+    show = make_ui_show(rows=1, seats_per_row=4, ga_capacity=30)
+    area = show["ga_areas"][0]["id"]
+    tab = open_tab()
+    tab.login(make_user().email)
+    page = tab.go(f"/shows/{show['id']}")
+    expect(page.locator(".live-dot")).to_have_text("Live")
+    expect(page.get_by_text("30 of 30 left")).to_be_visible()
+    page.evaluate("window.__sameDocument = true")
+
+    rival = make_user()
+    hold = rival.post(f"/shows/{show['id']}/holds", json={"ga": [{"area_id": area, "quantity": 3}]})
+    assert hold.status_code == 201
+    # Pushed on the seat stream; the page's fallback re-fetch comes only every 30 s.
+    expect(page.get_by_text("27 of 30 left")).to_be_visible(timeout=3_000)
+    assert rival.delete(f"/holds/{hold.json()['hold_id']}").status_code == 204
+    expect(page.get_by_text("30 of 30 left")).to_be_visible(timeout=3_000)
+    assert page.evaluate("window.__sameDocument") is True  # no reload happened
+    assert tab.console_errors() == []

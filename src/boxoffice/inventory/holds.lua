@@ -28,6 +28,14 @@ local function pairs_of(csv)
   return out
 end
 
+-- General-admission areas whose held-or-sold count this call changed: announced with the seats.
+local touched = {}
+
+local function add_places(p, area, qty)
+  redis.call('HINCRBY', p .. 'gau', area, qty)
+  touched[area] = true
+end
+
 -- A hold no longer counts towards its user's places (sold, released or expired).
 local function uncount(p, user, hold_id, n)
   if redis.call('ZREM', p .. 'u:' .. user, hold_id) == 1 then
@@ -50,22 +58,34 @@ local function free_hold(p, hold_id)
       freed[#freed + 1] = seat
     end
   end
-  for _, g in ipairs(pairs_of(h[2])) do redis.call('HINCRBY', p .. 'gau', g[1], -g[2]) end
+  for _, g in ipairs(pairs_of(h[2])) do add_places(p, g[1], -g[2]) end
   redis.call('DEL', hk)
   return freed
 end
 
 local function announce(p, show, kind, seats, ver)
-  -- cjson writes numbers with 14 significant digits (1.7953190586575e+15); versions need all
-  -- of theirs, so the version goes in as an exact integer.
-  local body = cjson.encode({show = show, state = kind, seats = seats})
-  redis.call('PUBLISH', 'seats:' .. show,
-    string.sub(body, 1, -2) .. ',"version":' .. string.format('%d', ver) .. '}')
+  local msg = {show = show, state = kind}
+  if #seats > 0 then msg.seats = seats end
+  if next(touched) then
+    -- What each touched area has left, as the seat map counts it (capacity - held - sold).
+    local left = {}
+    for area in pairs(touched) do
+      local cap = tonumber(redis.call('HGET', p .. 'gac', area) or '0')
+      left[area] = math.max(0, cap - tonumber(redis.call('HGET', p .. 'gau', area) or '0'))
+    end
+    msg.ga = left
+  end
+  -- cjson writes an empty table as {} and numbers with 14 significant digits
+  -- (1.7953190586575e+15): the empty seat list and the version go in as written text.
+  local body = string.sub(cjson.encode(msg), 1, -2)
+  if #seats == 0 then body = body .. ',"seats":[]' end
+  redis.call('PUBLISH', 'seats:' .. show, body .. ',"version":' .. string.format('%d', ver) .. '}')
 end
 
 local function changed(p, show, kind, seats)
   local ver = redis.call('HINCRBY', p .. 'meta', 'ver', 1)
-  if #seats > 0 then announce(p, show, kind, seats, ver) end
+  if #seats > 0 or next(touched) then announce(p, show, kind, seats, ver) end
+  touched = {}
   return ver
 end
 
@@ -125,7 +145,7 @@ if op == 'hold' then
   for _, g in ipairs(ga) do count = count + g[2] end
   if count > tonumber(meta[5]) then return {'too_many', meta[5]} end
   local freed = purge(p, now, 50)
-  if #freed > 0 then changed(p, show, 'available', freed) end
+  if #freed > 0 or next(touched) then changed(p, show, 'available', freed) end
   local unknown, taken = {}, {}
   for _, seat in ipairs(seats) do
     local v = redis.call('HGET', p .. 'st', seat)
@@ -157,7 +177,7 @@ if op == 'hold' then
   local marker = 'H' .. hold_id
   local expires = now + tonumber(ARGV[6])
   for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, marker) end
-  for _, g in ipairs(ga) do redis.call('HINCRBY', p .. 'gau', g[1], g[2]) end
+  for _, g in ipairs(ga) do add_places(p, g[1], g[2]) end
   local hk = p .. 'h:' .. hold_id
   redis.call('HSET', hk, 'user', ARGV[5], 'seats', ARGV[7], 'ga', ARGV[8], 'n', count,
     'sp', ARGV[12], 'gp', ARGV[13], 'state', 'held', 'expires', expires, 'created', now)
@@ -242,7 +262,7 @@ elseif op == 'release_booking' then
         freed[#freed + 1] = seat
       end
     end
-    for _, g in ipairs(pairs_of(ARGV[7])) do redis.call('HINCRBY', p .. 'gau', g[1], -g[2]) end
+    for _, g in ipairs(pairs_of(ARGV[7])) do add_places(p, g[1], -g[2]) end
   end
   changed(p, show, 'available', freed)
   return {'ok', tostring(#freed)}

@@ -159,6 +159,57 @@ async def test_seat_changes_are_published_on_the_show_channel(show: Show) -> Non
         assert versions == sorted(versions)
 
 
+async def test_general_admission_changes_are_published_with_what_each_area_has_left(
+    show: Show,
+) -> None:
+    await show.load(capacity=5)
+    async with show.redis.pubsub() as pubsub:
+        await pubsub.subscribe(f"seats:{show.id.hex}")
+        await pubsub.get_message(timeout=1.0)  # the subscribe confirmation
+
+        async def next_change() -> dict[str, Any]:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2.0)
+            assert message is not None, "no change was published"
+            data: dict[str, Any] = json.loads(message["data"])
+            return data
+
+        held = await show.granted([], ga=2)
+        change = await next_change()
+        version = await show.holds.version(show.id)
+        assert change == {
+            "show": show.id.hex,
+            "state": "held",
+            "seats": [],
+            "ga": {str(AREA): 3},
+            "version": version,
+        }
+        mixed = await show.granted([1], ga=1)
+        change = await next_change()
+        assert (change["seats"], change["ga"]) == (["1"], {str(AREA): 2})
+        assert await show.holds.release(show.id, held, "u1") == Freed(0)
+        assert (await next_change())["ga"] == {str(AREA): 4}
+        # A sale keeps the places taken: nothing to announce for the area, the seat turns sold.
+        booking = uuid.uuid4()
+        assert isinstance(await show.holds.attach(show.id, mixed, "u1", booking, 60_000), Attached)
+        assert isinstance(await show.holds.sell(show.id, mixed, booking), SoldPlaces)
+        sold = await next_change()
+        assert (sold["state"], "ga" in sold) == ("sold", False)
+        await show.holds.release_booking(show.id, mixed, booking, (1,), ((AREA, 1),))
+        assert (await next_change())["ga"] == {str(AREA): 5}
+        # A refused hold after an expired GA-only hold still announces the freed places.
+        await show.granted([2], user="u2")
+        await next_change()
+        await show.granted([], ga=3, ttl_ms=50)
+        assert (await next_change())["ga"] == {str(AREA): 2}
+        await asyncio.sleep(0.1)
+        refused = (await show.hold([2], ga=1))[1]
+        assert isinstance(refused, Taken)
+        freed = await next_change()
+        assert (freed["state"], freed["seats"], freed["ga"]) == ("available", [], {str(AREA): 5})
+        versions = [change["version"], sold["version"], freed["version"]]
+        assert versions == sorted(versions) and len(set(versions)) == 3
+
+
 async def test_concurrent_holds_on_overlapping_seats_never_share_a_seat(show: Show) -> None:
     seats, requests = 40, 200
     await show.load(seats=seats, capacity=30)

@@ -1,7 +1,8 @@
 // @ts-check
-// A show's seat map kept live: the server-sent `seats` events are applied as deltas; on every
-// (re)connect and whenever a version is skipped (GA changes are not announced seat by seat),
-// the map is fetched again with If-None-Match, which costs a 304 when nothing changed.
+// A show's seat map kept live: the server-sent `seats` events are applied as deltas (seats that
+// changed state, and what each general-admission area touched has left); on every (re)connect
+// and whenever a version is skipped, the map is fetched again with If-None-Match, which costs a
+// 304 when nothing changed.
 
 import * as api from "./api.gen.js";
 
@@ -26,12 +27,14 @@ export class LiveSeats {
    * @param {object} handlers
    * @param {(map) => void} handlers.onMap     a whole (newer) seat map
    * @param {(event) => void} handlers.onDelta {state, seats: [ids as numbers], version}
+   * @param {(left: Map<number, number>) => void} [handlers.onAreas] area id → places left
    * @param {(connected: boolean) => void} [handlers.onStatus]
    */
-  constructor(showId, { onMap, onDelta, onStatus = () => {} }) {
+  constructor(showId, { onMap, onDelta, onAreas = () => {}, onStatus = () => {} }) {
     this.showId = showId;
     this.onMap = onMap;
     this.onDelta = onDelta;
+    this.onAreas = onAreas;
     this.onStatus = onStatus;
     this.version = 0;
     this.etag = null;
@@ -65,10 +68,13 @@ export class LiveSeats {
       const gap = event.version > this.version + 1;
       this.version = event.version;
       if (seats.length) this.onDelta({ state: event.state, seats, version: event.version });
+      if (event.ga && typeof event.ga === "object") {
+        this.onAreas(new Map(Object.entries(event.ga).map(([id, left]) => [Number(id), Number(left)])));
+      }
       if (gap) this.refetchSoon(250);
     });
-    // General-admission counts change without seat events; a cheap conditional GET keeps them fresh.
-    this.poll = setInterval(() => this.refetchSoon(0), 5000);
+    // A safety net for a change the stream lost in a reconnect's gap: a cheap conditional GET.
+    this.poll = setInterval(() => this.refetchSoon(0), 30000);
   }
 
   refetchSoon(ms) {

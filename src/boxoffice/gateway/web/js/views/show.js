@@ -68,6 +68,17 @@ export async function showView(ctx) {
       }
       dropTaken(lost);
     },
+    onAreas: (left) => {
+      let changed = false;
+      for (const area of state.areas) {
+        const now = left.get(area.id);
+        if (now !== undefined && now !== area.available) {
+          area.available = now;
+          changed = true;
+        }
+      }
+      if (changed) renderAreas();
+    },
     onStatus: (connected) => {
       liveDot.textContent = connected ? "Live" : "Reconnecting…";
       liveDot.classList.toggle("off", !connected);

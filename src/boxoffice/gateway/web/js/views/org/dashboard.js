@@ -94,6 +94,10 @@ export async function dashboardView(ctx) {
         for (const id of seats) seatMap?.setState(id, state);
         drawSeats();
       },
+      onAreas: (left) => {
+        for (const area of gaAreas) area.available = left.get(area.id) ?? area.available;
+        drawSeats();
+      },
     });
     try {
       const map = await live.load();
