@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.acceptance.conftest import User
 from tests.ui.conftest import PASSWORD, Tab, seat
@@ -108,3 +108,40 @@ def test_standing_places_with_a_declined_card_fail_with_the_reason_shown(
     page.get_by_role("link", name="Try again").click()
     expect(page.get_by_text("30 of 30 left")).to_be_visible()  # the places came back
     assert tab.console_errors() == []
+
+
+def test_a_booking_the_server_sheds_with_503_is_asked_again_with_its_key_and_goes_through(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+) -> None:
+    show = make_ui_show()
+    tab = open_tab()
+    tab.login(make_user().email)
+    page = tab.go(f"/shows/{show['id']}")
+    keys: list[str | None] = []
+
+    def shed_twice(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) <= 2:  # as the booking service answers past its admission queue
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/problem+json"},
+                body='{"type": "/problems/unavailable", "title": "Service Unavailable",'
+                ' "status": 503, "detail": "Busy; try again."}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/bookings", shed_twice)
+    seat(page, "A3").click()
+    page.get_by_role("button", name="Hold 1 ticket").click()
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    page.get_by_role("radio", name=re.compile("tok_success")).check()
+    page.get_by_role("button", name="Pay €50.00").click()
+
+    expect(page.locator(".status-word")).to_have_attribute(
+        "data-status", "CONFIRMED", timeout=20_000
+    )
+    assert len(keys) == 3 and keys[0] is not None and len(set(keys)) == 1
+    assert tab.console_errors("503") == []

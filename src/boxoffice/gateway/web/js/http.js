@@ -1,6 +1,7 @@
 // @ts-check
 // The transport under the generated client (api.gen.js): one fetch per call, the session's
-// bearer token, one refresh on a 401, and errors as ApiError carrying the RFC 9457 problem.
+// bearer token, one refresh on a 401, 503s asked again with backoff where that is safe, and
+// errors as ApiError carrying the RFC 9457 problem.
 
 /**
  * What a call with `raw: true` answers.
@@ -113,6 +114,31 @@ async function problemOf(response) {
   };
 }
 
+const RETRIES_503 = 5;
+
+/** How long to wait before asking again: the server's Retry-After (seconds), at least a pause
+ * that doubles with each attempt (0.5, 1, 2 … s, at most 8), with jitter so that a crowd told
+ * to wait does not come back in one wave. */
+function retryDelay(response, attempt) {
+  const told = Number.parseFloat(response.headers.get("Retry-After") || "0");
+  const backoff = Math.min(8, 0.5 * 2 ** attempt);
+  return Math.min(30, Math.max(Number.isFinite(told) ? told : 0, backoff)) * (0.75 + Math.random() / 2) * 1000;
+}
+
+/**
+ * @param {number} ms
+ * @param {AbortSignal} [signal]
+ */
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new DOMException("Aborted", "AbortError"));
+    });
+  });
+}
+
 /**
  * Perform one API operation. `spec` comes from the generated client; `args` from the caller.
  * Answers the parsed body, or with `args.raw` {status, headers, data}; 304 answers data null.
@@ -138,9 +164,17 @@ export async function call(path, spec, args = {}) {
     const auth = session.access ? { Authorization: `Bearer ${session.access}` } : {};
     return fetch(target, { method: spec.method, headers: { ...headers, ...auth }, body, signal: args.signal });
   };
+  // A 503 (the server is shedding load or a store is briefly away, with Retry-After) is asked
+  // again after a growing pause, if asking again cannot do a thing twice: a read, or a write
+  // with its Idempotency-Key (the same key each time, so the server answers it once).
+  const retryable = spec.method === "GET" || Boolean(headers["Idempotency-Key"]);
   let response;
   try {
     response = await send();
+    for (let attempt = 0; retryable && response.status === 503 && attempt < RETRIES_503; attempt++) {
+      await pause(retryDelay(response, attempt), args.signal);
+      response = await send();
+    }
     if (response.status === 401 && session.access && !path.startsWith("/api/v1/auth/")) {
       if (await refreshOnce()) {
         response = await send();
