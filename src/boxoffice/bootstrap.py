@@ -120,6 +120,7 @@ class Runtime:
             prefix=s.event_subject_prefix,
             ack_wait=s.consumer_ack_wait_seconds,
             concurrency=s.consumer_concurrency,
+            batch_size=s.consumer_batch_size,
             tls=nats_tls(s.nats_tls_ca_file, s.nats_tls_cert_file, s.nats_tls_key_file),
             creds_file=s.nats_creds_file,
         )

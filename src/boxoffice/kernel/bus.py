@@ -34,7 +34,9 @@ class Delivery:
     retry: Callable[[float], Awaitable[None]]
 
 
-DeliveryHandler = Callable[[Delivery], Awaitable[None]]
+# Deliveries come in batches: the events that were waiting when the consumer asked (one, when
+# the stream is quiet; up to consumer_batch_size under load).
+DeliveryHandler = Callable[[list[Delivery]], Awaitable[None]]
 
 
 class EventBus(Protocol):
@@ -62,6 +64,13 @@ def nats_tls(
     return context
 
 
+def _nak(msg: Msg) -> Callable[[float], Awaitable[None]]:
+    async def retry(delay: float) -> None:
+        await msg.nak(delay=delay)
+
+    return retry
+
+
 class NatsBus:
     """JetStream: one stream for all events; the message id is the event id, so JetStream
     drops a republished outbox row inside its duplicate window; one durable pull consumer per
@@ -75,6 +84,7 @@ class NatsBus:
         prefix: str = default("event_subject_prefix"),
         ack_wait: float = default("consumer_ack_wait_seconds"),
         concurrency: int = default("consumer_concurrency"),
+        batch_size: int = default("consumer_batch_size"),
         tls: ssl.SSLContext | None = None,
         creds_file: Path | None = None,
     ) -> None:
@@ -89,6 +99,7 @@ class NatsBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = asyncio.Event()
         self._concurrency = concurrency
+        self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
 
     async def connect(self) -> None:
@@ -158,18 +169,20 @@ class NatsBus:
             self._tasks.append(asyncio.create_task(self._pull(sub, handler), name=durable))
 
     async def _pull(self, sub: JetStreamContext.PullSubscription, handler: DeliveryHandler) -> None:
-        # Each fetched event is handled in a task of its own (the process-wide semaphore bounds
-        # how many run), and the next fetch asks for as many as this consumer has room for: it
-        # does not wait for the slowest event of a batch. The events in flight are independent
-        # (no event type has two events for one aggregate in flight).
+        # Each fetch takes what is waiting (up to a batch) and hands it to the handler as one
+        # batch, in a task of its own (the process-wide semaphore bounds how many run); the next
+        # fetch does not wait for it, so a few batches of one consumer are in flight at once.
+        # The events in flight are independent (no event type has two events for one aggregate
+        # in flight).
         inflight: set[asyncio.Task[None]] = set()
+        most = max(1, self._concurrency // 4)  # batches in flight per durable consumer
         try:
             while not self._closing.is_set():
-                if len(inflight) >= self._concurrency:
+                if len(inflight) >= most:
                     await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 try:
-                    msgs = await sub.fetch(self._concurrency - len(inflight), timeout=1.0)
+                    msgs = await sub.fetch(self._batch_size, timeout=1.0)
                 except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 except Exception:
@@ -178,32 +191,35 @@ class NatsBus:
                     log.exception("event fetch failed; retrying")
                     await asyncio.sleep(1.0)
                     continue
-                for msg in msgs:
-                    task = asyncio.create_task(self._deliver(msg, handler, self._slots))
-                    inflight.add(task)
-                    task.add_done_callback(inflight.discard)
+                task = asyncio.create_task(self._deliver(msgs, handler, self._slots))
+                inflight.add(task)
+                task.add_done_callback(inflight.discard)
         finally:
             for task in list(inflight):
                 task.cancel()
             await asyncio.gather(*inflight, return_exceptions=True)
 
     @staticmethod
-    async def _deliver(msg: Msg, handler: DeliveryHandler, gate: asyncio.Semaphore) -> None:
-        try:
-            envelope = Envelope.from_json(msg.data)
-        except Exception:
-            log.exception("dropping an event that is not a boxoffice envelope")
-            await msg.term()
-            return
-        async with gate:
-            await handler(
+    async def _deliver(msgs: list[Msg], handler: DeliveryHandler, gate: asyncio.Semaphore) -> None:
+        deliveries = []
+        for msg in msgs:
+            try:
+                envelope = Envelope.from_json(msg.data)
+            except Exception:
+                log.exception("dropping an event that is not a boxoffice envelope")
+                await msg.term()
+                continue
+            deliveries.append(
                 Delivery(
                     envelope=envelope,
                     attempt=msg.metadata.num_delivered,
                     ack=msg.ack,
-                    retry=lambda delay: msg.nak(delay=delay),
+                    retry=_nak(msg),
                 )
             )
+        if deliveries:
+            async with gate:
+                await handler(deliveries)
 
     async def pending(self) -> dict[str, int]:
         """Events waiting per durable consumer (its lag), for the metrics."""

@@ -20,6 +20,7 @@ from boxoffice.kernel.config import default
 from boxoffice.kernel.db import messaging_tables, utcnow
 from boxoffice.kernel.events import Envelope, Event, InconsistentEvent
 from boxoffice.kernel.telemetry import (
+    BATCHES,
     DEAD_LETTERS,
     EVENTS_HANDLED,
     OUTBOX_BACKLOG,
@@ -254,19 +255,80 @@ class Consumer:
 
     async def start(self, bus: EventBus) -> None:
         await bus.subscribe(
-            self.name, list(self.handlers), self.deliver, max_deliveries=self.max_deliveries
+            self.name, list(self.handlers), self.deliver_all, max_deliveries=self.max_deliveries
+        )
+
+    async def deliver_all(self, deliveries: list[Delivery]) -> None:
+        """A batch of deliveries: all in one transaction and one commit; if that fails, each
+        one on its own (so one bad event cannot hold the others back, and it alone is retried
+        and in the end parked)."""
+        if len(deliveries) > 1:
+            try:
+                await self.handle_all([d.envelope for d in deliveries])
+            except Exception as exc:
+                BATCHES.labels(self.name, "split").inc()
+                log.info(
+                    "a batch of %d events for %s failed (%r); handling them one at a time",
+                    len(deliveries),
+                    self.name,
+                    exc,
+                )
+            else:
+                BATCHES.labels(self.name, "committed").inc()
+                await asyncio.gather(*(d.ack() for d in deliveries))
+                return
+        await asyncio.gather(*(self.deliver(d) for d in deliveries))
+
+    async def handle_all(self, envelopes: list[Envelope]) -> int:
+        """Process events in one transaction: one inbox insert for all of them, then each new
+        one's handler in turn, then one outbox write and one commit. Returns how many were new;
+        any exception rolls back the whole batch."""
+        unique = list({e.id: e for e in envelopes}.values())
+        inbox = self.store.messaging.inbox
+        now = utcnow()
+        async with self.store.uow() as uow:
+            new = set(
+                (
+                    await uow.execute(
+                        pg_insert(inbox)
+                        .values(
+                            [
+                                {"consumer": self.name, "event_id": e.id, "processed_at": now}
+                                for e in unique
+                            ]
+                        )
+                        .on_conflict_do_nothing()
+                        .returning(inbox.c.event_id)
+                    )
+                ).scalars()
+            )
+            for envelope in unique:
+                if envelope.id not in new:
+                    continue
+                handler = self.handlers.get(envelope.type)
+                if handler is None:
+                    continue
+                uow.correlation_id = envelope.correlation_id or str(envelope.id)
+                with self._span(envelope):
+                    await handler(uow, envelope)
+        for envelope in unique:
+            outcome = "processed" if envelope.id in new else "duplicate"
+            EVENTS_HANDLED.labels(self.name, envelope.type, outcome).inc()
+        return len(new)
+
+    def _span(self, envelope: Envelope) -> contextlib.AbstractContextManager[Any]:
+        """The handler's span continues the trace of whatever emitted the event."""
+        return tracer.start_as_current_span(
+            f"consume {envelope.type}",
+            context=extract_trace(envelope.trace),
+            attributes={"messaging.consumer": self.name, "messaging.event_id": str(envelope.id)},
         )
 
     async def handle(self, envelope: Envelope) -> bool:
         """Process one event in one transaction; False if it had been processed before."""
         handler = self.handlers.get(envelope.type)
         inbox = self.store.messaging.inbox
-        # The handler's span continues the trace of whatever emitted the event.
-        with tracer.start_as_current_span(
-            f"consume {envelope.type}",
-            context=extract_trace(envelope.trace),
-            attributes={"messaging.consumer": self.name, "messaging.event_id": str(envelope.id)},
-        ):
+        with self._span(envelope):
             async with self.store.uow(envelope.correlation_id or str(envelope.id)) as uow:
                 first = await uow.execute(
                     pg_insert(inbox)

@@ -81,6 +81,12 @@ CONSUMER_LAG = Gauge(
 EVENTS_HANDLED = Counter(
     "boxoffice_events_handled_total", "Events handled by consumers", ["consumer", "type", "outcome"]
 )
+BATCHES = Counter(
+    "boxoffice_event_batches_total",
+    "Batches of events a consumer handled in one transaction (committed), or split up after a "
+    "failure to be handled one at a time (split)",
+    ["consumer", "outcome"],
+)
 DEAD_LETTERS = Counter("boxoffice_dead_letters_total", "Events parked after failing", ["consumer"])
 STORE_LATENCY = Histogram(
     "boxoffice_store_call_seconds",

@@ -170,6 +170,63 @@ async def test_no_lock_on_the_booking_is_held_while_inventory_sells(saga: Saga) 
     assert len(booking["tickets"]) == 1
 
 
+async def test_a_batch_of_payments_that_fails_half_way_confirms_each_booking_once(
+    saga: Saga,
+) -> None:
+    """Four payments arrive in one batch; inventory fails on the third while the first two are
+    already written in the batch's transaction. Everything rolls back, each payment then goes
+    alone: every booking ends CONFIRMED with one ticket and one confirmation, none refunded."""
+    booked = [(await saga.book())[0] for _ in range(4)]
+    failed: list[uuid.UUID] = []
+
+    async def probe(booking_id: uuid.UUID) -> None:
+        if booking_id == booked[2] and not failed:
+            failed.append(booking_id)
+            raise ConnectionError("inventory is restarting")
+
+    saga.inventory.probe = probe
+    consumer = saga.consumer("payment.payment.completed")
+    fakes = [
+        FakeDelivery(
+            envelope=Envelope(
+                type="payment.payment.completed",
+                payload={
+                    "payment_id": str(uuid.uuid4()),
+                    "booking_id": str(b),
+                    "amount": 4200,
+                    "currency": "EUR",
+                },
+                producer="test",
+            )
+        )
+        for b in booked
+    ]
+    await consumer.deliver_all([f.delivery() for f in fakes])
+    assert failed == [booked[2]], "the batch did fail half-way"
+    assert [(f.acks, f.retries) for f in fakes] == [(1, [])] * 4
+    for booking_id in booked:
+        booking = await saga.booking(booking_id)
+        assert booking["status"] == "CONFIRMED", booking
+        assert len(booking["tickets"]) == 1
+    outbox = booking_store.messaging.outbox
+    async with saga.engine.connect() as conn:
+        kinds = (await conn.execute(sa.select(outbox.c.type, outbox.c.envelope))).all()
+        steps = (
+            await conn.execute(
+                sa.select(booking_store.saga_steps.c.step).where(
+                    booking_store.saga_steps.c.booking_id.in_(booked)
+                )
+            )
+        ).scalars()
+    ours = {str(b) for b in booked}
+    about = [
+        (t, e["payload"]["booking_id"]) for t, e in kinds if e["payload"].get("booking_id") in ours
+    ]
+    assert sorted(b for t, b in about if t == "booking.booking.confirmed") == sorted(ours)
+    assert {t for t, _ in about} == {"booking.booking.created", "booking.booking.confirmed"}
+    assert sorted(steps).count("tickets_issued") == 4
+
+
 async def test_a_payment_that_does_not_pay_the_booking_is_parked_and_confirms_nothing(
     saga: Saga,
 ) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from boxoffice.kernel.bus import NatsBus
 from boxoffice.kernel.events import Envelope, Event
 from boxoffice.kernel.messaging import Consumer, OutboxRelay, UnitOfWork, replay_dead_letter
+from tests.fakes import FakeDelivery
 from tests.integration.conftest import Scratch
 
 pytestmark = pytest.mark.integration
@@ -281,6 +282,80 @@ async def test_a_failing_handler_leaves_no_trace_so_it_can_be_retried(scratch: S
     assert await consumer.handle(event) is True
     assert await consumer.handle(event) is False
     assert await scratch.count(scratch.things) == 1
+
+
+async def test_a_batch_of_events_is_handled_in_one_transaction_and_a_repeat_takes_no_effect(
+    scratch: Scratch,
+) -> None:
+    transactions: list[int] = []
+    calls: list[str] = []
+    record = record_thing(scratch, calls)
+
+    async def handler(uow: UnitOfWork, envelope: Envelope) -> None:
+        transactions.append(int(await uow.conn.scalar(sa.text("SELECT txid_current()"))))
+        await record(uow, envelope)
+
+    consumer = Consumer(scratch.store, "batched", {"it.thing.named": handler})
+    events = [
+        Envelope.of(ThingNamed(thing_id=str(uuid.uuid4()), name=f"b{i}"), producer="t")
+        for i in range(5)
+    ]
+    fakes = [FakeDelivery(envelope=e) for e in events]
+    await consumer.deliver_all([f.delivery() for f in fakes])
+    assert [f.acks for f in fakes] == [1] * 5
+    assert calls == ["b0", "b1", "b2", "b3", "b4"]
+    assert len(set(transactions)) == 1  # one transaction, one commit for the five
+    # The same events again (a redelivery), with one new one and one twice in the batch.
+    late = Envelope.of(ThingNamed(thing_id=str(uuid.uuid4()), name="late"), producer="t")
+    again = [FakeDelivery(envelope=e) for e in [*events, late, late]]
+    await consumer.deliver_all([f.delivery() for f in again])
+    assert [f.acks for f in again] == [1] * 7
+    assert calls == ["b0", "b1", "b2", "b3", "b4", "late"]
+    assert await scratch.count(scratch.things) == 6
+    inbox = scratch.messaging.inbox
+    assert await scratch.count(inbox, inbox.c.consumer == "batched") == 6
+
+
+async def test_a_batch_that_fails_half_way_leaves_nothing_and_each_event_then_goes_alone(
+    scratch: Scratch,
+) -> None:
+    calls: list[str] = []
+    record = record_thing(scratch, calls)
+
+    async def handler(uow: UnitOfWork, envelope: Envelope) -> None:
+        await record(uow, envelope)
+        if envelope.payload["name"] == "poison":
+            raise RuntimeError("cannot handle poison")
+
+    consumer = Consumer(
+        scratch.store, "halfway", {"it.thing.named": handler}, max_deliveries=2, backoff=0.1
+    )
+    names = ["ok0", "ok1", "poison", "ok3"]
+    events = [
+        Envelope.of(ThingNamed(thing_id=str(uuid.uuid4()), name=n), producer="t") for n in names
+    ]
+    fakes = [FakeDelivery(envelope=e) for e in events]
+    await consumer.deliver_all([f.delivery() for f in fakes])
+    # The batch ran ok0, ok1 and failed at poison: rolled back, then every event on its own.
+    assert calls[:3] == ["ok0", "ok1", "poison"]
+    assert sorted(calls[3:]) == ["ok0", "ok1", "ok3", "poison"]
+    async with scratch.store.engine.connect() as conn:
+        stored = sorted((await conn.execute(sa.select(scratch.things.c.name))).scalars())
+    assert stored == [
+        "seen:ok0",
+        "seen:ok1",
+        "seen:ok3",
+    ]  # each once: nothing of the failed batch stayed
+    assert [f.acks for f in fakes] == [1, 1, 0, 1]
+    assert fakes[2].retries and not fakes[0].retries
+    # Its last delivery parks the bad event; the others are not touched again.
+    last = FakeDelivery(envelope=events[2], attempt=2)
+    await consumer.deliver_all([last.delivery(), FakeDelivery(envelope=events[0]).delivery()])
+    dead = scratch.messaging.dead_letters
+    assert await scratch.count(dead, dead.c.consumer == "halfway") == 1
+    assert last.acks == 1
+    assert calls[7:] == ["poison", "poison"]  # in the batch, then alone; ok0 was done before
+    assert await scratch.count(scratch.things) == 3
 
 
 async def test_an_event_without_a_handler_is_recorded_and_skipped(scratch: Scratch) -> None:
