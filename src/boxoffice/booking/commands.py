@@ -28,7 +28,15 @@ class BookingCommands(BookingQueries):
     async def create(
         self, user: Principal, hold_id: str, method: str, token: str, idempotency_key: str | None
     ) -> tuple[int, dict[str, Any]]:
-        """Book a hold: 202 with the PENDING booking (or, for a repeat, the first answer)."""
+        """Book a hold: 202 with the PENDING booking (or, for a repeat, the first answer).
+        Waits its turn at the admission gate; 503 with Retry-After only when the gate's queue
+        is full."""
+        async with self.admission:
+            return await self._create(user, hold_id, method, token, idempotency_key)
+
+    async def _create(
+        self, user: Principal, hold_id: str, method: str, token: str, idempotency_key: str | None
+    ) -> tuple[int, dict[str, Any]]:
         booking_id = booking_id_for(hold_id)
         request = {"hold_id": hold_id, "method": method, "token": token}
         repeat = await self._repeat(user, booking_id, idempotency_key, request)

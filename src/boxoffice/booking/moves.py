@@ -16,6 +16,7 @@ from boxoffice.catalog.contract import CatalogClient
 from boxoffice.inventory.contract import InventoryClient
 from boxoffice.kernel.clock import Clock, SystemClock
 from boxoffice.kernel.db import autocommit
+from boxoffice.kernel.gate import Gate
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.kernel.telemetry import BOOKINGS, SAGA_DURATION
 
@@ -32,8 +33,12 @@ class BookingBase:
         payment_timeout: float,
         ticket_secret: bytes,
         clock: Clock | None = None,
+        admission: Gate | None = None,
     ) -> None:
         self.store = store
+        # New bookings queue here, in order, for the database connections they need, rather
+        # than taking the pool from the saga and failing when it has none left.
+        self.admission = admission or Gate("booking-create", 10, 4096)
         self._reads = autocommit(store.engine)
         # Polls of a booking take at most this many database connections at once. A crowd
         # polling while its payments run would otherwise queue the saga's own transactions

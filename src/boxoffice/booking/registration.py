@@ -9,6 +9,7 @@ from boxoffice.booking import api, handlers, store
 from boxoffice.booking.service import BookingService
 from boxoffice.catalog.contract import CatalogClient
 from boxoffice.inventory.contract import InventoryClient
+from boxoffice.kernel.gate import Gate
 from boxoffice.kernel.registry import Built, Context, Job, ServiceSpec
 
 
@@ -20,6 +21,7 @@ def build(ctx: Context) -> Built:
         cast(CatalogClient, ctx.peer("catalog")),
         payment_timeout=s.payment_timeout_seconds,
         ticket_secret=ctx.secret("ticket-secret", s.ticket_signing_secret).encode(),
+        admission=Gate("booking-create", s.db_pool_size, s.booking_queue_size),
     )
     return Built(
         booking,

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = 16 * 1024 * 1024
 
     db_pool_size: int = 10
+    # POST /bookings: as many at once as the pool has connections, this many more wait their
+    # turn in order; past that a 503 with Retry-After (kernel.gate).
+    booking_queue_size: int = 4096
     # Longest wait for a row lock and longest statement, per database session (kernel/db.py).
     db_lock_timeout_ms: int = 3_000
     db_statement_timeout_ms: int = 30_000

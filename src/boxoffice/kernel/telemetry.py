@@ -63,6 +63,11 @@ SAGA_STEP = Histogram(
     "boxoffice_saga_step_seconds", "Time a saga step took", ["step"], buckets=SAGA
 )
 PAYMENTS = Counter("boxoffice_payments_total", "Payment outcomes", ["outcome"])
+GATE_WAITING = Gauge(
+    "boxoffice_gate_pending",
+    "Requests inside or waiting at a service's admission gate (kernel.gate)",
+    ["gate"],
+)
 OUTBOX_BACKLOG = Gauge(
     "boxoffice_outbox_backlog",
     "Outbox rows not yet published",
