@@ -44,7 +44,7 @@ def _redis_target(redis_url: str) -> list[str]:
     return args
 
 
-async def _hold_script_show(redis_url: str, seats: int) -> tuple[str, uuid.UUID]:
+async def hold_script_show(redis_url: str, seats: int) -> tuple[str, uuid.UUID]:
     """Load the hold script and a show whose seat ids are what redis-benchmark's __rand_int__
     expands to (12 zero-padded digits), so EVALSHA runs the real hold path."""
     redis = Redis.from_url(redis_url, decode_responses=True)
@@ -69,7 +69,7 @@ async def _hold_script_show(redis_url: str, seats: int) -> tuple[str, uuid.UUID]
         await redis.aclose()
 
 
-async def _drop_show(redis_url: str, show: uuid.UUID) -> None:
+async def drop_show(redis_url: str, show: uuid.UUID) -> None:
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
         keys = [k async for k in redis.scan_iter(match=f"{prefix(show)}*", count=1000)]
@@ -77,6 +77,29 @@ async def _drop_show(redis_url: str, show: uuid.UUID) -> None:
             await redis.delete(*keys)
     finally:
         await redis.aclose()
+
+
+def hold_command(sha: str, show: uuid.UUID) -> list[str]:
+    """The EVALSHA of one hold as redis-benchmark sends it: the script's arguments in the order
+    HoldStore.hold passes them, __rand_int__ standing for a seat id, a hold id and a customer."""
+    return [
+        "EVALSHA",
+        sha,
+        "0",
+        "hold",
+        prefix(show),
+        show.hex,
+        "rb__rand_int__",  # hold id
+        "u__rand_int__",  # customer
+        "3000",  # ttl ms
+        "__rand_int__",  # seat ids
+        "",  # standing places
+        "",  # idempotency key
+        "",  # what the key was used for
+        "1000000",  # places per customer
+        "1000",  # the seat's price, kept with the hold
+        "",  # the standing places' prices
+    ]
 
 
 def _redis_benchmark(args: list[str]) -> dict[str, dict[str, float]]:
@@ -100,32 +123,14 @@ def redis_baselines(redis_url: str, clients: int, requests: int, seats: int = 10
     plain = _redis_benchmark([*base, "-t", "set,get"])
     for test, rec in plain.items():
         rows.append(_row(f"redis-benchmark {test}", rec, "ops/s"))
-    sha, show = asyncio.run(_hold_script_show(redis_url, seats))
+    sha, show = asyncio.run(hold_script_show(redis_url, seats))
     try:
-        p = prefix(show)
-        script = [
-            "-r",
-            str(seats),
-            "EVALSHA",
-            sha,
-            "0",
-            "hold",
-            p,
-            show.hex,
-            "rb__rand_int__",
-            "u__rand_int__",
-            "3000",
-            "__rand_int__",
-            "",
-            "",
-            "",
-            "1000000",
-        ]
+        script = ["-r", str(seats), *hold_command(sha, show)]
         for test, rec in _redis_benchmark([*base, *script]).items():
             del test
             rows.append(_row("redis-benchmark EVALSHA holds.lua (1 seat)", rec, "holds/s"))
     finally:
-        asyncio.run(_drop_show(redis_url, show))
+        asyncio.run(drop_show(redis_url, show))
     return rows
 
 
