@@ -96,6 +96,17 @@ def render_operation(name: str, path: str, method: str, op: dict[str, Any]) -> s
     description = (op.get("description") or "").strip().splitlines()
     doc += [*description[:3], ""] if description else []
     doc += [f"@param {{string}} {camel(p)}" for p in path_params]
+    if kind == "stream" and op.get("security"):
+        # EventSource cannot send the bearer token: http.js's follow() reads the stream
+        # with fetch, and calls `on[event]` with each event's parsed data.
+        doc.append("@param {Record<string, (data: any) => void>} on")
+        doc.append("@returns {{close: () => void}}")
+        code = (
+            f"export function {name}({', '.join([*positional, 'on'])}) {{\n"
+            f"  return follow(`{url}`, on);\n"
+            "}\n"
+        )
+        return _doc(doc) + code
     if kind == "stream":
         doc.append("@returns {EventSource}")
         code = (
@@ -151,7 +162,7 @@ def render(document: dict[str, Any]) -> str:
         "// scripts/gen_api_client.py: do not edit. Change the API, then run\n"
         "//   uv run python scripts/gen_api_client.py\n"
         "// tests/unit/gateway/test_api_client_fresh.py fails while this file is stale.\n"
-        'import { call, enc, url } from "./http.js";\n\n'
+        'import { call, enc, follow, url } from "./http.js";\n\n'
         '/** @typedef {import("./api-types").components["schemas"]} Schemas */\n'
         '/** @typedef {import("./api-types").operations} Operations */\n'
         "/**\n"

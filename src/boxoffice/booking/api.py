@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 
 import segno
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from boxoffice.booking.domain import Status
+from boxoffice.booking.live import CustomerFeed
 from boxoffice.booking.queries import ShowSales
 from boxoffice.booking.service import BookingService
 from boxoffice.booking.store import Booking, BookingDetail, StuckBooking
@@ -29,6 +30,34 @@ async def booking_service(request: Request) -> BookingService:
 
 
 BookingDep = Annotated[BookingService, Depends(booking_service)]
+
+
+async def customer_feed(request: Request) -> CustomerFeed:
+    return provided(request, CustomerFeed)
+
+
+CustomerFeedDep = Annotated[CustomerFeed, Depends(customer_feed)]
+
+
+@router.get(
+    "/live",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-sent events for the signed-in customer: `booking` with "
+            "`{booking_id, status, reason}` each time one of their bookings changes status.",
+        },
+        **problems(401),
+    },
+)
+async def live_channel(user: CurrentUser, feed: CustomerFeedDep) -> StreamingResponse:
+    """The customer's own live channel (the bearer token says whose)."""
+    return StreamingResponse(
+        feed.follow(user.user_id.hex),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 class PaymentIn(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from boxoffice.booking import store
 from boxoffice.booking.contract import BookingCancelled, BookingFailed
@@ -23,6 +23,10 @@ from boxoffice.kernel.telemetry import BOOKINGS, SAGA_DURATION
 log = logging.getLogger("boxoffice.booking.service")
 
 
+# (customer, booking, new status, reason) → told to the customer's live channel
+Announce = Callable[[uuid.UUID, uuid.UUID, str, str | None], Awaitable[None]]
+
+
 class BookingBase:
     def __init__(
         self,
@@ -34,11 +38,14 @@ class BookingBase:
         ticket_secret: bytes,
         clock: Clock | None = None,
         admission: Gate | None = None,
+        announce: Announce | None = None,
     ) -> None:
         self.store = store
         # New bookings queue here, in order, for the database connections they need, rather
         # than taking the pool from the saga and failing when it has none left.
         self.admission = admission or Gate("booking-create", 10, 4096)
+        # Pushes each committed status change to the customer's live channel (booking.live).
+        self.announce = announce
         self._reads = autocommit(store.engine)
         # Polls of a booking take at most this many database connections at once. A crowd
         # polling while its payments run would otherwise queue the saga's own transactions
@@ -105,6 +112,9 @@ class BookingBase:
             uow.then(lambda: SAGA_DURATION.labels(status.value).observe(took))
         paid = {} if payment_id is None else {"payment_id": payment_id}
         await store.update_booking(uow.conn, row.id, now, status=status, reason=reason, **paid)
+        if self.announce is not None:
+            announce = self.announce
+            uow.after_commit.append(lambda: announce(row.user_id, row.id, status.value, reason))
         await store.add_steps(
             uow.conn, row.id, [*steps, (status.value.lower(), reason or "")], self.clock.now()
         )

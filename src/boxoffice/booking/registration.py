@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import cast
 
 from boxoffice.booking import api, handlers, store
+from boxoffice.booking.live import CustomerFeed, StatusAnnouncer
 from boxoffice.booking.service import BookingService
 from boxoffice.catalog.contract import CatalogClient
 from boxoffice.inventory.contract import InventoryClient
@@ -22,11 +23,19 @@ def build(ctx: Context) -> Built:
         payment_timeout=s.payment_timeout_seconds,
         ticket_secret=ctx.secret("ticket-secret", s.ticket_signing_secret).encode(),
         admission=Gate("booking-create", s.db_pool_size, s.booking_queue_size),
+        announce=StatusAnnouncer(ctx.redis),
     )
+    feed = CustomerFeed(ctx.redis)
     return Built(
         booking,
+        parts=(feed,),
         handlers=handlers.event_handlers(booking),
-        jobs=(Job("saga-timeouts", booking.expire_overdue, every=s.saga_sweep_seconds),),
+        jobs=(
+            Job("saga-timeouts", booking.expire_overdue, every=s.saga_sweep_seconds),
+            Job("customer-feed", feed.run),
+            Job("customer-feed-keep-alive", feed.keep_alive),
+        ),
+        stopping=feed.close,
     )
 
 

@@ -154,6 +154,11 @@ http {{
             proxy_buffering off;
             proxy_read_timeout 1h;
         }}
+        location = /api/v1/live {{
+            proxy_pass http://booking;
+            proxy_buffering off;
+            proxy_read_timeout 1h;
+        }}
         location ~ ^/api/v1/shows/[^/]+/holds$ {{
             limit_req zone=holds burst=200 nodelay;
             proxy_pass http://inventory;

@@ -1,112 +1,15 @@
-"""Live seat updates: one Redis subscription per process, fanned out to SSE clients.
-
-Updates of a show are sent in batches: the first change after a quiet spell goes out at once,
-later ones are gathered and sent as one write of several SSE events. In a hold storm a show
-changes thousands of times a second; one write per change to each of thousands of subscribers
-would be millions of writes (docs/benchmarks.md, scenario 4). A batch spans `batch_seconds`, or
-longer for a show with many subscribers, so that one process makes at most about
-`writes_per_second` writes to them: each costs a task switch and a send() system call."""
+"""Live seat updates of a show: what the hold script publishes on `seats:<show>`, sent to the
+show page's subscribers as `seats` events."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator
-
 from redis.asyncio import Redis
 
-log = logging.getLogger(__name__)
-
-CONNECTED = b": connected\n\n"
-KEEP_ALIVE = b": keep-alive\n\n"
-_END = b""  # queued by close(): the stream ends
+from boxoffice.kernel.live import LiveFeed
 
 
-class SeatFeed:
+class SeatFeed(LiveFeed):
     def __init__(
         self, redis: Redis, batch_seconds: float = 0.1, writes_per_second: float = 10_000
     ) -> None:
-        self._redis = redis
-        self._batch_seconds = batch_seconds
-        self._writes_per_second = writes_per_second
-        self._listeners: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
-        self._pending: dict[str, list[str]] = {}
-        self._last_sent: dict[str, float] = {}
-        self._closed = False
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.psubscribe("seats:*")
-                    async for message in pubsub.listen():
-                        if message["type"] != "pmessage":
-                            continue
-                        show = message["channel"].split(":", 1)[1]
-                        if show not in self._listeners:
-                            continue
-                        pending = self._pending.get(show)
-                        if pending is not None:
-                            pending.append(message["data"])
-                            continue
-                        self._pending[show] = [message["data"]]
-                        window = max(
-                            self._batch_seconds,
-                            len(self._listeners[show]) / self._writes_per_second,
-                        )
-                        due = self._last_sent.get(show, 0.0) + window
-                        loop.call_at(max(due, loop.time()), self._send, show)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("seat feed lost its Redis subscription; resubscribing")
-                await asyncio.sleep(1.0)
-
-    def _send(self, show: str) -> None:
-        changes = self._pending.pop(show, [])
-        self._last_sent[show] = asyncio.get_running_loop().time()
-        if not changes:
-            return
-        chunk = "".join(f"event: seats\ndata: {data}\n\n" for data in changes).encode()
-        for queue in self._listeners.get(show, ()):
-            if queue.qsize() < 1000:  # a stalled client must not eat memory
-                queue.put_nowait(chunk)
-
-    async def keep_alive(self, every: float = 15.0) -> None:
-        """A comment line to every subscriber now and then, so proxies keep quiet streams
-        open (one timer for all, not one per subscriber and update)."""
-        while True:
-            await asyncio.sleep(every)
-            for queues in list(self._listeners.values()):
-                for queue in queues:
-                    if queue.empty():
-                        queue.put_nowait(KEEP_ALIVE)
-
-    def close(self) -> None:
-        """End every live stream: the server is stopping, and would otherwise wait for streams
-        that never end by themselves (EventSource clients reconnect to another process)."""
-        self._closed = True
-        for queues in self._listeners.values():
-            for queue in queues:
-                queue.put_nowait(_END)
-
-    async def follow(self, show_hex: str) -> AsyncIterator[bytes]:
-        if self._closed:
-            return
-        queue: asyncio.Queue[bytes] = asyncio.Queue()
-        self._listeners[show_hex].add(queue)
-        try:
-            yield CONNECTED
-            while (chunk := await queue.get()) is not _END:
-                yield chunk
-        finally:
-            self._listeners[show_hex].discard(queue)
-            if not self._listeners[show_hex]:
-                del self._listeners[show_hex]
-                self._last_sent.pop(show_hex, None)
-
-    @property
-    def subscribers(self) -> int:
-        return sum(len(q) for q in self._listeners.values())
+        super().__init__(redis, "seats", "seats", batch_seconds, writes_per_second)

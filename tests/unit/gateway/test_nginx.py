@@ -45,8 +45,11 @@ def test_generated_config_passes_nginx_syntax_check(tmp_path: Path) -> None:
 
 
 def _service_for(path: str) -> str | None:
-    """Where nginx sends `path`: the first regex location that matches (in the order of the
-    generated server block), else the longest prefix."""
+    """Where nginx sends `path`: an exact location, else the first regex location that
+    matches (in the order of the generated server block), else the longest prefix."""
+    exact = {"/api/v1/live": "booking"}
+    if path in exact:
+        return exact[path]
     regexes = [
         (f"~ ^{AUTH_PATHS}$", "identity"),
         ("~ ^/api/v1/shows/[^/]+/seats/stream$", "inventory"),

@@ -3,7 +3,7 @@
 // scripts/gen_api_client.py: do not edit. Change the API, then run
 //   uv run python scripts/gen_api_client.py
 // tests/unit/gateway/test_api_client_fresh.py fails while this file is stale.
-import { call, enc, url } from "./http.js";
+import { call, enc, follow, url } from "./http.js";
 
 /** @typedef {import("./api-types").components["schemas"]} Schemas */
 /** @typedef {import("./api-types").operations} Operations */
@@ -416,6 +416,18 @@ export function replayInventoryDeadLetter(deadLetterId, args = {}) {
 }
 
 /**
+ * Live Channel: GET /api/v1/live → 200 (stream).
+ *
+ * The customer's own live channel (the bearer token says whose).
+ *
+ * @param {Record<string, (data: any) => void>} on
+ * @returns {{close: () => void}}
+ */
+export function liveChannel(on) {
+  return follow(`/api/v1/live`, on);
+}
+
+/**
  * List Bookings: GET /api/v1/bookings → 200 (json).
  *
  * @template {boolean} [R=false]
@@ -709,6 +721,7 @@ export const operations = Object.freeze({
   releaseHold,
   listInventoryDeadLetters,
   replayInventoryDeadLetter,
+  liveChannel,
   listBookings,
   createBooking,
   getBooking,

@@ -219,3 +219,66 @@ export function describe(err) {
   if (err?.message) return err.message;
   return "Something went wrong.";
 }
+
+/**
+ * Follow a server-sent event stream that needs the bearer token (EventSource cannot send it):
+ * read it with fetch and call `on[event]` with each event's parsed data (and `on.open()` each
+ * time it is connected). Reconnects after a
+ * pause when the stream ends or fails (refreshing the token on a 401) until close().
+ * @param {string} path
+ * @param {Record<string, (data: any) => void>} on
+ * @returns {{close: () => void}}
+ */
+export function follow(path, on) {
+  const stop = new AbortController();
+  let failures = 0;
+  const dispatch = (block) => {
+    let event = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+    }
+    if (!data.length || !on[event]) return;
+    try {
+      on[event](JSON.parse(data.join("\n")));
+    } catch {
+      /* a malformed event is skipped; the page's poll still shows the truth */
+    }
+  };
+  const run = async () => {
+    while (!stop.signal.aborted) {
+      try {
+        const auth = session.access ? { Authorization: `Bearer ${session.access}` } : {};
+        const response = await fetch(url(path), {
+          headers: { Accept: "text/event-stream", ...auth },
+          signal: stop.signal,
+        });
+        if (response.status === 401 && !(await refreshOnce())) return;
+        if (response.ok && response.body) {
+          failures = 0;
+          on.open?.();
+          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffer = "";
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buffer += value;
+            let end = buffer.indexOf("\n\n");
+            while (end >= 0) {
+              dispatch(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+              end = buffer.indexOf("\n\n");
+            }
+          }
+        }
+      } catch (err) {
+        if (err && err.name === "AbortError") return;
+      }
+      failures += 1;
+      await pause(Math.min(30, 2 ** failures) * 1000 * (0.75 + Math.random() / 2), stop.signal).catch(() => {});
+    }
+  };
+  run();
+  return { close: () => stop.abort() };
+}

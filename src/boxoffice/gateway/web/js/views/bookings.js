@@ -73,7 +73,21 @@ export async function bookingView(ctx) {
   const root = h("div", { class: "booking-page" });
   let timer = null;
   let confirming = false;
-  ctx.onCleanup(() => clearTimeout(timer));
+  // The booking's status is pushed on the customer's live channel; polling stays as the
+  // fallback, every 0.7 s while the channel is not connected and every 5 s while it is.
+  let pushed = false;
+  const live = api.liveChannel({
+    open: () => {
+      pushed = true;
+    },
+    booking: (change) => {
+      if (change.booking_id === id) refresh();
+    },
+  });
+  ctx.onCleanup(() => {
+    clearTimeout(timer);
+    live.close();
+  });
 
   async function load() {
     const booking = await api.getBooking(id);
@@ -255,7 +269,7 @@ export async function bookingView(ctx) {
   function schedule(data) {
     const refundPending =
       data.booking.status === "CANCELLED" && data.payment && !SETTLED_PAYMENT.has(data.payment.status);
-    if (!FINAL.has(data.booking.status) || refundPending) timer = setTimeout(refresh, 700);
+    if (!FINAL.has(data.booking.status) || refundPending) timer = setTimeout(refresh, pushed ? 5000 : 700);
     else refreshUnread();
   }
 
