@@ -169,20 +169,21 @@ class NatsBus:
             self._tasks.append(asyncio.create_task(self._pull(sub, handler), name=durable))
 
     async def _pull(self, sub: JetStreamContext.PullSubscription, handler: DeliveryHandler) -> None:
-        # Each fetch takes what is waiting (up to a batch) and hands it to the handler as one
-        # batch, in a task of its own (the process-wide semaphore bounds how many run); the next
-        # fetch does not wait for it, so a few batches of one consumer are in flight at once.
-        # The events in flight are independent (no event type has two events for one aggregate
-        # in flight).
+        # Each fetch asks for what is waiting, up to a batch for each free slot of this
+        # consumer, and spreads it over the free slots: events one at a time while the stream
+        # keeps up (as many in flight as before batching), batches of up to batch_size each
+        # when a backlog builds. Each batch is handled in a task of its own (the process-wide
+        # semaphore bounds how many run) and the next fetch does not wait for it. The events in
+        # flight are independent (no event type has two events for one aggregate in flight).
         inflight: set[asyncio.Task[None]] = set()
-        most = max(1, self._concurrency // 4)  # batches in flight per durable consumer
         try:
             while not self._closing.is_set():
-                if len(inflight) >= most:
+                free = self._concurrency - len(inflight)
+                if free <= 0:
                     await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 try:
-                    msgs = await sub.fetch(self._batch_size, timeout=1.0)
+                    msgs = await sub.fetch(free * self._batch_size, timeout=1.0)
                 except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 except Exception:
@@ -191,9 +192,12 @@ class NatsBus:
                     log.exception("event fetch failed; retrying")
                     await asyncio.sleep(1.0)
                     continue
-                task = asyncio.create_task(self._deliver(msgs, handler, self._slots))
-                inflight.add(task)
-                task.add_done_callback(inflight.discard)
+                per = -(-len(msgs) // free)  # ceil: spread over the free slots
+                for start in range(0, len(msgs), per):
+                    batch = msgs[start : start + per]
+                    task = asyncio.create_task(self._deliver(batch, handler, self._slots))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
         finally:
             for task in list(inflight):
                 task.cancel()

@@ -98,8 +98,9 @@ class Settings(BaseSettings):
     # Events one process handles at once, over all its consumers: enough to overlap their
     # round trips, few enough to leave database connections to the HTTP requests.
     consumer_concurrency: int = 16
-    # The most events one consumer handles in one transaction (what was waiting when it asked).
-    consumer_batch_size: int = 64
+    # The most events one consumer handles in one transaction (of what was waiting when it
+    # asked, spread over its free slots).
+    consumer_batch_size: int = 16
 
     # The largest request body (bytes) the app and nginx accept: a 100,000-seat hall layout
     # (catalog MAX_SEATS_PER_HALL) is 9 MiB of compact JSON with coordinates, 14.5 MiB with
