@@ -71,6 +71,12 @@ def _nak(msg: Msg) -> Callable[[float], Awaitable[None]]:
     return retry
 
 
+def _report_stopped(task: asyncio.Task[None]) -> None:
+    # A pull loop ends only when the bus closes; one that dies stops its consumer silently.
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("the pull loop of %s stopped", task.get_name(), exc_info=error)
+
+
 class NatsBus:
     """JetStream: one stream for all events; the message id is the event id, so JetStream
     drops a republished outbox row inside its duplicate window; one durable pull consumer per
@@ -166,7 +172,9 @@ class NatsBus:
             )
             await self.js.add_consumer(self._stream, config)
             sub = await self.js.pull_subscribe_bind(durable, self._stream)
-            self._tasks.append(asyncio.create_task(self._pull(sub, handler), name=durable))
+            task = asyncio.create_task(self._pull(sub, handler), name=durable)
+            task.add_done_callback(_report_stopped)
+            self._tasks.append(task)
 
     async def _pull(self, sub: JetStreamContext.PullSubscription, handler: DeliveryHandler) -> None:
         # Each fetch asks for what is waiting, up to a batch for each free slot of this
@@ -191,6 +199,8 @@ class NatsBus:
                         return
                     log.exception("event fetch failed; retrying")
                     await asyncio.sleep(1.0)
+                    continue
+                if not msgs:  # nats-py answers an expired pull request with an empty list
                     continue
                 per = -(-len(msgs) // free)  # ceil: spread over the free slots
                 for start in range(0, len(msgs), per):
