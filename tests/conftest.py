@@ -139,7 +139,9 @@ class Server:
 # Test servers log in many users from 127.0.0.1, more than one client address may in a minute:
 # their per-client auth limit is off unless a test sets one (tests/acceptance/test_auth_limits.py
 # does, with tight limits). The per-account limits keep their defaults.
-TEST_SERVER_SETTINGS = {"auth_limit_per_client": "0"}
+# The admin and a few users are logged in once per run (session fixtures): their access tokens
+# last an hour, so a slow run does not turn into a cascade of 401s hiding its first failure.
+TEST_SERVER_SETTINGS = {"auth_limit_per_client": "0", "access_token_ttl_seconds": "3600"}
 
 
 def start_server(infra: Infra, workdir: Path, shape: str = "all-in-one", **settings: str) -> Server:

@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.acceptance.conftest import User
+from tests.acceptance.conftest import User, book, settled
 from tests.ui.conftest import PASSWORD, Tab, seat
 
 
@@ -145,3 +145,36 @@ def test_a_booking_the_server_sheds_with_503_is_asked_again_with_its_key_and_goe
     )
     assert len(keys) == 3 and keys[0] is not None and len(set(keys)) == 1
     assert tab.console_errors("503") == []
+
+
+def test_the_booking_page_hears_of_a_cancellation_on_the_live_channel_without_polling(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+) -> None:
+    """A confirmed booking's page does not poll (its status is final), so only the pushed
+    status change can tell it that the booking was cancelled elsewhere (another tab, support)."""
+    show = make_ui_show()
+    customer = make_user()
+    seat_id = next(s["id"] for s in show["seats"] if s["state"] == "available")
+    _, booking_id = book(customer, show["id"], [seat_id])
+    assert settled(customer, booking_id)["status"] == "CONFIRMED"
+
+    tab = open_tab()
+    tab.login(customer.email)
+    with tab.page.expect_response(lambda r: r.url.endswith("/api/v1/live")) as live:
+        page = tab.go(f"/bookings/{booking_id}")
+    assert live.value.status == 200
+    expect(page.locator(".status-word")).to_have_attribute("data-status", "CONFIRMED")
+    reads: list[str] = []
+    page.on(
+        "request",
+        lambda r: reads.append(r.url) if r.url.endswith(f"/bookings/{booking_id}") else None,
+    )
+    cancelled = customer.post(f"/bookings/{booking_id}/cancel", json={"reason": "plans changed"})
+    assert cancelled.status_code == 200, cancelled.text
+    expect(page.locator(".status-word")).to_have_attribute(
+        "data-status", "CANCELLED", timeout=10_000
+    )
+    assert reads, "the page read the booking again because it was told to"
+    assert tab.console_errors() == []

@@ -283,7 +283,10 @@ class _StreamProtocol(asyncio.Protocol):
 
 
 async def subscribe(
-    endpoint: Endpoint, path: str, on_event: Callable[[bytes, float], None] | None = None
+    endpoint: Endpoint,
+    path: str,
+    on_event: Callable[[bytes, float], None] | None = None,
+    headers: bytes = b"",
 ) -> _StreamProtocol:
     loop = asyncio.get_running_loop()
     _, proto = await loop.create_connection(
@@ -292,7 +295,9 @@ async def subscribe(
     assert proto.transport is not None
     proto.transport.write(
         f"GET {endpoint.prefix}{path} HTTP/1.1\r\nHost: {endpoint.host}:{endpoint.port}\r\n"
-        "Accept: text/event-stream\r\n\r\n".encode()
+        "Accept: text/event-stream\r\n".encode()
+        + headers
+        + b"\r\n"
     )
     status = await asyncio.wait_for(proto.connected, 30)
     if status != 200:

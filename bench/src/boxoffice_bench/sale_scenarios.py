@@ -71,9 +71,9 @@ def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: 
             "bookings/s",
             res.hold_to_confirmed_seen.summary(),
             res.error_count,
-            f"{state} in {res.seconds:.1f} s; latency = hold → CONFIRMED seen by polling"
-            f" (every 0.7 s, as the web UI; {res.polls / max(1, res.confirmed):.1f} polls per"
-            " booking)"
+            f"{state} in {res.seconds:.1f} s; latency = hold → CONFIRMED as the buyer sees it"
+            " on the customer's live channel (as the web UI, which polls every 5 s only as a"
+            f" fallback: {res.polls / max(1, res.confirmed):.1f} polls per booking)"
             + (f"; server CPU {cpu_ms:,.1f} ms/booking" if not math.isnan(cpu_ms) else "")
             + (f"; errors {dict(res.errors)}" if res.errors else ""),
         )

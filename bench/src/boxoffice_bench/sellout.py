@@ -8,6 +8,7 @@ crowds do."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from boxoffice_bench.http import Connection, Endpoint, HttpError, auth
+from boxoffice_bench.http import Connection, Endpoint, HttpError, auth, subscribe
 from boxoffice_bench.stats import Latencies
 
 
@@ -105,6 +106,7 @@ async def sellout(
     stale_share: float = 0.1,
     poll_first: float = 0.0,  # as the web UI: the booking page loads at once,
     poll_every: float = 0.7,  # then refreshes every 700 ms while PENDING
+    push: bool = True,  # as the web UI: follow the customer's live channel, poll every 5 s
     timeout: float = 180.0,
     seed: int | None = None,
 ) -> SelloutResult:
@@ -118,6 +120,26 @@ async def sellout(
     next_buyer = 0
     hold_path = f"/api/v1/shows/{show_id}/holds"
     headers = [auth(t) for t in tokens]
+    # The customers' live channels (GET /api/v1/live): what each booking became, as pushed.
+    settled: dict[str, tuple[str, float]] = {}
+    waiting: dict[str, asyncio.Future[None]] = {}
+
+    def on_booking(data: bytes, now: float) -> None:
+        change = orjson.loads(data)
+        if change.get("status") in (None, "PENDING"):
+            return
+        settled[change["booking_id"]] = (change["status"], now)
+        waiter = waiting.pop(change["booking_id"], None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    streams = (
+        await asyncio.gather(
+            *(subscribe(endpoint, "/api/v1/live", on_booking, auth(t)) for t in tokens)
+        )
+        if push
+        else []
+    )
     begin = time.monotonic()
     result.started_wall = time.time()
     deadline = begin + timeout
@@ -214,6 +236,14 @@ async def sellout(
         status = "PENDING"
         path = f"/api/v1/bookings/{booking_id}"
         while time.monotonic() < deadline:
+            if push:
+                if booking_id not in settled:
+                    waiter = waiting.setdefault(booking_id, loop.create_future())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(waiter, 5.0)  # else the fallback poll
+                if booking_id in settled:
+                    status, _ = settled.pop(booking_id)
+                    break
             try:
                 r = await conn.request("GET", path, hdr)
             except (HttpError, OSError, TimeoutError) as exc:
@@ -227,7 +257,8 @@ async def sellout(
             status = orjson.loads(r.body)["status"]
             if status != "PENDING":
                 break
-            await asyncio.sleep(poll_every)
+            if not push:
+                await asyncio.sleep(poll_every)
         seen = time.monotonic()
         result.outcomes[status] += 1
         if status != "CONFIRMED":
@@ -242,7 +273,12 @@ async def sellout(
             result.seconds = seen - begin
             done.set()
 
-    await asyncio.gather(*(session() for _ in range(concurrency)))
+    try:
+        await asyncio.gather(*(session() for _ in range(concurrency)))
+    finally:
+        for stream in streams:
+            if stream.transport is not None:
+                stream.transport.close()
     if not result.sold_out:
         result.seconds = time.monotonic() - begin
     return result
