@@ -31,6 +31,9 @@ class User:
         headers = {**self.headers, **kw.pop("headers", {})}
         return self.client.post(path, headers=headers, **kw)
 
+    def put(self, path: str, **kw: Any) -> httpx.Response:
+        return self.client.put(path, headers=self.headers, **kw)
+
     def patch(self, path: str, **kw: Any) -> httpx.Response:
         return self.client.patch(path, headers=self.headers, **kw)
 

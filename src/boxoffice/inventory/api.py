@@ -1,4 +1,4 @@
-"""Inventory HTTP routes: seat maps, the live seat stream, holds."""
+"""Inventory HTTP routes: seat maps, the live seat stream, holds, waiting rooms."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from boxoffice.inventory.domain import make_hold_request
 from boxoffice.inventory.live import SeatFeed
+from boxoffice.inventory.rooms import RoomSpec, WaitingRooms
 from boxoffice.inventory.service import InventoryService
+from boxoffice.kernel.inputs import Instant
 from boxoffice.kernel.openapi import problems
-from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller, provided
+from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller, Organizer, provided
 
 router = APIRouter(tags=["inventory"])
 
@@ -30,7 +32,20 @@ async def seat_feed(request: Request) -> SeatFeed:
     return provided(request, SeatFeed)
 
 
+async def waiting_rooms(request: Request) -> WaitingRooms:
+    return provided(request, WaitingRooms)
+
+
 InventoryDep = Annotated[InventoryService, Depends(inventory_service)]
+RoomsDep = Annotated[WaitingRooms, Depends(waiting_rooms)]
+AdmissionPass = Annotated[
+    str | None,
+    Header(
+        alias="X-Admission-Pass",
+        max_length=1024,
+        description="The pass the show's waiting room gave you (while it has one).",
+    ),
+]
 SeatFeedDep = Annotated[SeatFeed, Depends(seat_feed)]
 
 
@@ -180,7 +195,7 @@ def hold_location(hold_id: str) -> str:
     "/shows/{show_id}/holds",
     status_code=201,
     response_model=HoldCreated,
-    responses=problems(404, 409, 429),
+    responses=problems(403, 404, 409, 429),
 )
 async def place_hold(
     show_id: uuid.UUID,
@@ -189,9 +204,10 @@ async def place_hold(
     svc: InventoryDep,
     response: Response,
     idempotency_key: IdempotencyKey,
+    admission_pass: AdmissionPass = None,
 ) -> Any:
     hold = make_hold_request(body.seat_ids, [(g.area_id, g.quantity) for g in body.ga])
-    created = await svc.place_hold(user, show_id, hold, idempotency_key)
+    created = await svc.place_hold(user, show_id, hold, idempotency_key, admission_pass)
     response.headers["Location"] = hold_location(str(created["hold_id"]))
     return created
 
@@ -207,6 +223,113 @@ async def get_hold(hold_id: HoldId, user: CurrentUser, svc: InventoryDep) -> dic
 @router.delete("/holds/{hold_id}", status_code=204, responses=problems(404, 409))
 async def release_hold(hold_id: HoldId, user: CurrentUser, svc: InventoryDep) -> None:
     await svc.release_hold(user, hold_id)
+
+
+# -- waiting rooms (inventory.onsale) ----------------------------------------------------------
+
+
+class RoomIn(BaseModel):
+    opens_at: Instant = Field(description="From then on, holds on the show need a pass.")
+    on_sale_at: Instant = Field(
+        description="Admission begins; who joined before stands in a random order."
+    )
+    admission_rate: int = Field(ge=1, le=1_000_000, description="Buyers let in per minute.")
+    pass_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    max_tickets_per_customer: int | None = Field(default=None, ge=1, le=100)
+
+
+class RoomOut(BaseModel):
+    show_id: uuid.UUID
+    opens_at: datetime
+    on_sale_at: datetime
+    admission_rate: int
+    pass_ttl_seconds: int
+    max_tickets_per_customer: int | None
+    queue: str
+
+
+def _room_out(room: Any) -> dict[str, Any]:
+    return {**room.out(), "queue": f"/api/v1/shows/{room.show_id}/queue"}
+
+
+class ChallengeOut(BaseModel):
+    challenge: str
+    difficulty_bits: int = Field(
+        description='Join with a `solution` s such that SHA-256 of "challenge:s" starts with '
+        "this many zero bits."
+    )
+
+
+class JoinIn(BaseModel):
+    challenge: str = Field(max_length=1024)
+    solution: str = Field(max_length=64)
+
+
+class QueueStatus(BaseModel):
+    queue_id: str
+    show_id: uuid.UUID
+    state: str = Field(description="waiting, admitted (with the pass) or expired")
+    position: int | None = Field(description="1 is next; null until the on-sale draw")
+    ahead: int | None
+    eta_seconds: int | None
+    in_queue: int
+    admitted_so_far: int
+    on_sale_at: datetime
+    admission_pass: str | None = Field(description="Send it as X-Admission-Pass on holds.")
+    pass_expires_at: datetime | None
+
+
+@router.put(
+    "/shows/{show_id}/waiting-room", response_model=RoomOut, responses=problems(403, 404, 422)
+)
+async def put_waiting_room(
+    show_id: uuid.UUID, body: RoomIn, user: Organizer, rooms: RoomsDep
+) -> dict[str, Any]:
+    spec = RoomSpec(**body.model_dump())
+    return _room_out(await rooms.configure(user, show_id, spec))
+
+
+@router.get("/shows/{show_id}/waiting-room", response_model=RoomOut, responses=problems(404))
+async def get_waiting_room(show_id: uuid.UUID, rooms: RoomsDep) -> dict[str, Any]:
+    return _room_out(await rooms.room(show_id))
+
+
+@router.delete("/shows/{show_id}/waiting-room", status_code=204, responses=problems(403, 404))
+async def delete_waiting_room(show_id: uuid.UUID, user: Organizer, rooms: RoomsDep) -> None:
+    await rooms.remove(user, show_id)
+
+
+@router.get(
+    "/shows/{show_id}/queue/challenge", response_model=ChallengeOut, responses=problems(404)
+)
+async def queue_challenge(show_id: uuid.UUID, user: CurrentUser, rooms: RoomsDep) -> Any:
+    return await rooms.challenge(user, show_id)
+
+
+@router.post(
+    "/shows/{show_id}/queue",
+    status_code=201,
+    response_model=QueueStatus,
+    responses={
+        200: {"description": "Already in the queue: your place."},
+        **problems(404, 409, 422),
+    },
+)
+async def join_queue(
+    show_id: uuid.UUID, body: JoinIn, user: CurrentUser, rooms: RoomsDep, response: Response
+) -> Any:
+    status, new = await rooms.join(user, show_id, body.challenge, body.solution)
+    response.headers["Location"] = f"/api/v1/queue/{status['queue_id']}"
+    if not new:
+        response.status_code = 200
+    return status
+
+
+@router.get("/queue/{queue_id}", response_model=QueueStatus, responses=problems(404))
+async def queue_status(
+    queue_id: Annotated[str, Path(max_length=64)], user: CurrentUser, rooms: RoomsDep
+) -> Any:
+    return await rooms.status(user, queue_id)
 
 
 internal_router = APIRouter(

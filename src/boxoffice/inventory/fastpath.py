@@ -69,7 +69,7 @@ class FastHolds:
         if parsed is None:
             await self.app(scope, replay_body(body, receive), send)
             return
-        show_id, user, hold_in, key = parsed
+        show_id, user, hold_in, key, admission_pass = parsed
         scope["route"] = self._route_of(scope)
         user_id_var.set(str(user.user_id))
         svc = scope["app"].state.services.get(InventoryService)
@@ -77,7 +77,9 @@ class FastHolds:
             hold = make_hold_request(
                 hold_in.seat_ids, [(g.area_id, g.quantity) for g in hold_in.ga]
             )
-            created = HoldCreated.model_validate(await svc.place_hold(user, show_id, hold, key))
+            created = HoldCreated.model_validate(
+                await svc.place_hold(user, show_id, hold, key, admission_pass)
+            )
         except Exception as exc:  # the same answer as kernel.problems gives every route
             found = problem_of(exc)
             report(exc, found, "POST", scope["path"])
@@ -93,8 +95,8 @@ class FastHolds:
     @staticmethod
     def _parse(
         scope: Scope, show: str, body: bytes
-    ) -> tuple[uuid.UUID, Principal, HoldIn, str | None] | None:
-        authorization = content_type = key = None
+    ) -> tuple[uuid.UUID, Principal, HoldIn, str | None, str | None] | None:
+        authorization = content_type = key = admission = None
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization = value
@@ -102,6 +104,8 @@ class FastHolds:
                 content_type = value
             elif name == b"idempotency-key":
                 key = value
+            elif name == b"x-admission-pass":
+                admission = value
         if authorization is None or content_type is None:
             return None
         if content_type.split(b";")[0].strip().lower() != b"application/json":
@@ -112,13 +116,16 @@ class FastHolds:
         idempotency_key = key.decode("latin-1") if key is not None else None
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
             return None
+        admission_pass = admission.decode("latin-1") if admission is not None else None
+        if admission_pass is not None and len(admission_pass) > 1024:
+            return None
         try:
             show_id = uuid.UUID(show)
             user = scope["app"].state.verifier.verify(token)
             hold_in = HoldIn.model_validate_json(body)
         except (ValueError, DomainError):  # ValidationError is a ValueError
             return None
-        return show_id, user, hold_in, idempotency_key
+        return show_id, user, hold_in, idempotency_key, admission_pass
 
 
 PROBLEM_JSON = PROBLEM.encode()

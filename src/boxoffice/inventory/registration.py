@@ -10,30 +10,37 @@ from boxoffice.inventory import api, fastpath, handlers, store
 from boxoffice.inventory.client import InventoryHttpClient
 from boxoffice.inventory.holdstore import HoldStore
 from boxoffice.inventory.live import SeatFeed
+from boxoffice.inventory.onsale import Queue, Signer
+from boxoffice.inventory.rooms import WaitingRooms
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.registry import Built, Context, Job, ServiceSpec
 
 
 def build(ctx: Context) -> Built:
     s = ctx.settings
+    signer = Signer(ctx.secret("admission-secret", s.admission_secret).encode())
     inventory = InventoryService(
         ctx.store,
         HoldStore(ctx.redis),
         cast(CatalogClient, ctx.peer("catalog")),
         s.hold_ttl_seconds,
         s.max_held_per_customer,
+        signer,
     )
+    rooms = WaitingRooms(inventory, Queue(ctx.redis, signer, s.queue_pow_bits))
     feed = SeatFeed(ctx.redis)
     lease_ms = int(s.hold_sweep_seconds * 900)
     return Built(
         inventory,
-        parts=(feed,),
+        parts=(feed, rooms),
         handlers=handlers.event_handlers(inventory),
         jobs=(
             Job("seat-feed", feed.run),
             Job("seat-feed-keep-alive", feed.keep_alive),
             Job("holds", lambda: inventory.sweep(lease_ms), every=s.hold_sweep_seconds),
+            Job("admission", rooms.admit, every=s.admission_tick_seconds),
         ),
+        resume=rooms.resync,
         stopping=feed.close,
     )
 

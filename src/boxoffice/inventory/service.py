@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+import time
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ from boxoffice.inventory.domain import (
     show_of_hold,
 )
 from boxoffice.inventory.layout import LRU, SHOW_CACHE_SIZE, Layouts, ShowData
+from boxoffice.inventory.onsale import Signer
 from boxoffice.inventory.ports import (
     AlreadySold,
     AreaFull,
@@ -106,10 +109,14 @@ class InventoryService:
         catalog: CatalogClient,
         hold_ttl_seconds: int,
         held_per_customer: int = default("max_held_per_customer"),
+        passes: Signer | None = None,
     ) -> None:
         # Places a customer may have in live holds and pending bookings of one show, unless
         # the show sets its own limit.
         self.held_per_customer = held_per_customer
+        # Checks the admission passes of shows with a waiting room (inventory.onsale); without
+        # one, no pass admits.
+        self.passes = passes or Signer(secrets.token_bytes(32))
         self.store = store
         self.holds = holds
         self.catalog = catalog
@@ -174,11 +181,18 @@ class InventoryService:
     # -- holds --------------------------------------------------------------------------
 
     async def place_hold(
-        self, user: Principal, show_id: uuid.UUID, request: HoldRequest, idempotency_key: str | None
+        self,
+        user: Principal,
+        show_id: uuid.UUID,
+        request: HoldRequest,
+        idempotency_key: str | None,
+        admission_pass: str | None = None,
     ) -> dict[str, Any]:
         # The hold keeps the prices of the seat map the customer was shown (this process's
         # copy of the show): a later price change applies to new holds only.
         data = await self.show(show_id)
+        if data.room is not None and data.room.active(datetime.now(UTC)):
+            self.passes.check_pass(admission_pass, show_id, user.user_id, time.time())
         ask = HoldAsk(
             hold_id=new_hold_id(show_id),
             customer=user.user_id.hex,

@@ -3,6 +3,7 @@ named queries over them, answering typed rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.catalog.contract import ShowLayout
 from boxoffice.inventory.domain import SaleStatus
+from boxoffice.inventory.onsale import Room
 from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.messaging import Messaging
 
@@ -97,6 +99,21 @@ ga_sales = sa.Table(
     sa.Column("quantity", sa.Integer, nullable=False),
 )
 
+
+# A show's on-sale waiting room (inventory.onsale): while it is open, holds need a pass.
+waiting_rooms = sa.Table(
+    "waiting_rooms",
+    metadata,
+    sa.Column("show_id", UUID(as_uuid=True), sa.ForeignKey(shows.c.show_id), primary_key=True),
+    sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("on_sale_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("admission_rate", sa.Integer, nullable=False),
+    sa.Column("pass_ttl_seconds", sa.Integer, nullable=False),
+    sa.Column("max_tickets_per_customer", sa.Integer),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("opens_at <= on_sale_at", name="room_opens_before_sale"),
+    sa.CheckConstraint("admission_rate > 0 AND pass_ttl_seconds > 0", name="room_positive"),
+)
 
 # -- typed rows and named queries ---------------------------------------------------------------
 
@@ -336,3 +353,29 @@ async def unsell(
             .values(sold=ga_areas.c.sold - qty)
         )
     return seat_ids, areas
+
+
+async def read_room(conn: AsyncConnection, show_id: uuid.UUID) -> Room | None:
+    query = sa.select(waiting_rooms).where(waiting_rooms.c.show_id == show_id)
+    row = (await conn.execute(query)).first()
+    return None if row is None else Room(**row._asdict())
+
+
+async def read_rooms(conn: AsyncConnection) -> list[Room]:
+    return [Room(**r._asdict()) for r in (await conn.execute(sa.select(waiting_rooms))).all()]
+
+
+async def write_room(conn: AsyncConnection, room: Room) -> None:
+    values = dataclasses.asdict(room)
+    insert = pg_insert(waiting_rooms).values(**values)
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[waiting_rooms.c.show_id],
+            set_={k: insert.excluded[k] for k in values if k != "show_id"},
+        )
+    )
+
+
+async def delete_room(conn: AsyncConnection, show_id: uuid.UUID) -> bool:
+    done = await conn.execute(sa.delete(waiting_rooms).where(waiting_rooms.c.show_id == show_id))
+    return bool(done.rowcount)

@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = 30_000
     log_level: str = "INFO"
     ticket_signing_secret: str = ""
+    # Signs waiting-room admission passes and join challenges (default: var_dir/keys).
+    admission_secret: str = ""
+    # The proof of work a customer's browser does to join a waiting room: SHA-256 with this
+    # many leading zero bits (16: about 65,000 hashes, well under a second; 0: none).
+    queue_pow_bits: int = Field(default=16, ge=0, le=32)
+    # How often the waiting rooms let the next buyers in.
+    admission_tick_seconds: float = 1.0
 
     # production refuses to start with settings that are only fit for a developer's machine.
     env: Literal["development", "production"] = "development"

@@ -26,6 +26,7 @@ from boxoffice.inventory import store as inventory_store
 from boxoffice.inventory.api import router
 from boxoffice.inventory.fastpath import FastHolds
 from boxoffice.inventory.holdstore import SHOWS_INDEX, HoldStore, prefix
+from boxoffice.inventory.onsale import Pass, Room
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
 from boxoffice.kernel.edge import RequestGuard
@@ -275,3 +276,48 @@ async def test_the_fast_path_answers_every_request_as_the_route_does(parity: Par
             diverging.append(f"{case.name}:\n  fast  {fast}\n  route {route}")
     assert not diverging, "\n".join(diverging)
     assert {201, 401, 404, 409, 422} <= statuses, "the table should cover every answer"
+
+
+async def test_both_paths_check_the_admission_pass_of_a_show_with_a_waiting_room(
+    parity: Parity,
+) -> None:
+    now = datetime.now(UTC)
+    for show_id in parity.shows:
+        room = Room(show_id, now - timedelta(minutes=1), now, 60, 600, None, now)
+        async with parity.svc.store.engine.begin() as conn:
+            await inventory_store.write_room(conn, room)
+        parity.svc.layouts.forget(show_id)
+    customer, stranger = uuid.uuid4(), uuid.uuid4()
+    token = parity.issuer.issue(customer, ["customer"], "p@boxoffice.example")
+    signer = parity.svc.passes
+
+    def pass_for(side: Side, kind: str) -> str:
+        show, user = side.show, customer
+        expires = int(now.timestamp()) + 600
+        if kind == "other-show":
+            show = uuid.uuid4()
+        elif kind == "other-customer":
+            user = stranger
+        elif kind == "expired":
+            expires = int(now.timestamp()) - 1
+        issued = signer.issue_pass(Pass(show, user, "q", expires))
+        if kind == "forged":
+            return issued[:-4] + "AAAA"
+        return "p" * 1025 if kind == "too long" else issued
+
+    diverging, statuses = [], set()
+    kinds = ["none", "valid", "other-show", "other-customer", "expired", "forged", "too long"]
+    for seat, kind in enumerate(kinds, start=1):
+        answers = []
+        for side in (parity.fast, parity.route):
+            headers = {} if kind == "none" else {"X-Admission-Pass": pass_for(side, kind)}
+            case = Case(kind, {"seat_ids": [seat]}, headers={**JSON, **headers})
+            answers.append(await send(side, case, token))
+        statuses.add(answers[1][0])
+        reason = answers[1][-1].get("reason") if isinstance(answers[1][-1], dict) else None
+        expected = {"none": "missing", "forged": "invalid"}.get(kind, kind)
+        assert reason in (None, expected), (kind, answers[1])
+        if answers[0] != answers[1]:
+            diverging.append(f"{kind}:\n  fast  {answers[0]}\n  route {answers[1]}")
+    assert not diverging, "\n".join(diverging)
+    assert statuses == {201, 403, 422}

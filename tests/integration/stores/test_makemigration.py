@@ -50,15 +50,17 @@ async def test_a_new_column_becomes_the_next_numbered_revision(
         table.to_metadata(changed)
     changed.tables["inventory.shows"].append_column(sa.Column("note", sa.Text, nullable=True))
     monkeypatch.setattr(inventory, "metadata", changed)  # what migrations/env.py imports
+    last = max(p.stem[5:9] for p in (migrations / "versions").glob("inve_*.py"))
+    after, next_ = f"inve_{last}", f"inve_{int(last) + 1:04d}"
 
     made = await asyncio.to_thread(
         make_revision, BY_NAME["inventory"], _url(own_engine), "Add a note to shows", migrations
     )
 
-    assert made == migrations / "versions" / "inve_0003_add_a_note_to_shows.py"
+    assert made == migrations / "versions" / f"{next_}_add_a_note_to_shows.py"
     text = made.read_text()
-    assert 'revision: str = "inve_0003"' in text
-    assert 'down_revision: str | None = "inve_0002"' in text
+    assert f'revision: str = "{next_}"' in text
+    assert f'down_revision: str | None = "{after}"' in text
     # formatted by ruff (double quotes), as `make lint` wants it
     add = 'op.add_column("shows", sa.Column("note", sa.Text(), nullable=True), schema="inventory")'
     assert add in text

@@ -71,9 +71,9 @@ def test_every_public_route_reaches_the_service_that_serves_it() -> None:
             assert _service_for(path) == spec.name, f"{spec.name} route {path} goes elsewhere"
 
 
-def test_routes_send_seat_and_hold_paths_to_inventory() -> None:
+def test_routes_send_seat_hold_and_queue_paths_to_inventory() -> None:
     services = dict(ROUTES)
-    assert services["~ ^/api/v1/shows/[^/]+/(seats|holds)"] == "inventory"
+    assert services["~ ^/api/v1/shows/[^/]+/(seats|holds|queue|waiting-room)"] == "inventory"
     assert services["/api/v1/shows"] == "catalog"
 
 

@@ -361,11 +361,11 @@ export function seatStream(showId) {
  *
  * @param {string} showId
  * @template {boolean} [R=false]
- * @param {{idempotencyKey?: string, body: Schemas["HoldIn"], raw?: R, signal?: AbortSignal}} args
+ * @param {{xAdmissionPass?: string, idempotencyKey?: string, body: Schemas["HoldIn"], raw?: R, signal?: AbortSignal}} args
  * @returns {Promise<Answer<Operations["placeHold"]["responses"]["201"]["content"]["application/json"], R>>}
  */
 export function placeHold(showId, args) {
-  return call(`/api/v1/shows/${enc(showId)}/holds`, { method: "POST", response: "json", headers: {"Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "required" }, args);
+  return call(`/api/v1/shows/${enc(showId)}/holds`, { method: "POST", response: "json", headers: {"X-Admission-Pass": "xAdmissionPass", "Idempotency-Key": "idempotencyKey"}, idempotent: true, body: "required" }, args);
 }
 
 /**
@@ -390,6 +390,78 @@ export function getHold(holdId, args = {}) {
  */
 export function releaseHold(holdId, args = {}) {
   return call(`/api/v1/holds/${enc(holdId)}`, { method: "DELETE", response: "none" }, args);
+}
+
+/**
+ * Get Waiting Room: GET /api/v1/shows/{show_id}/waiting-room → 200 (json).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["getWaitingRoom"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function getWaitingRoom(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/waiting-room`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Put Waiting Room: PUT /api/v1/shows/{show_id}/waiting-room → 200 (json).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["RoomIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["putWaitingRoom"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function putWaitingRoom(showId, args) {
+  return call(`/api/v1/shows/${enc(showId)}/waiting-room`, { method: "PUT", response: "json", body: "required" }, args);
+}
+
+/**
+ * Delete Waiting Room: DELETE /api/v1/shows/{show_id}/waiting-room → 204 (none).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<null, R>>}
+ */
+export function deleteWaitingRoom(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/waiting-room`, { method: "DELETE", response: "none" }, args);
+}
+
+/**
+ * Queue Challenge: GET /api/v1/shows/{show_id}/queue/challenge → 200 (json).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["queueChallenge"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function queueChallenge(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/queue/challenge`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Join Queue: POST /api/v1/shows/{show_id}/queue → 201 (json).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["JoinIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["joinQueue"]["responses"]["201"]["content"]["application/json"], R>>}
+ */
+export function joinQueue(showId, args) {
+  return call(`/api/v1/shows/${enc(showId)}/queue`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Queue Status: GET /api/v1/queue/{queue_id} → 200 (json).
+ *
+ * @param {string} queueId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["queueStatus"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function queueStatus(queueId, args = {}) {
+  return call(`/api/v1/queue/${enc(queueId)}`, { method: "GET", response: "json" }, args);
 }
 
 /**
@@ -719,6 +791,12 @@ export const operations = Object.freeze({
   placeHold,
   getHold,
   releaseHold,
+  getWaitingRoom,
+  putWaitingRoom,
+  deleteWaitingRoom,
+  queueChallenge,
+  joinQueue,
+  queueStatus,
   listInventoryDeadLetters,
   replayInventoryDeadLetter,
   liveChannel,

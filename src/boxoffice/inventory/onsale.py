@@ -1,0 +1,388 @@
+"""The on-sale waiting room of a show: who queues, in what order, who is let in, and the signed
+admission pass that the hold paths check.
+
+The queue lives in Redis (it survives a restart of any process and is shared by every
+replica); the room's settings live in PostgreSQL (inventory.waiting_rooms) with a copy in Redis
+for the admission job. Order: everyone who joins before `on_sale_at` gets a random score below
+1, drawn when they join and never shown, so at on-sale they stand in a random order; everyone
+later gets 1 + their arrival number (first come, first served). Admission lets the next
+`admission_rate / 60` places in each second, in one script, so replicas running the job at the
+same time admit each place once. A waiting user's status is three Redis reads, no database."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import math
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from boxoffice.kernel.errors import Conflict, Forbidden, InvalidRequest, NotFound
+
+
+class AdmissionRequired(Forbidden):
+    title = "Admission required"
+
+
+class NotInQueue(NotFound):
+    pass
+
+
+class QueueClosed(Conflict):
+    pass
+
+
+class ChallengeFailed(InvalidRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class Room:
+    """A show's waiting room, as its organizer set it."""
+
+    show_id: uuid.UUID
+    opens_at: datetime
+    on_sale_at: datetime
+    admission_rate: int  # buyers let in per minute
+    pass_ttl_seconds: int
+    max_tickets_per_customer: int | None
+    updated_at: datetime
+
+    def active(self, now: datetime) -> bool:
+        """From opening on, a hold on the show needs an admission pass."""
+        return now >= self.opens_at
+
+    def out(self) -> dict[str, Any]:
+        return {
+            "show_id": self.show_id,
+            "opens_at": self.opens_at,
+            "on_sale_at": self.on_sale_at,
+            "admission_rate": self.admission_rate,
+            "pass_ttl_seconds": self.pass_ttl_seconds,
+            "max_tickets_per_customer": self.max_tickets_per_customer,
+        }
+
+
+def queue_path(show_id: uuid.UUID) -> str:
+    return f"/api/v1/shows/{show_id}/queue"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Pass:
+    show_id: uuid.UUID
+    user_id: uuid.UUID
+    entry: str
+    expires: int  # unix seconds
+
+
+class Signer:
+    """HMAC-SHA256 over a small JSON body: admission passes and join challenges. Checking one
+    is a hash, no store: the hold fast path verifies a pass without a round trip."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._pass_key = hmac.new(secret, b"admission-pass", hashlib.sha256).digest()
+        self._challenge_key = hmac.new(secret, b"queue-challenge", hashlib.sha256).digest()
+
+    @staticmethod
+    def _sign(key: bytes, body: dict[str, Any]) -> str:
+        raw = orjson.dumps(body)
+        return f"{_b64(raw)}.{_b64(hmac.new(key, raw, hashlib.sha256).digest())}"
+
+    @staticmethod
+    def _open(key: bytes, token: str) -> dict[str, Any] | None:
+        raw_b64, _, mac_b64 = token.partition(".")
+        try:
+            raw, mac = _unb64(raw_b64), _unb64(mac_b64)
+        except ValueError:
+            return None
+        if not hmac.compare_digest(mac, hmac.new(key, raw, hashlib.sha256).digest()):
+            return None
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def issue_pass(self, p: Pass) -> str:
+        return self._sign(
+            self._pass_key,
+            {"s": p.show_id.hex, "u": p.user_id.hex, "q": p.entry, "e": p.expires},
+        )
+
+    def check_pass(
+        self, token: str | None, show_id: uuid.UUID, user_id: uuid.UUID, now: float
+    ) -> Pass:
+        """The pass, or AdmissionRequired saying why it does not admit this customer here."""
+        where = queue_path(show_id)
+        if not token:
+            raise AdmissionRequired(
+                "This show's on-sale has a waiting room: join the queue, and hold seats with "
+                "the admission pass it gives you (header X-Admission-Pass).",
+                queue=where,
+                reason="missing",
+            )
+        body = self._open(self._pass_key, token) if len(token) <= 1024 else None
+        if body is None or not isinstance(body.get("e"), int):
+            raise AdmissionRequired(
+                "This admission pass is not valid.", queue=where, reason="invalid"
+            )
+        if body.get("s") != show_id.hex:
+            raise AdmissionRequired(
+                "This admission pass is for another show.", queue=where, reason="other-show"
+            )
+        if body.get("u") != user_id.hex:
+            raise AdmissionRequired(
+                "This admission pass belongs to another customer.",
+                queue=where,
+                reason="other-customer",
+            )
+        if body["e"] <= now:
+            raise AdmissionRequired(
+                "This admission pass has expired; join the queue again.",
+                queue=where,
+                reason="expired",
+            )
+        return Pass(show_id, user_id, str(body.get("q", "")), body["e"])
+
+    def challenge(self, show_id: uuid.UUID, user_id: uuid.UUID, bits: int, now: float) -> str:
+        return self._sign(
+            self._challenge_key,
+            {
+                "s": show_id.hex,
+                "u": user_id.hex,
+                "b": bits,
+                "e": int(now) + 300,
+                "n": secrets.token_hex(8),
+            },
+        )
+
+    def check_solution(
+        self, challenge: str, solution: str, show_id: uuid.UUID, user_id: uuid.UUID, now: float
+    ) -> None:
+        """The join's proof of work: SHA-256(challenge ":" solution) starts with `b` zero bits."""
+        body = self._open(self._challenge_key, challenge) if len(challenge) <= 1024 else None
+        if (
+            body is None
+            or body.get("s") != show_id.hex
+            or body.get("u") != user_id.hex
+            or not isinstance(body.get("e"), int)
+            or not isinstance(body.get("b"), int)
+        ):
+            raise ChallengeFailed("This challenge was not issued to you for this show.")
+        if body["e"] <= now:
+            raise ChallengeFailed("This challenge has expired; ask for a new one.")
+        if not solves(challenge, solution, body["b"]):
+            raise ChallengeFailed("The solution does not solve the challenge.")
+
+
+def solves(challenge: str, solution: str, bits: int) -> bool:
+    digest = hashlib.sha256(f"{challenge}:{solution}".encode()).digest()
+    return int.from_bytes(digest, "big") >> (256 - bits) == 0 if bits > 0 else True
+
+
+def solve(challenge: str, bits: int) -> str:
+    """What a client does to join (the web UI does the same in JavaScript)."""
+    n = 0
+    while not solves(challenge, str(n), bits):
+        n += 1
+    return str(n)
+
+
+# KEYS: users, entries, order, seq, admitted. ARGV: user, entry, before on-sale (1/0), draw.
+# A place drawn at random only while admission has not begun: once it has, everyone queues
+# at the end, so no one can be slipped in ahead of places already let in.
+_JOIN = """
+local found = redis.call('HGET', KEYS[1], ARGV[1])
+if found then return {0, found} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+local score
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[5]) == 0 then
+  score = ARGV[4]
+else
+  score = 1 + redis.call('INCR', KEYS[4])
+end
+redis.call('ZADD', KEYS[3], score, ARGV[2])
+return {1, ARGV[2]}
+"""
+
+# KEYS: order, admitted, at, credit. ARGV: now (ms), rate per minute, on-sale (ms).
+# Adds the admissions earned since the last run (at most two seconds' worth are banked, so an
+# empty queue does not save up a burst), lets in that many of the next places in order.
+_ADMIT = """
+local now = tonumber(ARGV[1])
+local start = tonumber(ARGV[3])
+if now < start then return 0 end
+local rate = tonumber(ARGV[2]) / 60000
+local last = tonumber(redis.call('HGET', KEYS[4], 'last') or start)
+local credit = tonumber(redis.call('HGET', KEYS[4], 'credit') or '1')
+if now > last then credit = credit + (now - last) * rate end
+credit = math.min(credit, math.max(1, rate * 2000))
+local n = tonumber(redis.call('GET', KEYS[2]) or '0')
+local k = math.min(math.floor(credit), redis.call('ZCARD', KEYS[1]) - n)
+if k > 0 then
+  local ids = redis.call('ZRANGE', KEYS[1], n, n + k - 1)
+  for _, id in ipairs(ids) do redis.call('HSET', KEYS[3], id, ARGV[1]) end
+  credit = credit - k
+end
+redis.call('INCRBY', KEYS[2], math.max(k, 0))
+redis.call('HSET', KEYS[4], 'last', math.max(now, last), 'credit', credit)
+return math.max(k, 0)
+"""
+
+ROOMS = "bx:wr:rooms"  # the shows with a waiting room (the admission job's list)
+
+
+def _keys(show_id: uuid.UUID) -> dict[str, str]:
+    base = f"bx:wr:{{{show_id.hex}}}"  # one hash slot per room
+    return {
+        name: f"{base}:{name}"
+        for name in ("cfg", "users", "entries", "order", "seq", "admitted", "at", "credit")
+    }
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class Queue:
+    """The waiting rooms' queues, in Redis."""
+
+    def __init__(self, redis: Redis, signer: Signer, pow_bits: int) -> None:
+        self.redis = redis
+        self.signer = signer
+        self.pow_bits = pow_bits
+        self._join = redis.register_script(_JOIN)
+        self._admit = redis.register_script(_ADMIT)
+
+    async def configure(self, room: Room) -> None:
+        k = _keys(room.show_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                k["cfg"],
+                mapping={
+                    "on_sale_ms": _ms(room.on_sale_at),
+                    "rate": room.admission_rate,
+                    "ttl": room.pass_ttl_seconds,
+                },
+            )
+            pipe.sadd(ROOMS, room.show_id.hex)
+            await pipe.execute()
+
+    async def remove(self, show_id: uuid.UUID) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.srem(ROOMS, show_id.hex)
+            pipe.delete(*_keys(show_id).values())
+            await pipe.execute()
+
+    async def join(self, room: Room, user_id: uuid.UUID, now: datetime) -> tuple[str, bool]:
+        """The customer's place (entry id) and whether it is new."""
+        k = _keys(room.show_id)
+        entry = f"{room.show_id.hex}{secrets.token_hex(12)}"
+        before = "1" if now < room.on_sale_at else "0"
+        draw = repr(secrets.randbits(52) / 2**52)
+        new, found = await self._join(
+            keys=[k["users"], k["entries"], k["order"], k["seq"], k["admitted"]],
+            args=[user_id.hex, entry, before, draw],
+        )
+        return _text(found), bool(new)
+
+    async def admit_due(self, now: datetime) -> int:
+        """One admission step for every room; the number of places let in."""
+        admitted = 0
+        for raw in await self.redis.smembers(ROOMS):
+            k = _keys(uuid.UUID(_text(raw)))
+            cfg = {
+                _text(key): int(value)
+                for key, value in (await self.redis.hgetall(k["cfg"])).items()
+            }
+            if not cfg:
+                continue
+            admitted += int(
+                await self._admit(
+                    keys=[k["order"], k["admitted"], k["at"], k["credit"]],
+                    args=[_ms(now), cfg["rate"], cfg["on_sale_ms"]],
+                )
+            )
+        return admitted
+
+    async def status(
+        self, room: Room, entry: str, user_id: uuid.UUID, now: datetime
+    ) -> dict[str, Any]:
+        k = _keys(room.show_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(k["entries"], entry)
+            pipe.zrank(k["order"], entry)
+            pipe.hget(k["at"], entry)
+            pipe.get(k["admitted"])
+            pipe.zcard(k["order"])
+            owner, rank, at, admitted, total = await pipe.execute()
+        if owner is None or _text(owner) != user_id.hex or rank is None:
+            raise NotInQueue("No such place in a queue of yours.")
+        n = int(admitted or 0)
+        out: dict[str, Any] = {
+            "queue_id": entry,
+            "show_id": room.show_id,
+            "on_sale_at": room.on_sale_at,
+            "in_queue": int(total),
+            "admitted_so_far": n,
+            "position": None,
+            "ahead": None,
+            "eta_seconds": None,
+            "admission_pass": None,
+            "pass_expires_at": None,
+        }
+        if at is not None:
+            expires = int(at) // 1000 + room.pass_ttl_seconds
+            if expires <= now.timestamp():
+                return {**out, "state": "expired", "pass_expires_at": _at(expires)}
+            token = self.signer.issue_pass(Pass(room.show_id, user_id, entry, expires))
+            return {
+                **out,
+                "state": "admitted",
+                "position": 0,
+                "ahead": 0,
+                "admission_pass": token,
+                "pass_expires_at": _at(expires),
+            }
+        if admitted is None:  # before on-sale: the order is drawn then
+            return {**out, "state": "waiting"}
+        ahead = max(0, int(rank) - n)
+        wait = math.ceil((ahead + 1) * 60 / room.admission_rate)
+        return {
+            **out,
+            "state": "waiting",
+            "position": ahead + 1,
+            "ahead": ahead,
+            "eta_seconds": wait,
+        }
+
+    def challenge(self, show_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, Any]:
+        return {
+            "challenge": self.signer.challenge(show_id, user_id, self.pow_bits, time.time()),
+            "difficulty_bits": self.pow_bits,
+        }
+
+
+def _text(value: bytes | str) -> str:  # whether or not the client decodes answers
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _at(unix: int) -> datetime:
+    return datetime.fromtimestamp(unix, UTC)
