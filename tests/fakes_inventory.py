@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from boxoffice.inventory.domain import HoldState, SeatState, sells
 from boxoffice.inventory.ports import (
+    AdmissionNeeded,
     AlreadySold,
     AreaFull,
     AttachAnswer,
@@ -97,6 +98,7 @@ class _Show:
     counted: dict[str, dict[str, int]] = field(default_factory=dict)  # customer: hold: expiry
     keys: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # hold, fingerprint, til
     released: set[uuid.UUID] = field(default_factory=set)
+    room_opens: int | None = None  # ms: from then on a hold needs a pass
 
 
 class FakeHoldStore:
@@ -171,8 +173,10 @@ class FakeHoldStore:
         synced: datetime,
         seats: Mapping[int, SeatState],
         areas: Mapping[int, tuple[int, int]],
+        room_opens: datetime | None = None,
     ) -> None:
         show = self._show(show_id)
+        show.room_opens = None if room_opens is None else _ms(room_opens)
         for seat, state in seats.items():
             if state is SeatState.AVAILABLE:
                 show.seats.setdefault(seat, state)
@@ -184,6 +188,9 @@ class FakeHoldStore:
         await self.set_meta(show_id, meta, synced)
         show.loaded = True
         show.version = max(show.version + 1, time.time_ns() // 1000)
+
+    async def set_room(self, show_id: uuid.UUID, opens: datetime | None) -> None:
+        self._show(show_id).room_opens = None if opens is None else _ms(opens)
 
     async def set_meta(self, show_id: uuid.UUID, meta: ShowMeta, synced: datetime) -> bool:
         show = self._show(show_id)
@@ -204,6 +211,8 @@ class FakeHoldStore:
             return Closed(meta.status)
         if now < _ms(meta.sales_start) or now > _ms(meta.sales_end):
             return OffSale(meta.sales_start, meta.sales_end)
+        if show.room_opens is not None and now >= show.room_opens and not ask.admitted:
+            return AdmissionNeeded()
         fingerprint = f"{ask.seat_ids};{ask.ga}"
         if ask.idempotency_key:
             key = f"{ask.customer}:{ask.idempotency_key}"

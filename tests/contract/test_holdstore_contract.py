@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from boxoffice.inventory.domain import HoldState, SeatState, new_hold_id
 from boxoffice.inventory.holdstore import SHOWS_INDEX, HoldStore, prefix
 from boxoffice.inventory.ports import (
+    AdmissionNeeded,
     AlreadySold,
     AreaFull,
     AttachAnswer,
@@ -100,6 +101,7 @@ class Show:
         places_per_user: int = 1000,
         prices: tuple[int, int] = (1000, 500),
         area: int = AREA,
+        admitted: bool = False,
     ) -> tuple[str, HoldAnswer]:
         hold_id = new_hold_id(self.id)
         ask = HoldAsk(
@@ -112,6 +114,7 @@ class Show:
             places_per_customer=places_per_user,
             seat_prices=tuple(prices[0] for _ in seats),
             area_prices=(prices[1],) if ga else (),
+            admitted=admitted,
         )
         return hold_id, await self.holds.hold(self.id, ask)
 
@@ -225,6 +228,35 @@ async def test_a_show_that_is_not_published_sells_nothing(show: Show) -> None:
     assert (await show.hold([1]))[1] == Closed("draft")
     await show.set_meta(now() + HOUR, status="cancelled")
     assert (await show.hold([1]))[1] == Closed("cancelled")
+
+
+async def test_once_the_waiting_room_opens_only_admitted_customers_hold(show: Show) -> None:
+    await show.load()
+    await show.holds.set_room(show.id, now() + HOUR)  # not open yet
+    assert isinstance((await show.hold([1]))[1], Held)
+    await show.holds.set_room(show.id, now() - timedelta(seconds=1))
+    assert (await show.hold([2]))[1] == AdmissionNeeded()
+    assert isinstance((await show.hold([2], admitted=True))[1], Held)
+    assert (await show.hold([3], ga=1))[1] == AdmissionNeeded()
+    await show.holds.set_room(show.id, None)  # the room was removed
+    assert isinstance((await show.hold([3]))[1], Held)
+    states = await show.seats()
+    assert [states[s] for s in (1, 2, 3, 4)] == [HELD, HELD, HELD, FREE]
+
+
+async def test_a_reload_keeps_the_waiting_room(show: Show) -> None:
+    opened = now() - timedelta(seconds=1)
+    await show.holds.load(
+        show.id,
+        ShowMeta("published", now() - HOUR, now() + HOUR, 6),
+        now(),
+        {1: FREE, 2: FREE},
+        {AREA: (5, 0)},
+        opened,
+    )
+    await show.loaded(show.id)
+    assert (await show.hold([1]))[1] == AdmissionNeeded()
+    assert isinstance((await show.hold([1], admitted=True))[1], Held)
 
 
 async def test_an_unloaded_show_says_so(show: Show) -> None:

@@ -126,11 +126,16 @@ local now = now_ms()
 if op == 'hold' then
   -- ARGV: 4 hold_id, 5 user, 6 ttl_ms, 7 seat csv, 8 ga csv (area:qty), 9 idem key or '',
   --       10 request fingerprint (for the idempotency key), 11 places one customer may have
-  --       in live holds and pending bookings, 12 seat prices csv, 13 GA unit prices csv
-  local meta = redis.call('HMGET', p .. 'meta', 'loaded', 'status', 'sales_start', 'sales_end', 'max')
+  --       in live holds and pending bookings, 12 seat prices csv, 13 GA unit prices csv,
+  --       14 '1' if the customer showed a valid pass of the show's waiting room
+  local meta = redis.call('HMGET', p .. 'meta', 'loaded', 'status', 'sales_start', 'sales_end', 'max',
+    'room')
   if meta[1] ~= '1' then return {'unloaded'} end
   if meta[2] ~= 'published' then return {'closed', meta[2]} end
   if now < tonumber(meta[3]) or now > tonumber(meta[4]) then return {'not_on_sale', meta[3], meta[4]} end
+  if meta[6] and meta[6] ~= '' and now >= tonumber(meta[6]) and ARGV[14] ~= '1' then
+    return {'admission'}
+  end
   if ARGV[9] ~= '' then
     local previous = redis.call('GET', ARGV[9])
     if previous then

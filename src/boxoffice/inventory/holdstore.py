@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from boxoffice.inventory.domain import HoldState, SeatState
 from boxoffice.inventory.ports import (
+    AdmissionNeeded,
     AlreadySold,
     AreaFull,
     AttachAnswer,
@@ -129,6 +130,10 @@ def _common(answer: list[str]) -> Missing | NotYours | AlreadySold | Expired | C
     raise RuntimeError(f"unexpected hold-store answer {answer!r}")
 
 
+def _room(opens: datetime | None) -> str:
+    return "" if opens is None else str(_ms(opens))
+
+
 def _hold_answer(answer: list[str]) -> HoldAnswer:
     match answer:
         case ["ok", expires, _]:  # and the version, as a Lua float (not exact): unused
@@ -151,6 +156,8 @@ def _hold_answer(answer: list[str]) -> HoldAnswer:
             return OverBookingLimit(int(limit))
         case ["unloaded"]:
             return Unloaded()
+        case ["admission"]:
+            return AdmissionNeeded()
     common = _common(answer)
     assert isinstance(common, Closed | OffSale), answer
     return common
@@ -191,6 +198,7 @@ class HoldStore:
             ask.places_per_customer,
             _csv(ask.seat_prices),
             _csv(ask.area_prices),
+            "1" if ask.admitted else "0",
         )
         return _hold_answer(answer)
 
@@ -306,6 +314,7 @@ class HoldStore:
         synced: datetime,
         seats: Mapping[int, SeatState],
         areas: Mapping[int, tuple[int, int]],
+        room_opens: datetime | None = None,
     ) -> None:
         p = prefix(show_id)
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -319,12 +328,16 @@ class HoldStore:
                 pipe.hset(f"{p}gac", str(area_id), capacity)
                 pipe.hsetnx(f"{p}gau", str(area_id), sold)
             await self._script(args=self._meta_args(show_id, meta, synced), client=pipe)
+            pipe.hset(f"{p}meta", "room", _room(room_opens))
             # Versions go on from the clock (µs), never from 1 again: after Redis lost a show,
             # replicas' cached seat maps, clients' ETags and live feeds all know older versions.
             version = time.time_ns() // 1000
             pipe.hset(f"{p}meta", mapping={"loaded": "1", "ver": version})
             pipe.sadd(SHOWS_INDEX, show_id.hex)
             await pipe.execute()
+
+    async def set_room(self, show_id: uuid.UUID, opens: datetime | None) -> None:
+        await self.redis.hset(f"{prefix(show_id)}meta", "room", _room(opens))
 
     async def set_meta(self, show_id: uuid.UUID, meta: ShowMeta, synced: datetime) -> bool:
         answer = await self._script(args=self._meta_args(show_id, meta, synced))

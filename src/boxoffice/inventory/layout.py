@@ -12,16 +12,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from boxoffice.inventory.domain import UnknownShow
-from boxoffice.inventory.onsale import Room
-from boxoffice.inventory.store import (
-    AreaRow,
-    SeatRow,
-    ShowRow,
-    read_areas,
-    read_room,
-    read_seats,
-    read_show,
-)
+from boxoffice.inventory.store import AreaRow, SeatRow, ShowRow, read_areas, read_seats, read_show
 from boxoffice.kernel.messaging import ServiceStore
 
 log = logging.getLogger(__name__)
@@ -73,7 +64,6 @@ class ShowData:
     seats: dict[int, SeatRow]
     areas: dict[int, AreaRow]
     loaded_at: float
-    room: Room | None = None  # its waiting room (inventory.onsale), read with it each time
     rendered: dict[int, bytes] = field(default_factory=dict)  # seat map bodies by version
     compressed: dict[int, bytes] = field(default_factory=dict)  # the same, gzipped
 
@@ -130,10 +120,8 @@ class Layouts:
             row = await read_show(conn, show_id)
             if row is None:
                 raise UnknownShow(f"No show {show_id} is on sale.")
-            room = await read_room(conn, show_id)
             if cached is not None and cached.row.updated_at == row.updated_at:
                 cached.loaded_at = time.monotonic()
-                cached.room = room
                 return cached
             seats = await read_seats(conn, show_id)
             areas = await read_areas(conn, show_id)
@@ -142,7 +130,6 @@ class Layouts:
             seats={s.seat_id: s for s in seats},
             areas={a.area_id: a for a in areas},
             loaded_at=time.monotonic(),
-            room=room,
         )
         self._shows[show_id] = data
         return data

@@ -75,6 +75,15 @@ def queue_path(show_id: uuid.UUID) -> str:
     return f"/api/v1/shows/{show_id}/queue"
 
 
+def no_pass(show_id: uuid.UUID) -> AdmissionRequired:
+    return AdmissionRequired(
+        "This show's on-sale has a waiting room: join the queue, and hold seats with the "
+        "admission pass it gives you (header X-Admission-Pass).",
+        queue=queue_path(show_id),
+        reason="missing",
+    )
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -131,12 +140,7 @@ class Signer:
         """The pass, or AdmissionRequired saying why it does not admit this customer here."""
         where = queue_path(show_id)
         if not token:
-            raise AdmissionRequired(
-                "This show's on-sale has a waiting room: join the queue, and hold seats with "
-                "the admission pass it gives you (header X-Admission-Pass).",
-                queue=where,
-                reason="missing",
-            )
+            raise no_pass(show_id)
         body = self._open(self._pass_key, token) if len(token) <= 1024 else None
         if body is None or not isinstance(body.get("e"), int):
             raise AdmissionRequired(
@@ -277,13 +281,32 @@ class Queue:
             pipe.hset(
                 k["cfg"],
                 mapping={
+                    "opens_ms": _ms(room.opens_at),
                     "on_sale_ms": _ms(room.on_sale_at),
                     "rate": room.admission_rate,
                     "ttl": room.pass_ttl_seconds,
+                    "max_tickets": room.max_tickets_per_customer or 0,
+                    "updated_ms": _ms(room.updated_at),
                 },
             )
             pipe.sadd(ROOMS, room.show_id.hex)
             await pipe.execute()
+
+    async def room(self, show_id: uuid.UUID) -> Room | None:
+        """The room as every replica sees it at once (the copy in Redis)."""
+        raw = await self.redis.hgetall(_keys(show_id)["cfg"])
+        if not raw:
+            return None
+        cfg = {_text(key): int(value) for key, value in raw.items()}
+        return Room(
+            show_id=show_id,
+            opens_at=_at_ms(cfg["opens_ms"]),
+            on_sale_at=_at_ms(cfg["on_sale_ms"]),
+            admission_rate=cfg["rate"],
+            pass_ttl_seconds=cfg["ttl"],
+            max_tickets_per_customer=cfg["max_tickets"] or None,
+            updated_at=_at_ms(cfg["updated_ms"]),
+        )
 
     async def remove(self, show_id: uuid.UUID) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -386,3 +409,7 @@ def _text(value: bytes | str) -> str:  # whether or not the client decodes answe
 
 def _at(unix: int) -> datetime:
     return datetime.fromtimestamp(unix, UTC)
+
+
+def _at_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)

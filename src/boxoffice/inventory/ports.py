@@ -43,6 +43,7 @@ class HoldAsk:
     places_per_customer: int
     seat_prices: tuple[int, ...]
     area_prices: tuple[int, ...]
+    admitted: bool = False  # the customer showed a valid pass of the show's waiting room
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,11 @@ class OffSale:
 
 
 @dataclass(frozen=True)
+class AdmissionNeeded:
+    """The show's waiting room is open and the customer showed no valid pass."""
+
+
+@dataclass(frozen=True)
 class Unloaded:
     """The store has no copy of the show (never loaded, or lost): load it and ask again."""
 
@@ -212,6 +218,7 @@ HoldAnswer = (
     | OverCustomerLimit
     | Closed
     | OffSale
+    | AdmissionNeeded
     | Unloaded
 )
 ReleaseAnswer = Freed | Missing | NotYours | AlreadySold
@@ -233,10 +240,16 @@ class HoldStorePort(Protocol):
         synced: datetime,
         seats: Mapping[int, SeatState],
         areas: Mapping[int, tuple[int, int]],
+        room_opens: datetime | None = None,
     ) -> None:
         """Write a show's inventory from PostgreSQL (`areas`: capacity, sold): available seats
         only where the store has nothing (live holds survive a reload); sold and blocked always
-        win. `meta` is written unless a copy synced later is stored (see set_meta)."""
+        win. `meta` is written unless a copy synced later is stored (see set_meta); the
+        waiting room's opening (see set_room) before the show counts as loaded."""
+        ...
+
+    async def set_room(self, show_id: uuid.UUID, opens: datetime | None) -> None:
+        """From `opens` on, a hold needs `HoldAsk.admitted` (None: the show has no room)."""
         ...
 
     async def set_meta(self, show_id: uuid.UUID, meta: ShowMeta, synced: datetime) -> bool:

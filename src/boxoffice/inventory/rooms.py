@@ -45,7 +45,7 @@ class WaitingRooms:
             raise Forbidden("This show belongs to another organizer.")
 
     async def room(self, show_id: uuid.UUID) -> Room:
-        room = (await self.inventory.show(show_id)).room
+        room = await self.queue.room(show_id)
         if room is None:
             raise NoWaitingRoom("This show has no waiting room; hold seats directly.")
         return room
@@ -64,17 +64,22 @@ class WaitingRooms:
         room = Room(show_id=show_id, updated_at=datetime.now(UTC), **vars(spec))
         async with self.inventory.store.engine.begin() as conn:
             await store.write_room(conn, room)
-        await self.queue.configure(room)
-        self.inventory.layouts.forget(show_id)  # this process at once; others within 5 s
+        await self._copy(room)
         return room
+
+    async def _copy(self, room: Room) -> None:
+        """PostgreSQL has the room; Redis has what every replica reads: the queue's settings
+        and, in the show's hold-store meta, the moment holds begin to need a pass."""
+        await self.queue.configure(room)
+        await self.inventory.holds.set_room(room.show_id, room.opens_at)
 
     async def remove(self, user: Principal, show_id: uuid.UUID) -> None:
         await self._owned(user, show_id)
         async with self.inventory.store.engine.begin() as conn:
             if not await store.delete_room(conn, show_id):
                 raise NoWaitingRoom("This show has no waiting room.")
+        await self.inventory.holds.set_room(show_id, None)
         await self.queue.remove(show_id)
-        self.inventory.layouts.forget(show_id)
 
     async def challenge(self, user: Principal, show_id: uuid.UUID) -> dict[str, Any]:
         await self.room(show_id)
@@ -114,4 +119,4 @@ class WaitingRooms:
         async with self.inventory.store.engine.connect() as conn:
             rooms = await store.read_rooms(conn)
         for room in rooms:
-            await self.queue.configure(room)
+            await self._copy(room)

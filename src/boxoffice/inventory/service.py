@@ -40,8 +40,9 @@ from boxoffice.inventory.domain import (
     show_of_hold,
 )
 from boxoffice.inventory.layout import LRU, SHOW_CACHE_SIZE, Layouts, ShowData
-from boxoffice.inventory.onsale import Signer
+from boxoffice.inventory.onsale import AdmissionRequired, Signer, no_pass
 from boxoffice.inventory.ports import (
+    AdmissionNeeded,
     AlreadySold,
     AreaFull,
     Attached,
@@ -97,6 +98,7 @@ _OUTCOMES: dict[type[HoldAnswer], str] = {
     OverBookingLimit: "too_many",
     Closed: "closed",
     OffSale: "not_on_sale",
+    AdmissionNeeded: "admission_required",
     Unloaded: "unloaded",
 }
 
@@ -164,6 +166,7 @@ class InventoryService:
                 assert row is not None, show_id  # the layout was read from it
                 sold = await store.sold_seat_ids(conn, show_id)
                 areas = await store.read_areas(conn, show_id)
+                room = await store.read_room(conn, show_id)
             states = {
                 seat_id: SeatState.SOLD
                 if seat_id in sold
@@ -176,6 +179,7 @@ class InventoryService:
                 row.updated_at,
                 states,
                 {a.area_id: (a.capacity, a.sold) for a in areas},
+                room.opens_at if room is not None else None,
             )
 
     # -- holds --------------------------------------------------------------------------
@@ -191,8 +195,14 @@ class InventoryService:
         # The hold keeps the prices of the seat map the customer was shown (this process's
         # copy of the show): a later price change applies to new holds only.
         data = await self.show(show_id)
-        if data.room is not None and data.room.active(datetime.now(UTC)):
-            self.passes.check_pass(admission_pass, show_id, user.user_id, time.time())
+        # A pass is checked here (a signature, no store); whether the show's waiting room asks
+        # for one is the hold store's to say, in the same step as the hold itself.
+        refusal: AdmissionRequired | None = None
+        if admission_pass is not None:
+            try:
+                self.passes.check_pass(admission_pass, show_id, user.user_id, time.time())
+            except AdmissionRequired as exc:
+                refusal = exc
         ask = HoldAsk(
             hold_id=new_hold_id(show_id),
             customer=user.user_id.hex,
@@ -205,6 +215,7 @@ class InventoryService:
                 data.seats[s].price if s in data.seats else 0 for s in request.seat_ids
             ),
             area_prices=tuple(data.areas[a].price if a in data.areas else 0 for a, _ in request.ga),
+            admitted=admission_pass is not None and refusal is None,
         )
         answer = await self.holds.hold(show_id, ask)
         if isinstance(answer, Unloaded):
@@ -212,6 +223,8 @@ class InventoryService:
             answer = await self.holds.hold(show_id, ask)
         HOLDS.labels(_OUTCOMES[type(answer)]).inc()
         match answer:
+            case AdmissionNeeded():
+                raise refusal or no_pass(show_id)
             case Held(expires_at=expires_at):
                 return {
                     "hold_id": ask.hold_id,

@@ -286,7 +286,7 @@ async def test_both_paths_check_the_admission_pass_of_a_show_with_a_waiting_room
         room = Room(show_id, now - timedelta(minutes=1), now, 60, 600, None, now)
         async with parity.svc.store.engine.begin() as conn:
             await inventory_store.write_room(conn, room)
-        parity.svc.layouts.forget(show_id)
+        await parity.svc.holds.set_room(show_id, room.opens_at)
     customer, stranger = uuid.uuid4(), uuid.uuid4()
     token = parity.issuer.issue(customer, ["customer"], "p@boxoffice.example")
     signer = parity.svc.passes
