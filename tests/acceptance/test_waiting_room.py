@@ -103,7 +103,7 @@ def test_a_hold_needs_a_pass_from_the_queue_while_the_room_is_open(
 
     # without the room, holds need no pass again
     assert organizer.delete(f"/shows/{show_id}/waiting-room").status_code == 204
-    assert problem(organizer.get(f"/shows/{show_id}/waiting-room"), 404)
+    assert organizer.get(f"/shows/{show_id}/waiting-room").json()["enabled"] is False
     assert wait_for(lambda: hold(bob, show_id, seats[5], None).status_code == 201, timeout=10)
 
 
@@ -131,7 +131,10 @@ def test_room_settings_are_checked_and_only_the_show_s_organizer_may_change_them
         {k: v for k, v in good.items() if k != "on_sale_at"},
     ):
         assert organizer.put(f"/shows/{show_id}/waiting-room", json=bad).status_code == 422, bad
-    assert problem(organizer.get(f"/shows/{show_id}/waiting-room"), 404)  # nothing was set
+    unset = organizer.get(f"/shows/{show_id}/waiting-room")
+    assert unset.status_code == 200 and unset.json()["enabled"] is False  # nothing was set
+    assert unset.json()["opens_at"] is None
+    assert problem(organizer.get(f"/shows/{uuid.uuid4()}/waiting-room"), 404)
     assert problem(organizer.put(f"/shows/{uuid.uuid4()}/waiting-room", json=good), 404)
     r = organizer.put(f"/shows/{show_id}/waiting-room", json=good)
     assert r.status_code == 200, r.text

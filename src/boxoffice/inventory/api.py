@@ -240,16 +240,17 @@ class RoomIn(BaseModel):
 
 class RoomOut(BaseModel):
     show_id: uuid.UUID
-    opens_at: datetime
-    on_sale_at: datetime
-    admission_rate: int
-    pass_ttl_seconds: int
+    enabled: bool = Field(description="false: the show has no waiting room (the rest is null)")
+    opens_at: datetime | None
+    on_sale_at: datetime | None
+    admission_rate: int | None
+    pass_ttl_seconds: int | None
     max_tickets_per_customer: int | None
-    queue: str
+    queue: str | None
 
 
 def _room_out(room: Any) -> dict[str, Any]:
-    return {**room.out(), "queue": f"/api/v1/shows/{room.show_id}/queue"}
+    return {**room.out(), "enabled": True, "queue": f"/api/v1/shows/{room.show_id}/queue"}
 
 
 class ChallengeOut(BaseModel):
@@ -291,7 +292,20 @@ async def put_waiting_room(
 
 @router.get("/shows/{show_id}/waiting-room", response_model=RoomOut, responses=problems(404))
 async def get_waiting_room(show_id: uuid.UUID, rooms: RoomsDep) -> dict[str, Any]:
-    return _room_out(await rooms.room(show_id))
+    room = await rooms.setting(show_id)
+    if room is None:
+        return {"show_id": show_id, "enabled": False, **dict.fromkeys(_ROOM_FIELDS)}
+    return _room_out(room)
+
+
+_ROOM_FIELDS = (
+    "opens_at",
+    "on_sale_at",
+    "admission_rate",
+    "pass_ttl_seconds",
+    "max_tickets_per_customer",
+    "queue",
+)
 
 
 @router.delete("/shows/{show_id}/waiting-room", status_code=204, responses=problems(403, 404))

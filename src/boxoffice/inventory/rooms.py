@@ -44,6 +44,11 @@ class WaitingRooms:
         if not user.is_admin and await self.inventory.catalog.show_owner(show_id) != user.user_id:
             raise Forbidden("This show belongs to another organizer.")
 
+    async def setting(self, show_id: uuid.UUID) -> Room | None:
+        """The show's room, None if it has none (404 for a show that is not on sale)."""
+        await self.inventory.show(show_id)
+        return await self.queue.room(show_id)
+
     async def room(self, show_id: uuid.UUID) -> Room:
         room = await self.queue.room(show_id)
         if room is None:

@@ -1706,23 +1706,22 @@ export interface components {
              */
             show_id: string;
             /**
-             * Opens At
-             * Format: date-time
+             * Enabled
+             * @description false: the show has no waiting room (the rest is null)
              */
-            opens_at: string;
-            /**
-             * On Sale At
-             * Format: date-time
-             */
-            on_sale_at: string;
+            enabled: boolean;
+            /** Opens At */
+            opens_at: string | null;
+            /** On Sale At */
+            on_sale_at: string | null;
             /** Admission Rate */
-            admission_rate: number;
+            admission_rate: number | null;
             /** Pass Ttl Seconds */
-            pass_ttl_seconds: number;
+            pass_ttl_seconds: number | null;
             /** Max Tickets Per Customer */
             max_tickets_per_customer: number | null;
             /** Queue */
-            queue: string;
+            queue: string | null;
         };
         /** RowIn */
         RowIn: {

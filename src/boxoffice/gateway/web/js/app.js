@@ -19,6 +19,7 @@ import { orgHomeView } from "./views/org/home.js";
 import { layoutEditorView } from "./views/org/layout.js";
 import { manageShowView, newShowView } from "./views/org/shows.js";
 import { hallView, newVenueView, venuesView, venueView } from "./views/org/venues.js";
+import { waitingRoomView } from "./views/queue.js";
 import { showView } from "./views/show.js";
 import { ticketsView } from "./views/tickets.js";
 
@@ -28,6 +29,7 @@ const ADMIN = ["admin"];
 route("/", homeView);
 route("/events/:id", eventView);
 route("/shows/:id", showView);
+route("/shows/:id/queue", waitingRoomView, { auth: true });
 route("/checkout/:holdId", checkoutView, { auth: true });
 route("/bookings", myBookingsView, { auth: true });
 route("/bookings/:id", bookingView, { auth: true });

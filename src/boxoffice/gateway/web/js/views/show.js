@@ -7,6 +7,7 @@ import { describe, newKey, session } from "../http.js";
 import { LiveSeats } from "../live.js";
 import { navigate } from "../router.js";
 import { legend, SeatMap, seatNumber } from "../seatmap.js";
+import { dropPass, storedPass, waitingRoomOf } from "./queue.js";
 
 const pickKey = (showId) => `boxoffice.pick.${showId}`;
 
@@ -44,8 +45,25 @@ function showHeader(show) {
 
 export async function showView(ctx) {
   const showId = ctx.params.id;
-  const show = await api.getShow(showId);
+  const [show, room] = await Promise.all([api.getShow(showId), waitingRoomOf(showId)]);
   const sales = salesState(show);
+  // While the show's waiting room is open, holds need the pass the queue gives.
+  const roomOpen = room !== null && Date.now() >= Date.parse(room.opens_at);
+  const queuePath = `/shows/${showId}/queue`;
+  const roomBanner = () => {
+    if (!roomOpen) return null;
+    const pass = storedPass(showId);
+    if (pass)
+      return alertBox(
+        "success",
+        `You're in: pick your seats. Your admission pass is valid until ${when(pass.expires, "short", show.time_zone)}.`,
+      );
+    return alertBox(
+      "info",
+      "This on-sale has a waiting room: join the line, and you'll be brought back here when it's your turn.",
+      h("a", { class: "btn btn-primary", href: `#${queuePath}` }, "Join the waiting room"),
+    );
+  };
   const state = { selected: [], ga: new Map(), pending: new Set(), areas: [] };
   let map = null;
   let seatMap = null;
@@ -355,7 +373,11 @@ export async function showView(ctx) {
     holdButton.textContent = "Holding…";
     clear(status);
     try {
-      const created = await api.placeHold(showId, { body, idempotencyKey: newKey() });
+      const created = await api.placeHold(showId, {
+        body,
+        idempotencyKey: newKey(),
+        xAdmissionPass: storedPass(showId)?.token,
+      });
       navigate(`/checkout/${encodeURIComponent(created.hold_id)}`);
     } catch (err) {
       state.pending = new Set();
@@ -371,6 +393,11 @@ export async function showView(ctx) {
         live.refetch();
       } else if (err.status === 401) {
         navigate(`/login?next=${encodeURIComponent(`/shows/${showId}`)}`);
+        return;
+      } else if (err.status === 403 && String(err.problem.type).endsWith(":admission-required")) {
+        dropPass(showId);
+        sessionStorage.setItem(pickKey(showId), JSON.stringify({ seats: state.selected, ga: [...state.ga] }));
+        navigate(queuePath);
         return;
       } else {
         say("error", describe(err));
@@ -420,6 +447,7 @@ export async function showView(ctx) {
     { class: "show-page" },
     showHeader(show),
     sales.open ? null : alertBox("info", sales.text),
+    sales.open ? roomBanner() : null,
     h("div", { class: "show-layout" }, mapCard, summary),
   );
 }

@@ -20,6 +20,7 @@ import {
 import { describe } from "../../http.js";
 import { navigate, render } from "../../router.js";
 import { orgNav } from "./home.js";
+import { roomPanel } from "./room.js";
 
 const CURRENCIES = ["EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK"];
 
@@ -401,5 +402,6 @@ export async function manageShowView(ctx) {
         cancelBox,
       ),
     ),
+    show.status === "published" ? roomPanel(show) : null,
   );
 }

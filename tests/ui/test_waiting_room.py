@@ -1,0 +1,57 @@
+"""The waiting room in a real browser: the organizer opens one for a show from the show's page;
+a customer who tries to hold is sent to the line, the browser does the join's proof of work,
+and at their turn they are back on the seat map, their pick kept, with a pass, and hold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.acceptance.conftest import ADMIN, User
+from tests.ui.conftest import Tab, seat
+
+
+def test_the_organizer_opens_a_waiting_room_and_a_customer_queues_then_holds(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+) -> None:
+    show = make_ui_show()
+    org_tab = open_tab()
+    org_tab.login(*ADMIN)  # the admin may manage every show
+    page = org_tab.go(f"/org/shows/{show['id']}")
+    panel = page.get_by_role("region", name="Waiting room")
+    expect(panel).to_contain_text("No waiting room")
+    # The form's fields are in the venue's zone (UTC for the UI hall), to the minute: the
+    # on-sale began a minute ago, so a customer who comes now joins the end of the line.
+    now = datetime.now(UTC)
+    panel.get_by_label(re.compile("Opens at")).fill(
+        (now - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    )
+    panel.get_by_label(re.compile("On-sale at")).fill(
+        (now - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    )
+    panel.get_by_label("Buyers let in per minute").fill("600")
+    panel.get_by_role("button", name="Open a waiting room").click()
+    expect(panel).to_contain_text("600 buyers a minute")
+    assert org_tab.console_errors() == []
+
+    customer = make_user()
+    tab = open_tab()
+    tab.login(customer.email)
+    page = tab.go(f"/shows/{show['id']}")
+    expect(page.get_by_role("status").filter(has_text="has a waiting room")).to_be_visible()
+    seat(page, "A3").click()
+    page.get_by_role("button", name="Hold 1 ticket").click()  # refused: no pass yet
+
+    expect(page.get_by_role("heading", name=re.compile("Waiting room"))).to_be_visible()
+    # the browser solves the challenge, joins, and within a second or two is let in
+    expect(page.get_by_text(re.compile("You're in: pick your seats"))).to_be_visible(timeout=30_000)
+    expect(seat(page, "A3")).to_have_attribute("aria-checked", "true")  # the pick came back
+    page.get_by_role("button", name="Hold 1 ticket").click()
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    assert tab.console_errors("403") == []
