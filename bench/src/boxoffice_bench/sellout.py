@@ -8,7 +8,6 @@ crowds do."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 import uuid
@@ -239,8 +238,7 @@ async def sellout(
             if push:
                 if booking_id not in settled:
                     waiter = waiting.setdefault(booking_id, loop.create_future())
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(waiter, 5.0)  # else the fallback poll
+                    await asyncio.wait([waiter], timeout=5.0)  # else the fallback poll
                 if booking_id in settled:
                     status, _ = settled.pop(booking_id)
                     break
