@@ -157,3 +157,28 @@ def test_room_settings_are_checked_and_only_the_show_s_organizer_may_change_them
     assert problem(stolen, 422)["type"].endswith(":challenge-failed")
     assert problem(customer.get(f"/queue/{'0' * 56}"), 404)
     assert problem(customer.get("/queue/nonsense"), 404)
+
+
+def test_when_nothing_is_left_the_line_is_told_and_moves_again_when_seats_come_back(
+    make_show: Callable[..., dict[str, Any]], organizer: User, make_user: Callable[..., User]
+) -> None:
+    show = make_show(rows=1, seats_per_row=2)
+    show_id, seats = show["id"], [s["id"] for s in show["seats"]]
+    assert open_room(organizer, show_id, on_sale_in=0, rate=6000).status_code == 200
+    first, second = make_user(), make_user()
+    token = admitted(first, join(first, show_id).json()["queue_id"])["admission_pass"]
+    held = first.post(
+        f"/shows/{show_id}/holds",
+        json={"seat_ids": seats},
+        headers={"X-Admission-Pass": token},
+    )
+    assert held.status_code == 201, held.text
+
+    place = join(second, show_id).json()["queue_id"]
+    told = wait_for(
+        lambda: (s := second.get(f"/queue/{place}").json())["state"] == "sold_out" and s
+    )
+    assert told["admission_pass"] is None
+    # the seats come back: the line moves again and the second customer is let in
+    assert first.delete(f"/holds/{held.json()['hold_id']}").status_code == 204
+    assert admitted(second, place)["admission_pass"]

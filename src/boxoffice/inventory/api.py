@@ -269,7 +269,10 @@ class JoinIn(BaseModel):
 class QueueStatus(BaseModel):
     queue_id: str
     show_id: uuid.UUID
-    state: str = Field(description="waiting, admitted (with the pass) or expired")
+    state: str = Field(
+        description="waiting, admitted (with the pass), expired, or sold_out (nothing left to "
+        "hold for now: admission waits for places to come back)"
+    )
     position: int | None = Field(description="1 is next; null until the on-sale draw")
     ahead: int | None
     eta_seconds: int | None

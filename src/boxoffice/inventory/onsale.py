@@ -326,24 +326,33 @@ class Queue:
         )
         return _text(found), bool(new)
 
+    async def rooms(self) -> list[uuid.UUID]:
+        return [uuid.UUID(_text(raw)) for raw in await self.redis.smembers(ROOMS)]
+
+    async def admit(self, show_id: uuid.UUID, now: datetime) -> int:
+        """One admission step for the room: the number of places let in."""
+        k = _keys(show_id)
+        raw = await self.redis.hgetall(k["cfg"])
+        cfg = {_text(key): int(value) for key, value in raw.items()}
+        if not cfg or cfg.get("sold_out"):
+            return 0
+        return int(
+            await self._admit(
+                keys=[k["order"], k["admitted"], k["at"], k["credit"]],
+                args=[_ms(now), cfg["rate"], cfg["on_sale_ms"]],
+            )
+        )
+
     async def admit_due(self, now: datetime) -> int:
         """One admission step for every room; the number of places let in."""
-        admitted = 0
-        for raw in await self.redis.smembers(ROOMS):
-            k = _keys(uuid.UUID(_text(raw)))
-            cfg = {
-                _text(key): int(value)
-                for key, value in (await self.redis.hgetall(k["cfg"])).items()
-            }
-            if not cfg:
-                continue
-            admitted += int(
-                await self._admit(
-                    keys=[k["order"], k["admitted"], k["at"], k["credit"]],
-                    args=[_ms(now), cfg["rate"], cfg["on_sale_ms"]],
-                )
-            )
-        return admitted
+        return sum([await self.admit(show_id, now) for show_id in await self.rooms()])
+
+    async def set_sold_out(self, show_id: uuid.UUID, sold_out: bool) -> None:
+        """Nothing left to hold: admission pauses and everyone waiting is told; it goes on
+        when places come back (expired holds, failed or cancelled bookings)."""
+        k = _keys(show_id)
+        if await self.redis.exists(k["cfg"]):
+            await self.redis.hset(k["cfg"], "sold_out", int(sold_out))
 
     async def status(
         self, room: Room, entry: str, user_id: uuid.UUID, now: datetime
@@ -355,7 +364,8 @@ class Queue:
             pipe.hget(k["at"], entry)
             pipe.get(k["admitted"])
             pipe.zcard(k["order"])
-            owner, rank, at, admitted, total = await pipe.execute()
+            pipe.hget(k["cfg"], "sold_out")
+            owner, rank, at, admitted, total, sold_out = await pipe.execute()
         if owner is None or _text(owner) != user_id.hex or rank is None:
             raise NotInQueue("No such place in a queue of yours.")
         n = int(admitted or 0)
@@ -384,6 +394,8 @@ class Queue:
                 "admission_pass": token,
                 "pass_expires_at": _at(expires),
             }
+        if sold_out is not None and int(sold_out):
+            return {**out, "state": "sold_out"}
         if admitted is None:  # before on-sale: the order is drawn then
             return {**out, "state": "waiting"}
         ahead = max(0, int(rank) - n)

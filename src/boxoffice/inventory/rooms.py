@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from boxoffice.inventory import store
+from boxoffice.inventory.domain import SeatState, UnknownShow
 from boxoffice.inventory.onsale import NotInQueue, Queue, QueueClosed, Room
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
@@ -116,8 +117,32 @@ class WaitingRooms:
         return await self.queue.status(room, entry, user.user_id, datetime.now(UTC))
 
     async def admit(self) -> int:
-        """One admission step for every room (a job, every second)."""
-        return await self.queue.admit_due(datetime.now(UTC))
+        """One admission step for every room (a job, every second): a room whose show has
+        nothing left to hold lets no one in and tells its waiting customers so."""
+        admitted = 0
+        now = datetime.now(UTC)
+        for show_id in await self.queue.rooms():
+            try:
+                sold_out = await self.sold_out(show_id)
+                await self.queue.set_sold_out(show_id, sold_out)
+                if not sold_out:
+                    admitted += await self.queue.admit(show_id, now)
+            except UnknownShow:
+                continue  # a room of another installation sharing this Redis database
+            except Exception:  # one room's trouble does not hold up the others
+                log.exception("admitting to the waiting room of show %s failed", show_id)
+        return admitted
+
+    async def sold_out(self, show_id: uuid.UUID) -> bool:
+        """No seat and no general-admission place is free (held ones may come back)."""
+        states = await self.inventory.holds.states(show_id)
+        if states.version == 0:
+            return False  # not loaded: nothing known
+        data = await self.inventory.show(show_id)
+        if any(states.state(s) == SeatState.AVAILABLE for s in data.seats):
+            return False
+        used = await self.inventory.holds.ga_used(show_id)
+        return all(used.get(a, 0) >= area.capacity for a, area in data.areas.items())
 
     async def resync(self) -> None:
         """Copy every room's settings to Redis again (it may have lost them)."""

@@ -54,7 +54,9 @@ async def test_early_joiners_are_drawn_at_random_and_later_ones_are_served_in_or
             assert new
         before = await queue.status(room, entries[early[0]], early[0], ON_SALE)
         assert before["state"] == "waiting" and before["position"] is None  # drawn at on-sale
-        assert await queue.admit_due(ON_SALE) == 1  # admission begins: the first is let in
+        assert (
+            await queue.admit(room.show_id, ON_SALE) == 1
+        )  # admission begins: the first is let in
         for i, user in enumerate(late):
             entries[user], _ = await queue.join(room, user, ON_SALE + timedelta(seconds=i / 100))
 
@@ -72,7 +74,7 @@ async def test_early_joiners_are_drawn_at_random_and_later_ones_are_served_in_or
         assert again == entries[early[3]] and not new
 
         # 0.3 s at 100 a second: the next 30
-        assert await queue.admit_due(ON_SALE + timedelta(milliseconds=300)) == 30
+        assert await queue.admit(room.show_id, ON_SALE + timedelta(milliseconds=300)) == 30
         states = {
             u: (await queue.status(room, e, u, ON_SALE + timedelta(seconds=1)))
             for u, e in entries.items()
@@ -101,7 +103,7 @@ async def test_admission_follows_the_rate_and_replicas_admitting_at_once_never_a
         total = 0
         for second in range(1, 6):  # every replica runs the job each second, at once
             now = ON_SALE + timedelta(seconds=second)
-            total += sum(await asyncio.gather(*(q.admit_due(now) for q in replicas)))
+            total += sum(await asyncio.gather(*(q.admit(room.show_id, now) for q in replicas)))
         assert total == 51  # 5 s × 10 a second, plus the first credit
         n = int(await redis.get(f"bx:wr:{{{room.show_id.hex}}}:admitted") or 0)
         assert n == 51 and await redis.hlen(f"bx:wr:{{{room.show_id.hex}}}:at") == 51
@@ -118,8 +120,8 @@ async def test_a_pass_expires_and_status_is_only_for_its_owner(redis: Redis) -> 
     try:
         user, stranger = uuid.uuid4(), uuid.uuid4()
         entry, _ = await queue.join(room, user, ON_SALE)
-        await queue.admit_due(ON_SALE)
-        await queue.admit_due(ON_SALE + timedelta(seconds=1))
+        await queue.admit(room.show_id, ON_SALE)
+        await queue.admit(room.show_id, ON_SALE + timedelta(seconds=1))
         admitted = await queue.status(room, entry, user, ON_SALE + timedelta(seconds=2))
         assert admitted["state"] == "admitted"
         checked = queue.signer.check_pass(
@@ -136,3 +138,26 @@ async def test_a_pass_expires_and_status_is_only_for_its_owner(redis: Redis) -> 
         assert (await fresh.status(room, entry, user, ON_SALE))["state"] == "admitted"
     finally:
         await queue.remove(room.show_id)
+
+
+async def test_a_sold_out_room_lets_no_one_in_and_says_so_until_places_come_back(
+    redis: Redis,
+) -> None:
+    queue = Queue(redis, Signer(b"k" * 32), 0)
+    room = new_room(rate=6000)
+    await queue.configure(room)
+    try:
+        user = uuid.uuid4()
+        entry, _ = await queue.join(room, user, ON_SALE + timedelta(seconds=1))
+        await queue.set_sold_out(room.show_id, True)
+        assert await queue.admit(room.show_id, ON_SALE + timedelta(seconds=2)) == 0
+        told = await queue.status(room, entry, user, ON_SALE + timedelta(seconds=2))
+        assert told["state"] == "sold_out" and told["admission_pass"] is None
+        await queue.set_sold_out(room.show_id, False)
+        assert await queue.admit(room.show_id, ON_SALE + timedelta(seconds=3)) == 1
+        let_in = await queue.status(room, entry, user, ON_SALE + timedelta(seconds=3))
+        assert let_in["state"] == "admitted"
+    finally:
+        await queue.remove(room.show_id)
+    await queue.set_sold_out(room.show_id, True)  # a removed room stays removed
+    assert not await redis.exists(f"bx:wr:{{{room.show_id.hex}}}:cfg")

@@ -1560,7 +1560,7 @@ export interface components {
             show_id: string;
             /**
              * State
-             * @description waiting, admitted (with the pass) or expired
+             * @description waiting, admitted (with the pass), expired, or sold_out (nothing left to hold for now: admission waits for places to come back)
              */
             state: string;
             /**

@@ -105,6 +105,15 @@ export async function waitingRoomView(ctx) {
       );
       return;
     }
+    if (status.state === "sold_out") {
+      body.append(
+        alertBox(
+          "warning",
+          "Sold out for now: every ticket is taken or held. Seats that are not paid for come back; keep this page open and your turn still comes if they do.",
+        ),
+      );
+      return;
+    }
     const before = status.position === null;
     const done = status.admitted_so_far;
     const share = before ? 0 : Math.round((100 * done) / Math.max(1, done + status.position));
@@ -150,7 +159,8 @@ export async function waitingRoomView(ctx) {
       const status = await api.queueStatus(queueId);
       if (!ctx.alive) return;
       draw(status);
-      if (status.state === "waiting") timer = setTimeout(() => poll(queueId), status.position === null ? 3000 : 2000);
+      if (status.state === "waiting" || status.state === "sold_out")
+        timer = setTimeout(() => poll(queueId), status.state === "waiting" && status.position !== null ? 2000 : 5000);
     } catch (err) {
       if (!ctx.alive) return;
       if (err.status === 404) {
