@@ -83,6 +83,9 @@ def test_a_hold_needs_a_pass_from_the_queue_while_the_room_is_open(
 
     status = admitted(alice, place["queue_id"])
     token = status["admission_pass"]
+    figures = alice.get(f"/shows/{show_id}/waiting-room").json()
+    assert figures["in_queue"] == 1 and figures["admitted_so_far"] == 1
+    assert figures["sold_out"] is False
     assert datetime.fromisoformat(status["pass_expires_at"]) > datetime.now(UTC)
 
     # bob's queue place for the other show gives him a pass for that show only
@@ -179,6 +182,7 @@ def test_when_nothing_is_left_the_line_is_told_and_moves_again_when_seats_come_b
         lambda: (s := second.get(f"/queue/{place}").json())["state"] == "sold_out" and s
     )
     assert told["admission_pass"] is None
+    assert second.get(f"/shows/{show_id}/waiting-room").json()["sold_out"] is True
     # the seats come back: the line moves again and the second customer is let in
     assert first.delete(f"/holds/{held.json()['hold_id']}").status_code == 204
     assert admitted(second, place)["admission_pass"]

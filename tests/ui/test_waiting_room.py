@@ -55,3 +55,10 @@ def test_the_organizer_opens_a_waiting_room_and_a_customer_queues_then_holds(
     page.get_by_role("button", name="Hold 1 ticket").click()
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     assert tab.console_errors("403") == []
+
+    # the organizer's dashboard counts the line
+    board = org_tab.go(f"/org/shows/{show['id']}/dashboard")
+    figures = board.get_by_role("region", name="Waiting room")
+    expect(figures).to_contain_text("Let in so far1")
+    expect(figures).to_contain_text("600 a minute")
+    assert org_tab.console_errors() == []

@@ -247,10 +247,14 @@ class RoomOut(BaseModel):
     pass_ttl_seconds: int | None
     max_tickets_per_customer: int | None
     queue: str | None
+    in_queue: int | None = Field(description="everyone who joined, let in or not")
+    admitted_so_far: int | None
+    sold_out: bool | None = Field(description="nothing left to hold: admission waits")
 
 
-def _room_out(room: Any) -> dict[str, Any]:
-    return {**room.out(), "enabled": True, "queue": f"/api/v1/shows/{room.show_id}/queue"}
+def _room_out(room: Any, figures: dict[str, Any]) -> dict[str, Any]:
+    queue = f"/api/v1/shows/{room.show_id}/queue"
+    return {**room.out(), **figures, "enabled": True, "queue": queue}
 
 
 class ChallengeOut(BaseModel):
@@ -290,7 +294,8 @@ async def put_waiting_room(
     show_id: uuid.UUID, body: RoomIn, user: Organizer, rooms: RoomsDep
 ) -> dict[str, Any]:
     spec = RoomSpec(**body.model_dump())
-    return _room_out(await rooms.configure(user, show_id, spec))
+    room = await rooms.configure(user, show_id, spec)
+    return _room_out(room, await rooms.queue.figures(show_id))
 
 
 @router.get("/shows/{show_id}/waiting-room", response_model=RoomOut, responses=problems(404))
@@ -298,7 +303,7 @@ async def get_waiting_room(show_id: uuid.UUID, rooms: RoomsDep) -> dict[str, Any
     room = await rooms.setting(show_id)
     if room is None:
         return {"show_id": show_id, "enabled": False, **dict.fromkeys(_ROOM_FIELDS)}
-    return _room_out(room)
+    return _room_out(room, await rooms.queue.figures(show_id))
 
 
 _ROOM_FIELDS = (
@@ -308,6 +313,9 @@ _ROOM_FIELDS = (
     "pass_ttl_seconds",
     "max_tickets_per_customer",
     "queue",
+    "in_queue",
+    "admitted_so_far",
+    "sold_out",
 )
 
 

@@ -347,6 +347,20 @@ class Queue:
         """One admission step for every room; the number of places let in."""
         return sum([await self.admit(show_id, now) for show_id in await self.rooms()])
 
+    async def figures(self, show_id: uuid.UUID) -> dict[str, Any]:
+        """How many joined, how many were let in, whether admission waits for seats."""
+        k = _keys(show_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(k["order"])
+            pipe.get(k["admitted"])
+            pipe.hget(k["cfg"], "sold_out")
+            total, admitted, sold_out = await pipe.execute()
+        return {
+            "in_queue": int(total),
+            "admitted_so_far": int(admitted or 0),
+            "sold_out": bool(int(sold_out or 0)),
+        }
+
     async def set_sold_out(self, show_id: uuid.UUID, sold_out: bool) -> None:
         """Nothing left to hold: admission pauses and everyone waiting is told; it goes on
         when places come back (expired holds, failed or cancelled bookings)."""

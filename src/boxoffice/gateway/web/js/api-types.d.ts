@@ -1722,6 +1722,18 @@ export interface components {
             max_tickets_per_customer: number | null;
             /** Queue */
             queue: string | null;
+            /**
+             * In Queue
+             * @description everyone who joined, let in or not
+             */
+            in_queue: number | null;
+            /** Admitted So Far */
+            admitted_so_far: number | null;
+            /**
+             * Sold Out
+             * @description nothing left to hold: admission waits
+             */
+            sold_out: boolean | null;
         };
         /** RowIn */
         RowIn: {

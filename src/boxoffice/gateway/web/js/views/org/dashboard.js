@@ -8,6 +8,7 @@ import { describe } from "../../http.js";
 import { LiveSeats } from "../../live.js";
 import { render } from "../../router.js";
 import { legend, SeatMap } from "../../seatmap.js";
+import { waitingRoomOf } from "../queue.js";
 import { orgNav } from "./home.js";
 
 const POLL_MS = 2000;
@@ -37,6 +38,27 @@ export async function dashboardView(ctx) {
   const recent = h("tbody", {});
   const updated = h("span", { class: "muted small", "aria-live": "off" });
   const problems = h("div", {});
+  const roomFacts = h("dl", { class: "facts", id: "room-figures" });
+  const roomPanel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "dash-room", hidden: true },
+    h("h2", { class: "h3", id: "dash-room" }, "Waiting room"),
+    roomFacts,
+  );
+  function drawRoom(room) {
+    roomPanel.hidden = !room;
+    if (!room) return;
+    const fact = (label, value) => [h("dt", {}, label), h("dd", {}, value)];
+    roomFacts.replaceChildren(
+      ...fact("Waiting in line", String(room.in_queue - room.admitted_so_far)),
+      ...fact("Let in so far", String(room.admitted_so_far)),
+      ...fact(
+        "Admission rate",
+        `${room.admission_rate} a minute${room.sold_out ? " (paused: nothing left to hold)" : ""}`,
+      ),
+      ...fact("On-sale", when(room.on_sale_at, "short", show.time_zone)),
+    );
+  }
   let seatMap = null;
   let gaAreas = [];
 
@@ -132,7 +154,9 @@ export async function dashboardView(ctx) {
   const poll = async () => {
     if (!ctx.alive) return;
     try {
-      drawSales(await api.showSales(show.id));
+      const [data, room] = await Promise.all([api.showSales(show.id), waitingRoomOf(show.id)]);
+      drawSales(data);
+      drawRoom(room);
       clear(problems);
     } catch (err) {
       clear(problems).append(alertBox("warning", `Could not refresh the sales: ${describe(err)}`));
@@ -143,6 +167,7 @@ export async function dashboardView(ctx) {
 
   drawSales(sales);
   drawSeats();
+  if (show.status === "published") drawRoom(await waitingRoomOf(show.id));
   timer = setTimeout(poll, POLL_MS);
 
   return h(
@@ -159,6 +184,7 @@ export async function dashboardView(ctx) {
     problems,
     h("section", { class: "kpis", "aria-label": "Key figures" }, revenue.el, sold.el, held.el, available.el),
     h("section", { class: "panel" }, h("h2", { class: "h3" }, "Sell-through"), progress, progressText),
+    roomPanel,
     h(
       "div",
       { class: "two-col dash-cols" },
