@@ -122,7 +122,7 @@ def fuzz(server: Server, token: str, settings: Path) -> tuple[int, str]:
         "--header",
         f"Authorization: Bearer {token}",
         "--exclude-path-regex",
-        r"(/seats/stream|/api/v1/live)$",
+        r"(/seats/stream|/queue/stream|/api/v1/live)$",
         "--phases",
         "examples,coverage,fuzzing",
         "--max-time",

@@ -5,6 +5,7 @@ are refused; bad settings and strangers change nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -186,3 +187,25 @@ def test_when_nothing_is_left_the_line_is_told_and_moves_again_when_seats_come_b
     # the seats come back: the line moves again and the second customer is let in
     assert first.delete(f"/holds/{held.json()['hold_id']}").status_code == 204
     assert admitted(second, place)["admission_pass"]
+
+
+def test_the_line_s_now_serving_is_pushed_to_everyone_watching(
+    make_show: Callable[..., dict[str, Any]], organizer: User, make_user: Callable[..., User]
+) -> None:
+    show_id = make_show()["id"]
+    without = organizer.client.get(f"/shows/{show_id}/queue/stream")
+    assert problem(without, 404)["type"].endswith(":no-waiting-room")
+    assert open_room(organizer, show_id, on_sale_in=0, rate=60).status_code == 200
+    customer = make_user()
+    place = join(customer, show_id).json()
+    seen: list[dict[str, Any]] = []
+    with organizer.client.stream("GET", f"/shows/{show_id}/queue/stream", timeout=20) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            if line.startswith("data:"):
+                seen.append(json.loads(line[5:]))
+                if seen[-1]["admitted_so_far"] >= 1:
+                    break
+    assert seen[-1]["in_queue"] == 1 and seen[-1]["sold_out"] is False
+    assert admitted(customer, place["queue_id"])["admission_pass"]

@@ -150,7 +150,7 @@ http {{
             limit_req zone=auth burst=100 nodelay;
             proxy_pass http://identity;
         }}
-        location ~ ^/api/v1/shows/[^/]+/seats/stream$ {{
+        location ~ ^/api/v1/shows/[^/]+/(seats|queue)/stream$ {{
             proxy_pass http://inventory;
             proxy_buffering off;
             proxy_read_timeout 1h;

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from boxoffice.inventory.domain import make_hold_request
 from boxoffice.inventory.live import SeatFeed
+from boxoffice.inventory.onsale import QueueFeed
 from boxoffice.inventory.rooms import RoomSpec, WaitingRooms
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.inputs import Instant
@@ -36,7 +37,12 @@ async def waiting_rooms(request: Request) -> WaitingRooms:
     return provided(request, WaitingRooms)
 
 
+async def queue_feed(request: Request) -> QueueFeed:
+    return provided(request, QueueFeed)
+
+
 InventoryDep = Annotated[InventoryService, Depends(inventory_service)]
+QueueFeedDep = Annotated[QueueFeed, Depends(queue_feed)]
 RoomsDep = Annotated[WaitingRooms, Depends(waiting_rooms)]
 AdmissionPass = Annotated[
     str | None,
@@ -348,6 +354,27 @@ async def join_queue(
     if not new:
         response.status_code = 200
     return status
+
+
+@router.get(
+    "/shows/{show_id}/queue/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-sent events: `queue` with in_queue, admitted_so_far and "
+            "sold_out after each admission step (about every second).",
+        },
+        **problems(404),
+    },
+)
+async def queue_stream(show_id: uuid.UUID, rooms: RoomsDep, feed: QueueFeedDep) -> Any:
+    await rooms.room(show_id)  # 404 without a waiting room
+    return StreamingResponse(
+        feed.follow(show_id.hex),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/queue/{queue_id}", response_model=QueueStatus, responses=problems(404))

@@ -26,6 +26,7 @@ import orjson
 from redis.asyncio import Redis
 
 from boxoffice.kernel.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from boxoffice.kernel.live import LiveFeed
 
 
 class AdmissionRequired(Forbidden):
@@ -253,6 +254,16 @@ return math.max(k, 0)
 ROOMS = "bx:wr:rooms"  # the shows with a waiting room (the admission job's list)
 
 
+class QueueFeed(LiveFeed):
+    """The line's "now serving": after each admission step, a room's figures go to everyone
+    watching its line (`GET /shows/{id}/queue/stream`), one message per room, not one per
+    customer; a waiting customer knows their place in line (`ahead` + `admitted_so_far` of
+    their status) and sees it come nearer without asking."""
+
+    def __init__(self, redis: Redis) -> None:
+        super().__init__(redis, "queue", "queue", batch_seconds=0.2)
+
+
 def _keys(show_id: uuid.UUID) -> dict[str, str]:
     base = f"bx:wr:{{{show_id.hex}}}"  # one hash slot per room
     return {
@@ -360,6 +371,10 @@ class Queue:
             "admitted_so_far": int(admitted or 0),
             "sold_out": bool(int(sold_out or 0)),
         }
+
+    async def announce(self, show_id: uuid.UUID) -> None:
+        figures = await self.figures(show_id)
+        await self.redis.publish(f"queue:{show_id.hex}", orjson.dumps(figures))
 
     async def set_sold_out(self, show_id: uuid.UUID, sold_out: bool) -> None:
         """Nothing left to hold: admission pauses and everyone waiting is told; it goes on

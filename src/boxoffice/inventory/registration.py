@@ -10,7 +10,7 @@ from boxoffice.inventory import api, fastpath, handlers, store
 from boxoffice.inventory.client import InventoryHttpClient
 from boxoffice.inventory.holdstore import HoldStore
 from boxoffice.inventory.live import SeatFeed
-from boxoffice.inventory.onsale import Queue, Signer
+from boxoffice.inventory.onsale import Queue, QueueFeed, Signer
 from boxoffice.inventory.rooms import WaitingRooms
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.registry import Built, Context, Job, ServiceSpec
@@ -29,19 +29,27 @@ def build(ctx: Context) -> Built:
     )
     rooms = WaitingRooms(inventory, Queue(ctx.redis, signer, s.queue_pow_bits))
     feed = SeatFeed(ctx.redis)
+    line = QueueFeed(ctx.redis)
     lease_ms = int(s.hold_sweep_seconds * 900)
+
+    def stopping() -> None:  # end the live streams
+        feed.close()
+        line.close()
+
     return Built(
         inventory,
-        parts=(feed, rooms),
+        parts=(feed, rooms, line),
         handlers=handlers.event_handlers(inventory),
         jobs=(
             Job("seat-feed", feed.run),
             Job("seat-feed-keep-alive", feed.keep_alive),
             Job("holds", lambda: inventory.sweep(lease_ms), every=s.hold_sweep_seconds),
             Job("admission", rooms.admit, every=s.admission_tick_seconds),
+            Job("queue-feed", line.run),
+            Job("queue-feed-keep-alive", line.keep_alive),
         ),
         resume=rooms.resync,
-        stopping=feed.close,
+        stopping=stopping,
     )
 
 

@@ -127,6 +127,7 @@ class WaitingRooms:
                 await self.queue.set_sold_out(show_id, sold_out)
                 if not sold_out:
                     admitted += await self.queue.admit(show_id, now)
+                await self.queue.announce(show_id)
             except UnknownShow:
                 continue  # a room of another installation sharing this Redis database
             except Exception:  # one room's trouble does not hold up the others

@@ -52,7 +52,7 @@ def _service_for(path: str) -> str | None:
         return exact[path]
     regexes = [
         (f"~ ^{AUTH_PATHS}$", "identity"),
-        ("~ ^/api/v1/shows/[^/]+/seats/stream$", "inventory"),
+        ("~ ^/api/v1/shows/[^/]+/(seats|queue)/stream$", "inventory"),
         ("~ ^/api/v1/shows/[^/]+/holds$", "inventory"),
         *((where, service) for where, service in ROUTES if where.startswith("~")),
     ]

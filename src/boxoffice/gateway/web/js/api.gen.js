@@ -453,6 +453,16 @@ export function joinQueue(showId, args) {
 }
 
 /**
+ * Queue Stream: GET /api/v1/shows/{show_id}/queue/stream → 200 (stream).
+ *
+ * @param {string} showId
+ * @returns {EventSource}
+ */
+export function queueStream(showId) {
+  return new EventSource(url(`/api/v1/shows/${enc(showId)}/queue/stream`));
+}
+
+/**
  * Queue Status: GET /api/v1/queue/{queue_id} → 200 (json).
  *
  * @param {string} queueId
@@ -796,6 +806,7 @@ export const operations = Object.freeze({
   deleteWaitingRoom,
   queueChallenge,
   joinQueue,
+  queueStream,
   queueStatus,
   listInventoryDeadLetters,
   replayInventoryDeadLetter,

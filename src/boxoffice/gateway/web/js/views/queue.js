@@ -84,9 +84,41 @@ export async function waitingRoomView(ctx) {
     body,
   );
   let timer = null;
-  ctx.onCleanup(() => clearTimeout(timer));
+  // The line's "now serving" is pushed about every second: the place moves up without asking,
+  // and the status is read again when the turn has come (or the show sold out or came back).
+  // Reads every 2 s (5 s before the draw) stay as the fallback, every 10 s while pushed.
+  let last = null;
+  let pushed = false;
+  const stream = api.queueStream(showId);
+  stream.onopen = () => {
+    pushed = true;
+  };
+  stream.onerror = () => {
+    pushed = false;
+  };
+  stream.addEventListener("queue", (event) => {
+    if (!last || (last.state !== "waiting" && last.state !== "sold_out")) return;
+    const now = JSON.parse(event.data);
+    if (now.sold_out !== (last.state === "sold_out") || last.position === null) {
+      if (now.sold_out !== (last.state === "sold_out") || now.admitted_so_far > 0) poll(last.queue_id);
+      return;
+    }
+    const rank = last.ahead + last.admitted_so_far;
+    const ahead = rank - now.admitted_so_far;
+    if (ahead < 0) {
+      poll(last.queue_id);
+      return;
+    }
+    const rate = Math.max(1, last.admission_rate || 1);
+    draw({ ...last, ...now, ahead, position: ahead + 1, eta_seconds: Math.ceil(((ahead + 1) * 60) / rate) });
+  });
+  ctx.onCleanup(() => {
+    clearTimeout(timer);
+    stream.close();
+  });
 
   function draw(status) {
+    last = { ...status, admission_rate: room.admission_rate };
     clear(body);
     if (status.state === "admitted") {
       sessionStorage.setItem(
@@ -155,12 +187,16 @@ export async function waitingRoomView(ctx) {
   }
 
   async function poll(queueId) {
+    clearTimeout(timer);
     try {
       const status = await api.queueStatus(queueId);
       if (!ctx.alive) return;
       draw(status);
       if (status.state === "waiting" || status.state === "sold_out")
-        timer = setTimeout(() => poll(queueId), status.state === "waiting" && status.position !== null ? 2000 : 5000);
+        timer = setTimeout(
+          () => poll(queueId),
+          pushed ? 10_000 : status.state === "waiting" && status.position !== null ? 2000 : 5000,
+        );
     } catch (err) {
       if (!ctx.alive) return;
       if (err.status === 404) {
