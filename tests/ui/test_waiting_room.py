@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.acceptance.conftest import ADMIN, User
+from tests.acceptance.test_waiting_room import join
 from tests.ui.conftest import Tab, seat
 
 
@@ -62,3 +63,41 @@ def test_the_organizer_opens_a_waiting_room_and_a_customer_queues_then_holds(
     expect(figures).to_contain_text("Let in so far1")
     expect(figures).to_contain_text("600 a minute")
     assert org_tab.console_errors() == []
+
+
+def test_the_waiting_room_page_moves_the_place_up_as_the_line_is_served(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    organizer: User,
+    make_user: Callable[..., User],
+) -> None:
+    show = make_ui_show()
+    now = datetime.now(UTC)
+    room = organizer.put(
+        f"/shows/{show['id']}/waiting-room",
+        json={
+            "opens_at": (now - timedelta(minutes=2)).isoformat(),
+            "on_sale_at": (now - timedelta(minutes=1)).isoformat(),
+            "admission_rate": 6,  # one every 10 s
+        },
+    )
+    assert room.status_code == 200, room.text
+    ahead = [make_user() for _ in range(2)]
+    for user in ahead:  # two people in line first (the first is let in at once)
+        assert join(user, show["id"]).status_code == 201
+
+    tab = open_tab()
+    tab.login(make_user().email)
+    reads: list[str] = []
+    tab.page.on("request", lambda r: reads.append(r.url) if "/api/v1/queue/" in r.url else None)
+    with tab.page.expect_response(lambda r: r.url.endswith("/queue/stream")) as stream:
+        page = tab.go(f"/shows/{show['id']}/queue")
+    assert stream.value.status == 200
+    place = page.locator("[data-position]")
+    expect(place).to_have_attribute("data-position", "2", timeout=15_000)
+    expect(place).to_have_attribute("data-position", "1", timeout=15_000)
+    expect(page.get_by_text(re.compile("You're in: pick your seats"))).to_be_visible(timeout=20_000)
+    # ~20 s in line: a read every 2 s would be ten; pushed, the page reads when the turn comes
+    # and every 10 s as a fallback
+    assert len(reads) <= 5, reads
+    assert tab.console_errors() == []
