@@ -127,6 +127,19 @@ def test_a_nul_in_a_payment_token_is_refused(customer: User) -> None:
     assert refused(r)["errors"][0]["field"] == "body.payment.token"
 
 
+@pytest.mark.parametrize("hold_id", ["\x02\x7f", "a/../b", "x?y#z", "%41", "\U000f7561"])
+def test_a_booking_of_a_hold_id_that_is_no_hold_id_is_a_problem(
+    customer: User, hold_id: str
+) -> None:
+    # the distributed shape puts the hold id into the URL of its call to inventory (once a 500)
+    r = customer.post(
+        "/bookings",
+        json={"hold_id": hold_id, "payment": {"token": "tok_success"}},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert problem(r, 404)["type"].endswith(":unknown-hold")
+
+
 def test_a_nul_in_a_cancel_reason_leaves_the_show_as_it_was(
     organizer: User, draft: dict[str, Any]
 ) -> None:
