@@ -188,23 +188,38 @@ async def settle(
 async def fresh_infra(infra: Infra) -> AsyncIterator[Infra]:
     """The session's PostgreSQL server, Redis and NATS, but a database and a JetStream stream of
     its own: servers started on it share no events or rows with the session's server."""
+    own = await make_own_infra(infra)
+    try:
+        yield own
+    finally:
+        await drop_own_infra(own)
+
+
+async def make_own_infra(infra: Infra) -> Infra:
+    """What fresh_infra hands out (drop it with drop_own_infra)."""
     run = uuid.uuid4().hex[:8]
     url = make_url(infra.database_url)
     name = f"{url.database}_{run}"
-    admin_dsn = asyncpg_dsn(url.set(database="postgres").render_as_string(hide_password=False))
-    conn = await asyncpg.connect(admin_dsn)
+    conn = await asyncpg.connect(_admin_dsn(infra))
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    own = replace(
+    return replace(
         infra,
         database_url=url.set(database=name).render_as_string(hide_password=False),
         stream=f"{infra.stream}_{run}",
         prefix=f"{infra.prefix}{run}",
     )
-    try:
-        yield own
-    finally:
-        await asyncio.to_thread(_delete_stream, own.nats_url, own.stream)
-        conn = await asyncpg.connect(admin_dsn)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+
+
+async def drop_own_infra(own: Infra) -> None:
+    await asyncio.to_thread(_delete_stream, own.nats_url, own.stream)
+    conn = await asyncpg.connect(_admin_dsn(own))
+    await conn.execute(
+        f'DROP DATABASE IF EXISTS "{make_url(own.database_url).database}" WITH (FORCE)'
+    )
+    await conn.close()
+
+
+def _admin_dsn(infra: Infra) -> str:
+    url = make_url(infra.database_url).set(database="postgres")
+    return asyncpg_dsn(url.render_as_string(hide_password=False))

@@ -11,6 +11,7 @@ passwords, shows and sagas at random, which no other test should find done to it
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -22,6 +23,7 @@ import httpx
 import pytest
 
 from tests.acceptance.conftest import User, book, login, new_show, new_user, settled
+from tests.acceptance.crowd import drop_own_infra, make_own_infra
 from tests.conftest import ADMIN, SHAPES, Infra, Server, start_server, stop_server
 
 pytestmark = pytest.mark.own_server
@@ -58,9 +60,11 @@ def config(path: Path, ids: dict[str, list[str]]) -> Path:
 def fuzzed(
     request: pytest.FixtureRequest, infra: Infra, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Callable[..., User]]]:
-    """A server of the shape, and a way to make users of it."""
+    """A server of the shape, on a database and stream of its own (as an admin the fuzzer
+    changes users' roles: once it demoted the session's admin), and a way to make users of it."""
+    own = asyncio.run(make_own_infra(infra))
     server = start_server(
-        infra,
+        own,
         tmp_path_factory.mktemp("fuzzed"),
         request.param,
         payment_timeout_seconds="4",
@@ -72,6 +76,7 @@ def fuzzed(
         admin = login(anon, *ADMIN)
         yield server, lambda *roles: new_user(anon, admin, *roles)
     stop_server(server)
+    asyncio.run(drop_own_infra(own))
     failed = [log for log in server_logs(server) if "Traceback" in log.read_text(errors="replace")]
     assert not failed, f"the fuzzed server logged errors; see {failed}"
 
