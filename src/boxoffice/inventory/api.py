@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from boxoffice.inventory.domain import make_hold_request
 from boxoffice.inventory.live import SeatFeed
-from boxoffice.inventory.onsale import QueueFeed
+from boxoffice.inventory.onsale import QueueFeed, queue_path
 from boxoffice.inventory.rooms import RoomSpec, WaitingRooms
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.inputs import Instant
@@ -259,8 +259,7 @@ class RoomOut(BaseModel):
 
 
 def _room_out(room: Any, figures: dict[str, Any]) -> dict[str, Any]:
-    queue = f"/api/v1/shows/{room.show_id}/queue"
-    return {**room.out(), **figures, "enabled": True, "queue": queue}
+    return {**room.out(), **figures, "enabled": True, "queue": queue_path(room.show_id)}
 
 
 class ChallengeOut(BaseModel):

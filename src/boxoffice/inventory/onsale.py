@@ -57,10 +57,6 @@ class Room:
     max_tickets_per_customer: int | None
     updated_at: datetime
 
-    def active(self, now: datetime) -> bool:
-        """From opening on, a hold on the show needs an admission pass."""
-        return now >= self.opens_at
-
     def out(self) -> dict[str, Any]:
         return {
             "show_id": self.show_id,
@@ -353,10 +349,6 @@ class Queue:
                 args=[_ms(now), cfg["rate"], cfg["on_sale_ms"]],
             )
         )
-
-    async def admit_due(self, now: datetime) -> int:
-        """One admission step for every room; the number of places let in."""
-        return sum([await self.admit(show_id, now) for show_id in await self.rooms()])
 
     async def figures(self, show_id: uuid.UUID) -> dict[str, Any]:
         """How many joined, how many were let in, whether admission waits for seats."""

@@ -108,7 +108,7 @@ async def test_admission_follows_the_rate_and_replicas_admitting_at_once_never_a
         n = int(await redis.get(f"bx:wr:{{{room.show_id.hex}}}:admitted") or 0)
         assert n == 51 and await redis.hlen(f"bx:wr:{{{room.show_id.hex}}}:at") == 51
         # an idle room banks at most two seconds of admissions
-        assert await replicas[1].admit_due(ON_SALE + timedelta(seconds=60)) == 20
+        assert await replicas[1].admit(room.show_id, ON_SALE + timedelta(seconds=60)) == 20
     finally:
         await replicas[0].remove(room.show_id)
 
