@@ -32,11 +32,15 @@ from boxoffice.inventory.ports import (
     OffSale,
     OverBookingLimit,
     OverCustomerLimit,
+    OverTicketLimit,
+    PassSpent,
     Places,
     ReleaseAnswer,
     ReleaseBookingAnswer,
     ReleasedBefore,
     Repeat,
+    RoomCounters,
+    RoomRule,
     SeatStates,
     SellAnswer,
     ShowMeta,
@@ -82,6 +86,7 @@ class _Hold:
     state: HoldState
     expires: int
     booking: uuid.UUID | None = None
+    pass_entry: str = ""
 
 
 @dataclass
@@ -99,6 +104,12 @@ class _Show:
     keys: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # hold, fingerprint, til
     released: set[uuid.UUID] = field(default_factory=set)
     room_opens: int | None = None  # ms: from then on a hold needs a pass
+    room_max: int = 0  # tickets per customer, held, pending and bought (0: no limit)
+    bought: dict[str, int] = field(default_factory=dict)  # customer: places sold
+    spent: set[str] = field(default_factory=set)  # entries of passes whose booking sold
+    sold_n: int = 0
+    held_n: int = 0
+    refused_n: int = 0
 
 
 class FakeHoldStore:
@@ -173,10 +184,12 @@ class FakeHoldStore:
         synced: datetime,
         seats: Mapping[int, SeatState],
         areas: Mapping[int, tuple[int, int]],
-        room_opens: datetime | None = None,
+        room: RoomRule | None = None,
+        bought: Mapping[str, int] | None = None,
     ) -> None:
         show = self._show(show_id)
-        show.room_opens = None if room_opens is None else _ms(room_opens)
+        await self.set_room(show_id, room)
+        show.bought.update(bought or {})
         for seat, state in seats.items():
             if state is SeatState.AVAILABLE:
                 show.seats.setdefault(seat, state)
@@ -189,8 +202,14 @@ class FakeHoldStore:
         show.loaded = True
         show.version = max(show.version + 1, time.time_ns() // 1000)
 
-    async def set_room(self, show_id: uuid.UUID, opens: datetime | None) -> None:
-        self._show(show_id).room_opens = None if opens is None else _ms(opens)
+    async def set_room(self, show_id: uuid.UUID, room: RoomRule | None) -> None:
+        show = self._show(show_id)
+        show.room_opens = None if room is None else _ms(room.opens)
+        show.room_max = 0 if room is None else room.max_tickets or 0
+
+    async def counters(self, show_id: uuid.UUID) -> RoomCounters:
+        show = self._show(show_id)
+        return RoomCounters(show.sold_n, show.held_n, show.refused_n)
 
     async def set_meta(self, show_id: uuid.UUID, meta: ShowMeta, synced: datetime) -> bool:
         show = self._show(show_id)
@@ -211,8 +230,11 @@ class FakeHoldStore:
             return Closed(meta.status)
         if now < _ms(meta.sales_start) or now > _ms(meta.sales_end):
             return OffSale(meta.sales_start, meta.sales_end)
-        if show.room_opens is not None and now >= show.room_opens and not ask.admitted:
+        room_on = show.room_opens is not None and now >= show.room_opens
+        if room_on and not ask.admitted:
             return AdmissionNeeded()
+        if room_on and ask.pass_entry and ask.pass_entry in show.spent:
+            return PassSpent()
         fingerprint = f"{ask.seat_ids};{ask.ga}"
         if ask.idempotency_key:
             key = f"{ask.customer}:{ask.idempotency_key}"
@@ -239,15 +261,22 @@ class FakeHoldStore:
         if unknown:
             return UnknownSeats(tuple(unknown))
         if taken:
+            show.refused_n += room_on
             return Taken(tuple(taken))
         for area, qty in ask.ga:
             if area not in show.capacity:
                 return UnknownArea(area)
             used = show.used.get(area, 0)
             if used + qty > show.capacity[area]:
+                show.refused_n += room_on
                 return AreaFull(area, show.capacity[area] - used)
-        if self._places_of(show, ask.customer, now) + count > ask.places_per_customer:
+        held = self._places_of(show, ask.customer, now)
+        if held + count > ask.places_per_customer:
             return OverCustomerLimit(ask.places_per_customer)
+        have = held + max(0, show.bought.get(ask.customer, 0))
+        if show.room_max and have + count > show.room_max:
+            return OverTicketLimit(show.room_max, have)
+        show.held_n += room_on
         expires = now + ask.ttl_ms
         for seat in ask.seat_ids:
             show.seats[seat] = ask.hold_id
@@ -262,6 +291,7 @@ class FakeHoldStore:
             ask.area_prices,
             HoldState.HELD,
             expires,
+            pass_entry=ask.pass_entry,
         )
         show.expiring[ask.hold_id] = expires
         show.counted.setdefault(ask.customer, {})[ask.hold_id] = expires
@@ -331,7 +361,7 @@ class FakeHoldStore:
         if hold.booking != booking_id:
             return AttachedElsewhere(hold.booking)
         if hold.state is HoldState.SOLD:
-            return SoldPlaces(hold.seat_ids, hold.ga)
+            return SoldPlaces(hold.seat_ids, hold.ga, hold.customer)
         if hold.expires <= now:
             return Expired()
         for seat in hold.seat_ids:
@@ -339,8 +369,12 @@ class FakeHoldStore:
         hold.state = HoldState.SOLD
         show.expiring.pop(hold_id, None)
         self._uncount(show, hold.customer, hold_id)
+        show.bought[hold.customer] = show.bought.get(hold.customer, 0) + hold.places
+        if hold.pass_entry:
+            show.spent.add(hold.pass_entry)
+        show.sold_n += 1
         self._changed(show_id, "sold", list(hold.seat_ids))
-        return SoldPlaces(hold.seat_ids, hold.ga)
+        return SoldPlaces(hold.seat_ids, hold.ga, hold.customer)
 
     async def release_booking(
         self,
@@ -349,6 +383,7 @@ class FakeHoldStore:
         booking_id: uuid.UUID,
         sold_seats: tuple[int, ...],
         sold_ga: Places,
+        customer: str = "",
     ) -> ReleaseBookingAnswer:
         show = self._show(show_id)
         if booking_id in show.released:
@@ -357,6 +392,8 @@ class FakeHoldStore:
         hold = self._hold_of(show, hold_id)
         freed: list[int] = []
         if hold is not None and hold.booking in (None, booking_id):
+            if hold.state is HoldState.SOLD:
+                show.bought[hold.customer] = show.bought.get(hold.customer, 0) - hold.places
             freed = self._free(show, hold_id)
         else:  # the hold is gone: free what PostgreSQL had sold
             for seat in sold_seats:
@@ -365,6 +402,9 @@ class FakeHoldStore:
                     freed.append(seat)
             for area, qty in sold_ga:
                 show.used[area] = show.used.get(area, 0) - qty
+            places = len(sold_seats) + sum(q for _, q in sold_ga)
+            if customer and places:
+                show.bought[customer] = show.bought.get(customer, 0) - places
         self._changed(show_id, "available", freed)
         return Freed(len(freed))
 

@@ -36,8 +36,12 @@ from boxoffice.inventory.ports import (
     OffSale,
     OverBookingLimit,
     OverCustomerLimit,
+    OverTicketLimit,
+    PassSpent,
     ReleasedBefore,
     Repeat,
+    RoomCounters,
+    RoomRule,
     SellAnswer,
     ShowMeta,
     SoldPlaces,
@@ -102,6 +106,7 @@ class Show:
         prices: tuple[int, int] = (1000, 500),
         area: int = AREA,
         admitted: bool = False,
+        pass_entry: str = "",
     ) -> tuple[str, HoldAnswer]:
         hold_id = new_hold_id(self.id)
         ask = HoldAsk(
@@ -115,6 +120,7 @@ class Show:
             seat_prices=tuple(prices[0] for _ in seats),
             area_prices=(prices[1],) if ga else (),
             admitted=admitted,
+            pass_entry=pass_entry,
         )
         return hold_id, await self.holds.hold(self.id, ask)
 
@@ -232,9 +238,9 @@ async def test_a_show_that_is_not_published_sells_nothing(show: Show) -> None:
 
 async def test_once_the_waiting_room_opens_only_admitted_customers_hold(show: Show) -> None:
     await show.load()
-    await show.holds.set_room(show.id, now() + HOUR)  # not open yet
+    await show.holds.set_room(show.id, RoomRule(now() + HOUR))  # not open yet
     assert isinstance((await show.hold([1]))[1], Held)
-    await show.holds.set_room(show.id, now() - timedelta(seconds=1))
+    await show.holds.set_room(show.id, RoomRule(now() - timedelta(seconds=1)))
     assert (await show.hold([2]))[1] == AdmissionNeeded()
     assert isinstance((await show.hold([2], admitted=True))[1], Held)
     assert (await show.hold([3], ga=1))[1] == AdmissionNeeded()
@@ -252,11 +258,80 @@ async def test_a_reload_keeps_the_waiting_room(show: Show) -> None:
         now(),
         {1: FREE, 2: FREE},
         {AREA: (5, 0)},
-        opened,
+        RoomRule(opened, max_tickets=3),
+        {"u1": 2},  # bought before the reload, as PostgreSQL counts it
     )
     await show.loaded(show.id)
     assert (await show.hold([1]))[1] == AdmissionNeeded()
+    assert (await show.hold([1, 2], admitted=True))[1] == OverTicketLimit(3, 2)
     assert isinstance((await show.hold([1], admitted=True))[1], Held)
+
+
+async def test_the_rooms_limit_counts_held_pending_and_bought_places_together(show: Show) -> None:
+    await show.load()
+    await show.holds.set_room(show.id, RoomRule(now() - HOUR, max_tickets=4))
+    sold = await show.granted([1, 2], admitted=True)
+    booking = uuid.uuid4()
+    await show.attach(sold, booking)
+    assert isinstance(await show.sell(sold, booking), SoldPlaces)
+    pending = await show.granted([3], admitted=True)
+    await show.attach(pending, uuid.uuid4())
+    assert (await show.hold([4], ga=1, admitted=True))[1] == OverTicketLimit(4, 3)
+    assert isinstance((await show.hold([8, 9], user="u2", admitted=True))[1], Held), "per customer"
+    await show.granted([4], admitted=True)  # the fourth
+    assert (await show.hold([5], admitted=True))[1] == OverTicketLimit(4, 4)
+    # the sold booking is cancelled: its two places no longer count
+    assert await show.holds.release_booking(show.id, sold, booking, (1, 2), ()) == Freed(2)
+    await show.granted([5, 6], admitted=True)
+    assert (await show.hold([7], admitted=True))[1] == OverTicketLimit(4, 4)
+
+
+async def test_the_limit_forgets_a_sale_released_after_the_hold_was_gone(show: Show) -> None:
+    await show.holds.load(
+        show.id,
+        ShowMeta("published", now() - HOUR, now() + HOUR, 6),
+        now(),
+        dict.fromkeys(range(1, 11), FREE) | {1: SOLD, 2: SOLD},
+        {AREA: (5, 0)},
+        RoomRule(now() - HOUR, max_tickets=2),
+        {"u1": 2},
+    )
+    await show.loaded(show.id)
+    assert (await show.hold([3], admitted=True))[1] == OverTicketLimit(2, 2)
+    released = await show.holds.release_booking(show.id, "gone", uuid.uuid4(), (1, 2), (), "u1")
+    assert released == Freed(2)
+    await show.granted([3, 4], admitted=True)
+
+
+async def test_a_pass_is_spent_once_its_booking_is_sold(show: Show) -> None:
+    await show.load()
+    await show.holds.set_room(show.id, RoomRule(now() - HOUR))
+    first = await show.granted([1], admitted=True, pass_entry="entry-1")
+    again = await show.granted([2], admitted=True, pass_entry="entry-1")  # same session
+    await show.holds.release(show.id, again, None)
+    booking = uuid.uuid4()
+    await show.attach(first, booking)
+    await show.sell(first, booking)
+    assert (await show.hold([3], admitted=True, pass_entry="entry-1"))[1] == PassSpent()
+    assert isinstance((await show.hold([3], admitted=True, pass_entry="entry-2"))[1], Held)
+    await show.holds.set_room(show.id, None)  # no room: passes mean nothing
+    assert isinstance((await show.hold([4], admitted=True, pass_entry="entry-1"))[1], Held)
+
+
+async def test_the_room_counts_what_the_admission_job_measures(show: Show) -> None:
+    await show.load(seats=3)
+    assert await show.holds.counters(show.id) == RoomCounters(0, 0, 0)
+    await show.granted([1])  # no room yet: not counted
+    await show.holds.set_room(show.id, RoomRule(now() - HOUR))
+    hold_id = await show.granted([2], admitted=True)
+    assert (await show.hold([1], admitted=True))[1] == Taken((1,))
+    await show.granted([], ga=5, admitted=True)
+    assert (await show.hold([], ga=1, admitted=True))[1] == AreaFull(AREA, 0)
+    booking = uuid.uuid4()
+    await show.attach(hold_id, booking)
+    await show.sell(hold_id, booking)
+    await show.sell(hold_id, booking)  # a repeat counts once
+    assert await show.holds.counters(show.id) == RoomCounters(sold=1, granted=2, refused=2)
 
 
 async def test_an_unloaded_show_says_so(show: Show) -> None:
@@ -396,7 +471,7 @@ async def test_sell_turns_an_attached_hold_into_sold_seats(show: Show) -> None:
     assert await show.sell(hold_id, booking) == Missing(), "not attached"
     await show.attach(hold_id, booking)
     assert await show.sell(hold_id, uuid.uuid4()) == AttachedElsewhere(booking)
-    sold = SoldPlaces((1, 2), ((AREA, 2),))
+    sold = SoldPlaces((1, 2), ((AREA, 2),), "u1")
     assert await show.sell(hold_id, booking) == sold
     seats = await show.seats()
     assert (seats[1], seats[2]) == (SOLD, SOLD)

@@ -13,7 +13,7 @@ from boxoffice.services import NAMES
 
 # (nginx location, service). Regex locations win over prefix ones, in the order written.
 ROUTES: tuple[tuple[str, str], ...] = (
-    ("~ ^/api/v1/shows/[^/]+/(seats|holds|queue|waiting-room)", "inventory"),
+    ("~ ^/api/v1/shows/[^/]+/(seats|holds|queue|waiting-room|waitlist)", "inventory"),
     ("~ ^/api/v1/shows/[^/]+/sales", "booking"),
     ("~ ^/api/v1/bookings/[^/]+/payment$", "payment"),
     ("/api/v1/holds", "inventory"),

@@ -1,11 +1,11 @@
-"""Inventory HTTP routes: seat maps, the live seat stream, holds, waiting rooms."""
+"""Inventory HTTP routes: seat maps, the live seat stream, holds, waiting rooms and lists."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import StreamingResponse
@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 from boxoffice.inventory.domain import make_hold_request
 from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.onsale import QueueFeed, queue_path
-from boxoffice.inventory.rooms import RoomSpec, WaitingRooms
+from boxoffice.inventory.rooms import AUTO_START_RATE, RoomSpec, WaitingRooms
 from boxoffice.inventory.service import InventoryService
+from boxoffice.inventory.waitlist import Waitlists
 from boxoffice.kernel.inputs import Instant
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import CurrentUser, IdempotencyKey, InternalCaller, Organizer, provided
@@ -44,6 +45,13 @@ async def queue_feed(request: Request) -> QueueFeed:
 InventoryDep = Annotated[InventoryService, Depends(inventory_service)]
 QueueFeedDep = Annotated[QueueFeed, Depends(queue_feed)]
 RoomsDep = Annotated[WaitingRooms, Depends(waiting_rooms)]
+
+
+async def waitlists(request: Request) -> Waitlists:
+    return provided(request, Waitlists)
+
+
+WaitlistsDep = Annotated[Waitlists, Depends(waitlists)]
 AdmissionPass = Annotated[
     str | None,
     Header(
@@ -239,9 +247,26 @@ class RoomIn(BaseModel):
     on_sale_at: Instant = Field(
         description="Admission begins; who joined before stands in a random order."
     )
-    admission_rate: int = Field(ge=1, le=1_000_000, description="Buyers let in per minute.")
+    admission_rate: Annotated[int, Field(ge=1, le=1_000_000)] | Literal["auto"] = Field(
+        description='Buyers let in per minute, or "auto": the rate at which the pipeline '
+        "confirms bookings (measured, with 25 % headroom), starting from "
+        "`auto_start_rate`."
+    )
+    auto_start_rate: int = Field(
+        default=AUTO_START_RATE,
+        ge=1,
+        le=1_000_000,
+        description='With "auto": buyers per minute before any booking was confirmed, and the '
+        "least it admits.",
+    )
     pass_ttl_seconds: int = Field(default=900, ge=60, le=3600)
-    max_tickets_per_customer: int | None = Field(default=None, ge=1, le=100)
+    max_tickets_per_customer: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Tickets one customer may have for the show, held, awaiting payment and "
+        "bought together (null: the show's usual limits only).",
+    )
 
 
 class RoomOut(BaseModel):
@@ -249,17 +274,35 @@ class RoomOut(BaseModel):
     enabled: bool = Field(description="false: the show has no waiting room (the rest is null)")
     opens_at: datetime | None
     on_sale_at: datetime | None
-    admission_rate: int | None
+    admission_rate: int | Literal["auto"] | None
     pass_ttl_seconds: int | None
     max_tickets_per_customer: int | None
     queue: str | None
     in_queue: int | None = Field(description="everyone who joined, let in or not")
     admitted_so_far: int | None
     sold_out: bool | None = Field(description="nothing left to hold: admission waits")
+    admitting_per_minute: float | None = Field(
+        description="the rate admission runs at now (null before on-sale)"
+    )
+    confirmed_per_minute: float | None = Field(
+        description="bookings confirmed per minute, as the admission job measures them"
+    )
+    refused_share: float | None = Field(
+        description="share of holds refused for want of places lately; admission slows by it"
+    )
+    waitlist: dict[str, int] | None = Field(
+        description="the waiting list: customers waiting, offered, booked, lapsed"
+    )
 
 
-def _room_out(room: Any, figures: dict[str, Any]) -> dict[str, Any]:
-    return {**room.out(), **figures, "enabled": True, "queue": queue_path(room.show_id)}
+def _room_out(room: Any, figures: dict[str, Any], waitlist: dict[str, int]) -> dict[str, Any]:
+    return {
+        **room.out(),
+        **figures,
+        "enabled": True,
+        "queue": queue_path(room.show_id),
+        "waitlist": waitlist,
+    }
 
 
 class ChallengeOut(BaseModel):
@@ -290,25 +333,38 @@ class QueueStatus(BaseModel):
     on_sale_at: datetime
     admission_pass: str | None = Field(description="Send it as X-Admission-Pass on holds.")
     pass_expires_at: datetime | None
+    waitlist: str | None = Field(
+        default=None, description="when sold out: where to join the show's waiting list"
+    )
 
 
 @router.put(
     "/shows/{show_id}/waiting-room", response_model=RoomOut, responses=problems(403, 404, 422)
 )
 async def put_waiting_room(
-    show_id: uuid.UUID, body: RoomIn, user: Organizer, rooms: RoomsDep
+    show_id: uuid.UUID, body: RoomIn, user: Organizer, rooms: RoomsDep, lists: WaitlistsDep
 ) -> dict[str, Any]:
-    spec = RoomSpec(**body.model_dump())
+    auto = body.admission_rate == "auto"
+    spec = RoomSpec(
+        opens_at=body.opens_at,
+        on_sale_at=body.on_sale_at,
+        admission_rate=body.auto_start_rate if auto else int(body.admission_rate),
+        pass_ttl_seconds=body.pass_ttl_seconds,
+        max_tickets_per_customer=body.max_tickets_per_customer,
+        auto_rate=auto,
+    )
     room = await rooms.configure(user, show_id, spec)
-    return _room_out(room, await rooms.queue.figures(show_id))
+    return _room_out(room, await rooms.queue.figures(show_id), await lists.figures(show_id))
 
 
 @router.get("/shows/{show_id}/waiting-room", response_model=RoomOut, responses=problems(404))
-async def get_waiting_room(show_id: uuid.UUID, rooms: RoomsDep) -> dict[str, Any]:
+async def get_waiting_room(
+    show_id: uuid.UUID, rooms: RoomsDep, lists: WaitlistsDep
+) -> dict[str, Any]:
     room = await rooms.setting(show_id)
     if room is None:
         return {"show_id": show_id, "enabled": False, **dict.fromkeys(_ROOM_FIELDS)}
-    return _room_out(room, await rooms.queue.figures(show_id))
+    return _room_out(room, await rooms.queue.figures(show_id), await lists.figures(show_id))
 
 
 _ROOM_FIELDS = (
@@ -321,6 +377,10 @@ _ROOM_FIELDS = (
     "in_queue",
     "admitted_so_far",
     "sold_out",
+    "admitting_per_minute",
+    "confirmed_per_minute",
+    "refused_share",
+    "waitlist",
 )
 
 
@@ -381,6 +441,64 @@ async def queue_status(
     queue_id: Annotated[str, Path(max_length=64)], user: CurrentUser, rooms: RoomsDep
 ) -> Any:
     return await rooms.status(user, queue_id)
+
+
+# -- waiting lists (inventory.waitlist) ---------------------------------------------------------
+
+
+class WaitlistIn(BaseModel):
+    quantity: int = Field(default=1, ge=1, le=100, description="places wanted together")
+
+
+class WaitlistOffer(BaseModel):
+    hold_id: str = Field(description="a hold reserved for you: book it as any other")
+    expires_at: datetime
+
+
+class WaitlistStatus(BaseModel):
+    show_id: uuid.UUID
+    state: str = Field(
+        description="waiting, offered (see offer), booked, lapsed (the offer was not booked "
+        "in time) or left"
+    )
+    quantity: int
+    joined_at: datetime
+    position: int | None = Field(description="1 is next, while waiting")
+    ahead: int | None
+    offer: WaitlistOffer | None
+
+
+@router.post(
+    "/shows/{show_id}/waitlist",
+    status_code=201,
+    response_model=WaitlistStatus,
+    responses={
+        200: {"description": "Already on the waiting list: your place."},
+        **problems(404, 409, 422),
+    },
+)
+async def join_waitlist(
+    show_id: uuid.UUID,
+    user: CurrentUser,
+    lists: WaitlistsDep,
+    response: Response,
+    body: WaitlistIn | None = None,
+) -> Any:
+    status, new = await lists.join(user, show_id, (body or WaitlistIn()).quantity)
+    response.headers["Location"] = f"/api/v1/shows/{show_id}/waitlist/me"
+    if not new:
+        response.status_code = 200
+    return status
+
+
+@router.get("/shows/{show_id}/waitlist/me", response_model=WaitlistStatus, responses=problems(404))
+async def my_waitlist_place(show_id: uuid.UUID, user: CurrentUser, lists: WaitlistsDep) -> Any:
+    return await lists.status(user, show_id)
+
+
+@router.delete("/shows/{show_id}/waitlist/me", status_code=204, responses=problems(404))
+async def leave_waitlist(show_id: uuid.UUID, user: CurrentUser, lists: WaitlistsDep) -> None:
+    await lists.leave(user, show_id)
 
 
 internal_router = APIRouter(

@@ -78,3 +78,18 @@ class SeatsReleased(Event):
     seat_ids: list[int]  # sold seats given back
     hold_id: str = ""
     ga: list[dict[str, int]] = field(default_factory=list)  # sold places: area_id, quantity
+    user_id: str = ""  # the booking's customer ("" in events written before it was sent)
+
+
+@dataclass(frozen=True)
+class WaitlistOffered(Event):
+    """Places came back to a sold-out show and are held for the next customer on its waiting
+    list until `expires_at` (ISO 8601): they book the hold as any other."""
+
+    type = "inventory.waitlist.offered"
+    show_id: str
+    user_id: str
+    hold_id: str
+    show_title: str
+    places: list[str]  # seat labels or "2 × Standing"
+    expires_at: str

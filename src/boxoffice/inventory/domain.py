@@ -83,6 +83,12 @@ class TooManyHolds(Conflict):
     title = "Too many holds"
 
 
+class TicketLimitReached(Conflict):
+    """The waiting room's limit of tickets per customer (held, pending, bought together)."""
+
+    title = "Ticket limit reached"
+
+
 class TooManySeats(InvalidRequest):
     title = "Too many seats"
 

@@ -4,8 +4,12 @@
 -- Holds live in <p>h:<hold_id> (fields user, seats, ga, n (places), sp and gp (the prices
 -- quoted when the seats were held, aligned with seats and ga), booking, state, expires).
 -- <p>u:<user> scores the user's holds, live or being paid for, by expiry, and <p>uc:<user>
--- counts their places; <p>r:<booking> marks a booking whose hold and sale were released (so a
--- repeated release changes nothing).
+-- counts their places; <p>ub:<user> counts the places sold to them (for the waiting room's
+-- limit per customer); <p>r:<booking> marks a booking whose hold and sale were released (so a
+-- repeated release changes nothing). With a waiting room, a hold keeps the entry of the pass
+-- it was made with (field pass), and <p>spent lists the passes whose booking was sold; meta
+-- counts sold bookings (sold_n) and, while the room is open, holds granted (held_n) and
+-- refused for want of places (refused_n): the admission job's measurements.
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -127,14 +131,19 @@ if op == 'hold' then
   -- ARGV: 4 hold_id, 5 user, 6 ttl_ms, 7 seat csv, 8 ga csv (area:qty), 9 idem key or '',
   --       10 request fingerprint (for the idempotency key), 11 places one customer may have
   --       in live holds and pending bookings, 12 seat prices csv, 13 GA unit prices csv,
-  --       14 '1' if the customer showed a valid pass of the show's waiting room
+  --       14 '1' if the customer showed a valid pass of the show's waiting room, 15 the pass's
+  --       queue entry or ''
   local meta = redis.call('HMGET', p .. 'meta', 'loaded', 'status', 'sales_start', 'sales_end', 'max',
-    'room')
+    'room', 'room_max')
   if meta[1] ~= '1' then return {'unloaded'} end
   if meta[2] ~= 'published' then return {'closed', meta[2]} end
   if now < tonumber(meta[3]) or now > tonumber(meta[4]) then return {'not_on_sale', meta[3], meta[4]} end
-  if meta[6] and meta[6] ~= '' and now >= tonumber(meta[6]) and ARGV[14] ~= '1' then
-    return {'admission'}
+  local room_on = meta[6] and meta[6] ~= '' and now >= tonumber(meta[6])
+  if room_on then
+    if ARGV[14] ~= '1' then return {'admission'} end
+    if ARGV[15] ~= '' and redis.call('SISMEMBER', p .. 'spent', ARGV[15]) == 1 then
+      return {'pass_spent'}
+    end
   end
   if ARGV[9] ~= '' then
     local previous = redis.call('GET', ARGV[9])
@@ -166,17 +175,30 @@ if op == 'hold' then
     end
   end
   if #unknown > 0 then return {'unknown', table.concat(unknown, ',')} end
-  if #taken > 0 then return {'taken', table.concat(taken, ',')} end
+  if #taken > 0 then
+    if room_on then redis.call('HINCRBY', p .. 'meta', 'refused_n', 1) end
+    return {'taken', table.concat(taken, ',')}
+  end
   for _, g in ipairs(ga) do
     local cap = redis.call('HGET', p .. 'gac', g[1])
     if not cap then return {'unknown_area', g[1]} end
     local used = tonumber(redis.call('HGET', p .. 'gau', g[1]) or '0')
-    if used + g[2] > tonumber(cap) then return {'ga_full', g[1], tostring(tonumber(cap) - used)} end
+    if used + g[2] > tonumber(cap) then
+      if room_on then redis.call('HINCRBY', p .. 'meta', 'refused_n', 1) end
+      return {'ga_full', g[1], tostring(tonumber(cap) - used)}
+    end
   end
-  -- Last, as the costliest check that refuses least often (most refusals in an on-sale are
+  -- Last, as the costliest checks that refuse least often (most refusals in an on-sale are
   -- seats taken).
-  if places_of(p, ARGV[5], now) + count > tonumber(ARGV[11]) then
+  local held = places_of(p, ARGV[5], now)
+  if held + count > tonumber(ARGV[11]) then
     return {'too_many_holds', ARGV[11]}
+  end
+  local room_max = tonumber(meta[7] or '0') or 0
+  if room_max > 0 then
+    -- The on-sale's limit: places held, awaiting payment and bought, together.
+    local have = held + math.max(0, tonumber(redis.call('GET', p .. 'ub:' .. ARGV[5]) or '0'))
+    if have + count > room_max then return {'ticket_limit', tostring(room_max), tostring(have)} end
   end
   local hold_id = ARGV[4]
   local marker = 'H' .. hold_id
@@ -186,6 +208,8 @@ if op == 'hold' then
   local hk = p .. 'h:' .. hold_id
   redis.call('HSET', hk, 'user', ARGV[5], 'seats', ARGV[7], 'ga', ARGV[8], 'n', count,
     'sp', ARGV[12], 'gp', ARGV[13], 'state', 'held', 'expires', expires, 'created', now)
+  if ARGV[15] ~= '' then redis.call('HSET', hk, 'pass', ARGV[15]) end
+  if room_on then redis.call('HINCRBY', p .. 'meta', 'held_n', 1) end
   redis.call('PEXPIREAT', hk, expires + 86400000)
   redis.call('ZADD', p .. 'exp', expires, hold_id)
   redis.call('ZADD', p .. 'u:' .. ARGV[5], expires, hold_id)
@@ -231,43 +255,62 @@ elseif op == 'attach' then
 
 elseif op == 'sell' then
   -- Turn a live hold of this booking into sold seats: ARGV 4 hold_id, 5 booking.
-  -- Answers the hold's seats and GA places, which PostgreSQL then records.
-  local status = redis.call('HGET', p .. 'meta', 'status')
-  if status and status ~= 'published' then return {'closed', status} end
+  -- Answers the hold's seats, GA places and customer, which PostgreSQL then records.
+  local meta = redis.call('HMGET', p .. 'meta', 'status', 'sales_end')
+  if meta[1] and meta[1] ~= 'published' then return {'closed', meta[1]} end
   if redis.call('EXISTS', p .. 'r:' .. ARGV[5]) == 1 then return {'released'} end
   local hk = p .. 'h:' .. ARGV[4]
-  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats', 'user', 'ga', 'n')
+  local h = redis.call('HMGET', hk, 'booking', 'state', 'expires', 'seats', 'user', 'ga', 'n', 'pass')
   if not h[1] then return {'missing'} end
   if h[1] ~= ARGV[5] then return {'attached', h[1]} end
-  if h[2] == 'sold' then return {'ok', h[4], h[6]} end
+  if h[2] == 'sold' then return {'ok', h[4], h[6], h[5]} end
   if tonumber(h[3]) <= now then return {'expired'} end
   local seats = split(h[4])
   for _, seat in ipairs(seats) do redis.call('HSET', p .. 'st', seat, 'S') end
   redis.call('HSET', hk, 'state', 'sold')
   redis.call('ZREM', p .. 'exp', ARGV[4])
   uncount(p, h[5], ARGV[4], h[7])
+  local bought = p .. 'ub:' .. h[5]
+  redis.call('INCRBY', bought, tonumber(h[7] or '1'))
+  redis.call('PEXPIREAT', bought, tonumber(meta[2] or now) + 86400000)
+  if h[8] and h[8] ~= '' then
+    -- The pass admitted one booking session: it has bought, so it holds no more.
+    redis.call('SADD', p .. 'spent', h[8])
+    redis.call('PEXPIRE', p .. 'spent', 7200000)
+  end
+  redis.call('HINCRBY', p .. 'meta', 'sold_n', 1)
   changed(p, show, 'sold', seats)
-  return {'ok', h[4], h[6]}
+  return {'ok', h[4], h[6], h[5]}
 
 elseif op == 'release_booking' then
   -- A booking failed or was cancelled: free its hold, held or sold, and what PostgreSQL had
-  -- sold it. ARGV 4 hold_id, 5 booking, 6 sold seat csv, 7 sold GA csv. Once per booking.
+  -- sold it. ARGV 4 hold_id, 5 booking, 6 sold seat csv, 7 sold GA csv, 8 the booking's
+  -- customer (or ''). Once per booking.
   if not redis.call('SET', p .. 'r:' .. ARGV[5], '1', 'NX', 'PX', 2592000000) then
     return {'done'}
   end
   local freed = {}
-  local h = redis.call('HMGET', p .. 'h:' .. ARGV[4], 'booking', 'state')
+  local h = redis.call('HMGET', p .. 'h:' .. ARGV[4], 'booking', 'state', 'user', 'n')
   if h[2] and (not h[1] or h[1] == ARGV[5]) then
+    if h[2] == 'sold' then redis.call('DECRBY', p .. 'ub:' .. h[3], tonumber(h[4] or '1')) end
     freed = free_hold(p, ARGV[4])
   else
     -- The hold is gone (sold long ago, or Redis was rebuilt from PostgreSQL): free the sale.
+    local places = 0
     for _, seat in ipairs(split(ARGV[6])) do
+      places = places + 1
       if redis.call('HGET', p .. 'st', seat) == 'S' then
         redis.call('HSET', p .. 'st', seat, '0')
         freed[#freed + 1] = seat
       end
     end
-    for _, g in ipairs(pairs_of(ARGV[7])) do add_places(p, g[1], -g[2]) end
+    for _, g in ipairs(pairs_of(ARGV[7])) do
+      add_places(p, g[1], -g[2])
+      places = places + g[2]
+    end
+    if ARGV[8] and ARGV[8] ~= '' and places > 0 then
+      redis.call('DECRBY', p .. 'ub:' .. ARGV[8], places)
+    end
   end
   changed(p, show, 'available', freed)
   return {'ok', tostring(#freed)}

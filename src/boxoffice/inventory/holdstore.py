@@ -36,11 +36,15 @@ from boxoffice.inventory.ports import (
     OffSale,
     OverBookingLimit,
     OverCustomerLimit,
+    OverTicketLimit,
+    PassSpent,
     Places,
     ReleaseAnswer,
     ReleaseBookingAnswer,
     ReleasedBefore,
     Repeat,
+    RoomCounters,
+    RoomRule,
     SeatStates,
     SellAnswer,
     ShowMeta,
@@ -130,8 +134,12 @@ def _common(answer: list[str]) -> Missing | NotYours | AlreadySold | Expired | C
     raise RuntimeError(f"unexpected hold-store answer {answer!r}")
 
 
-def _room(opens: datetime | None) -> str:
-    return "" if opens is None else str(_ms(opens))
+def _room(room: RoomRule | None) -> tuple[str, int]:
+    """The meta fields room (when holds begin to need a pass, ms; '' without a room) and
+    room_max (the tickets per customer, 0 for no limit)."""
+    if room is None:
+        return "", 0
+    return str(_ms(room.opens)), room.max_tickets or 0
 
 
 def _hold_answer(answer: list[str]) -> HoldAnswer:
@@ -158,6 +166,10 @@ def _hold_answer(answer: list[str]) -> HoldAnswer:
             return Unloaded()
         case ["admission"]:
             return AdmissionNeeded()
+        case ["pass_spent"]:
+            return PassSpent()
+        case ["ticket_limit", limit, have]:
+            return OverTicketLimit(int(limit), int(have))
     common = _common(answer)
     assert isinstance(common, Closed | OffSale), answer
     return common
@@ -199,6 +211,7 @@ class HoldStore:
             _csv(ask.seat_prices),
             _csv(ask.area_prices),
             "1" if ask.admitted else "0",
+            ask.pass_entry,
         )
         return _hold_answer(answer)
 
@@ -226,8 +239,8 @@ class HoldStore:
     async def sell(self, show_id: uuid.UUID, hold_id: str, booking_id: uuid.UUID) -> SellAnswer:
         answer = await self.run("sell", show_id, hold_id, str(booking_id))
         match answer:
-            case ["ok", seats, areas]:
-                return SoldPlaces(_ids(seats), _places(areas))
+            case ["ok", seats, areas, customer]:
+                return SoldPlaces(_ids(seats), _places(areas), customer)
             case ["attached", other]:
                 return AttachedElsewhere(uuid.UUID(other))
             case ["released"]:
@@ -243,6 +256,7 @@ class HoldStore:
         booking_id: uuid.UUID,
         sold_seats: tuple[int, ...],
         sold_ga: Places,
+        customer: str = "",
     ) -> ReleaseBookingAnswer:
         answer = await self.run(
             "release_booking",
@@ -251,6 +265,7 @@ class HoldStore:
             str(booking_id),
             _csv(sold_seats),
             _ga_csv(sold_ga),
+            customer,
         )
         return Freed(int(answer[1])) if answer[0] == "ok" else ReleasedBefore()
 
@@ -314,7 +329,8 @@ class HoldStore:
         synced: datetime,
         seats: Mapping[int, SeatState],
         areas: Mapping[int, tuple[int, int]],
-        room_opens: datetime | None = None,
+        room: RoomRule | None = None,
+        bought: Mapping[str, int] | None = None,
     ) -> None:
         p = prefix(show_id)
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -328,7 +344,10 @@ class HoldStore:
                 pipe.hset(f"{p}gac", str(area_id), capacity)
                 pipe.hsetnx(f"{p}gau", str(area_id), sold)
             await self._script(args=self._meta_args(show_id, meta, synced), client=pipe)
-            pipe.hset(f"{p}meta", "room", _room(room_opens))
+            opens, most = _room(room)
+            pipe.hset(f"{p}meta", mapping={"room": opens, "room_max": most})
+            for customer, places in (bought or {}).items():
+                pipe.set(f"{p}ub:{customer}", places, pxat=_ms(meta.sales_end) + 86_400_000)
             # Versions go on from the clock (µs), never from 1 again: after Redis lost a show,
             # replicas' cached seat maps, clients' ETags and live feeds all know older versions.
             version = time.time_ns() // 1000
@@ -336,8 +355,14 @@ class HoldStore:
             pipe.sadd(SHOWS_INDEX, show_id.hex)
             await pipe.execute()
 
-    async def set_room(self, show_id: uuid.UUID, opens: datetime | None) -> None:
-        await self.redis.hset(f"{prefix(show_id)}meta", "room", _room(opens))
+    async def set_room(self, show_id: uuid.UUID, room: RoomRule | None) -> None:
+        opens, most = _room(room)
+        await self.redis.hset(f"{prefix(show_id)}meta", mapping={"room": opens, "room_max": most})
+
+    async def counters(self, show_id: uuid.UUID) -> RoomCounters:
+        raw = await self.redis.hmget(f"{prefix(show_id)}meta", ["sold_n", "held_n", "refused_n"])
+        sold, granted, refused = (int(v or 0) for v in raw)
+        return RoomCounters(sold, granted, refused)
 
     async def set_meta(self, show_id: uuid.UUID, meta: ShowMeta, synced: datetime) -> bool:
         answer = await self._script(args=self._meta_args(show_id, meta, synced))

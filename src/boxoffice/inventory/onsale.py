@@ -6,8 +6,11 @@ replica); the room's settings live in PostgreSQL (inventory.waiting_rooms) with 
 for the admission job. Order: everyone who joins before `on_sale_at` gets a random score below
 1, drawn when they join and never shown, so at on-sale they stand in a random order; everyone
 later gets 1 + their arrival number (first come, first served). Admission lets the next
-`admission_rate / 60` places in each second, in one script, so replicas running the job at the
-same time admit each place once. A waiting user's status is three Redis reads, no database."""
+`rate / 60` places in each second, in one script, so replicas running the job at the same time
+admit each place once. The rate is the organizer's, or with `auto` the rate at which the
+pipeline confirms bookings (measured from the hold store's count of sold bookings, smoothed,
+with headroom); either way it slows in proportion to the share of holds refused for want of
+places. A waiting user's status is one round trip to Redis, no database."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
+from boxoffice.inventory.ports import RoomCounters
 from boxoffice.kernel.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from boxoffice.kernel.live import LiveFeed
 
@@ -52,17 +56,18 @@ class Room:
     show_id: uuid.UUID
     opens_at: datetime
     on_sale_at: datetime
-    admission_rate: int  # buyers let in per minute
+    admission_rate: int  # buyers let in per minute (with auto_rate: to start with)
     pass_ttl_seconds: int
     max_tickets_per_customer: int | None
     updated_at: datetime
+    auto_rate: bool = False  # follow the rate at which bookings are confirmed
 
     def out(self) -> dict[str, Any]:
         return {
             "show_id": self.show_id,
             "opens_at": self.opens_at,
             "on_sale_at": self.on_sale_at,
-            "admission_rate": self.admission_rate,
+            "admission_rate": "auto" if self.auto_rate else self.admission_rate,
             "pass_ttl_seconds": self.pass_ttl_seconds,
             "max_tickets_per_customer": self.max_tickets_per_customer,
         }
@@ -70,6 +75,10 @@ class Room:
 
 def queue_path(show_id: uuid.UUID) -> str:
     return f"/api/v1/shows/{show_id}/queue"
+
+
+def waitlist_path(show_id: uuid.UUID) -> str:
+    return f"/api/v1/shows/{show_id}/waitlist"
 
 
 def no_pass(show_id: uuid.UUID) -> AdmissionRequired:
@@ -223,16 +232,42 @@ redis.call('ZADD', KEYS[3], score, ARGV[2])
 return {1, ARGV[2]}
 """
 
-# KEYS: order, admitted, at, credit. ARGV: now (ms), rate per minute, on-sale (ms).
-# Adds the admissions earned since the last run (at most two seconds' worth are banked, so an
-# empty queue does not save up a burst), lets in that many of the next places in order.
+# KEYS: order, admitted, at, credit. ARGV: now (ms), rate per minute, on-sale (ms), '1' for
+# an automatic rate, the hold store's counts of bookings sold, holds granted and holds refused
+# for want of places, the headroom over the confirmation rate, the smoothing time (ms).
+# Measures first: the confirmation rate (per minute) and the share of holds refused, each an
+# exponentially weighted mean over the smoothing time, updated at most once a second from the
+# growth of the counts (replicas passing the same or older counts change nothing). Then adds
+# the admissions earned since the last run at the resulting rate (at most two seconds' worth
+# are banked, so an empty queue does not save up a burst) and lets in that many of the next
+# places in order. Answers the places let in, the rate and the confirmation rate (as text).
 _ADMIT = """
 local now = tonumber(ARGV[1])
 local start = tonumber(ARGV[3])
-if now < start then return 0 end
-local rate = tonumber(ARGV[2]) / 60000
-local last = tonumber(redis.call('HGET', KEYS[4], 'last') or start)
-local credit = tonumber(redis.call('HGET', KEYS[4], 'credit') or '1')
+if now < start then return {0, ARGV[2], '0'} end
+local c = redis.call('HMGET', KEYS[4], 'last', 'credit', 'm_at', 'm_sold', 'm_held', 'm_refused',
+  'confirm', 'refusal')
+local last = tonumber(c[1] or start)
+local credit = tonumber(c[2] or '1')
+local confirm = tonumber(c[7] or '0')
+local refusal = tonumber(c[8] or '0')
+local sold, held, refused = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local m_at = tonumber(c[3] or '0')
+if m_at == 0 then
+  redis.call('HSET', KEYS[4], 'm_at', now, 'm_sold', sold, 'm_held', held, 'm_refused', refused)
+elseif now - m_at >= 1000 and sold >= tonumber(c[4]) and held >= tonumber(c[5]) then
+  local dt = now - m_at
+  local w = 1 - math.exp(-dt / tonumber(ARGV[9]))
+  confirm = confirm + w * ((sold - tonumber(c[4])) * 60000 / dt - confirm)
+  local dh, dr = held - tonumber(c[5]), refused - tonumber(c[6])
+  if dh + dr > 0 then refusal = refusal + w * (dr / (dh + dr) - refusal) end
+  redis.call('HSET', KEYS[4], 'm_at', now, 'm_sold', sold, 'm_held', held, 'm_refused', refused,
+    'confirm', confirm, 'refusal', refusal)
+end
+local per_minute = tonumber(ARGV[2])
+if ARGV[4] == '1' then per_minute = math.max(per_minute, confirm * tonumber(ARGV[8])) end
+per_minute = per_minute * math.max(0.1, 1 - refusal)
+local rate = per_minute / 60000
 if now > last then credit = credit + (now - last) * rate end
 credit = math.min(credit, math.max(1, rate * 2000))
 local n = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -242,10 +277,17 @@ if k > 0 then
   for _, id in ipairs(ids) do redis.call('HSET', KEYS[3], id, ARGV[1]) end
   credit = credit - k
 end
-redis.call('INCRBY', KEYS[2], math.max(k, 0))
-redis.call('HSET', KEYS[4], 'last', math.max(now, last), 'credit', credit)
-return math.max(k, 0)
+k = math.max(k, 0)
+redis.call('INCRBY', KEYS[2], k)
+redis.call('HSET', KEYS[4], 'last', math.max(now, last), 'credit', credit, 'rate', per_minute)
+return {k, tostring(per_minute), tostring(confirm)}
 """
+
+# With `auto`, admission runs this much above the measured confirmation rate (buyers who
+# browse and leave, or pay slowly, do not hold the line back), and never below the room's
+# starting rate; the measurements are smoothed over this many milliseconds.
+AUTO_HEADROOM = 1.25
+SMOOTHING_MS = 5000
 
 ROOMS = "bx:wr:rooms"  # the shows with a waiting room (the admission job's list)
 
@@ -294,6 +336,7 @@ class Queue:
                     "ttl": room.pass_ttl_seconds,
                     "max_tickets": room.max_tickets_per_customer or 0,
                     "updated_ms": _ms(room.updated_at),
+                    "auto": int(room.auto_rate),
                 },
             )
             pipe.sadd(ROOMS, room.show_id.hex)
@@ -313,6 +356,7 @@ class Queue:
             pass_ttl_seconds=cfg["ttl"],
             max_tickets_per_customer=cfg["max_tickets"] or None,
             updated_at=_at_ms(cfg["updated_ms"]),
+            auto_rate=bool(cfg.get("auto", 0)),
         )
 
     async def remove(self, show_id: uuid.UUID) -> None:
@@ -336,32 +380,46 @@ class Queue:
     async def rooms(self) -> list[uuid.UUID]:
         return [uuid.UUID(_text(raw)) for raw in await self.redis.smembers(ROOMS)]
 
-    async def admit(self, show_id: uuid.UUID, now: datetime) -> int:
+    async def admit(self, show_id: uuid.UUID, now: datetime, counters: RoomCounters) -> int:
         """One admission step for the room: the number of places let in."""
         k = _keys(show_id)
         raw = await self.redis.hgetall(k["cfg"])
         cfg = {_text(key): int(value) for key, value in raw.items()}
         if not cfg or cfg.get("sold_out"):
             return 0
-        return int(
-            await self._admit(
-                keys=[k["order"], k["admitted"], k["at"], k["credit"]],
-                args=[_ms(now), cfg["rate"], cfg["on_sale_ms"]],
-            )
+        let_in, _, _ = await self._admit(
+            keys=[k["order"], k["admitted"], k["at"], k["credit"]],
+            args=[
+                _ms(now),
+                cfg["rate"],
+                cfg["on_sale_ms"],
+                cfg.get("auto", 0),
+                counters.sold,
+                counters.granted,
+                counters.refused,
+                AUTO_HEADROOM,
+                SMOOTHING_MS,
+            ],
         )
+        return int(let_in)
 
     async def figures(self, show_id: uuid.UUID) -> dict[str, Any]:
-        """How many joined, how many were let in, whether admission waits for seats."""
+        """How many joined, how many were let in, whether admission waits for seats, and the
+        admission job's rates (per minute: the one it admits at, the confirmations it sees)."""
         k = _keys(show_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zcard(k["order"])
             pipe.get(k["admitted"])
             pipe.hget(k["cfg"], "sold_out")
-            total, admitted, sold_out = await pipe.execute()
+            pipe.hmget(k["credit"], ["rate", "confirm", "refusal"])
+            total, admitted, sold_out, (rate, confirm, refusal) = await pipe.execute()
         return {
             "in_queue": int(total),
             "admitted_so_far": int(admitted or 0),
             "sold_out": bool(int(sold_out or 0)),
+            "admitting_per_minute": None if rate is None else round(float(rate), 1),
+            "confirmed_per_minute": round(float(confirm or 0), 1),
+            "refused_share": round(float(refusal or 0), 3),
         }
 
     async def announce(self, show_id: uuid.UUID) -> None:
@@ -386,7 +444,8 @@ class Queue:
             pipe.get(k["admitted"])
             pipe.zcard(k["order"])
             pipe.hget(k["cfg"], "sold_out")
-            owner, rank, at, admitted, total, sold_out = await pipe.execute()
+            pipe.hget(k["credit"], "rate")
+            owner, rank, at, admitted, total, sold_out, rate = await pipe.execute()
         if owner is None or _text(owner) != user_id.hex or rank is None:
             raise NotInQueue("No such place in a queue of yours.")
         n = int(admitted or 0)
@@ -416,11 +475,12 @@ class Queue:
                 "pass_expires_at": _at(expires),
             }
         if sold_out is not None and int(sold_out):
-            return {**out, "state": "sold_out"}
+            return {**out, "state": "sold_out", "waitlist": waitlist_path(room.show_id)}
         if admitted is None:  # before on-sale: the order is drawn then
             return {**out, "state": "waiting"}
         ahead = max(0, int(rank) - n)
-        wait = math.ceil((ahead + 1) * 60 / room.admission_rate)
+        per_minute = float(rate) if rate is not None else room.admission_rate
+        wait = math.ceil((ahead + 1) * 60 / max(per_minute, 1.0))
         return {
             **out,
             "state": "waiting",

@@ -44,6 +44,27 @@ class HoldAsk:
     seat_prices: tuple[int, ...]
     area_prices: tuple[int, ...]
     admitted: bool = False  # the customer showed a valid pass of the show's waiting room
+    pass_entry: str = ""  # that pass's queue entry: spent once a booking of the hold is sold
+
+
+@dataclass(frozen=True)
+class RoomRule:
+    """What the hold store enforces of a show's waiting room: from `opens` on, a hold needs a
+    pass; `max_tickets` (None: no limit) caps the places one customer holds, awaits payment
+    for and has bought, together."""
+
+    opens: datetime
+    max_tickets: int | None = None
+
+
+@dataclass(frozen=True)
+class RoomCounters:
+    """The admission job's measurements of a show (monotonic counts): bookings sold, and
+    holds granted and refused for want of places while its waiting room was open."""
+
+    sold: int
+    granted: int
+    refused: int
 
 
 @dataclass(frozen=True)
@@ -149,6 +170,19 @@ class AdmissionNeeded:
 
 
 @dataclass(frozen=True)
+class PassSpent:
+    """The pass admitted a booking session that has bought: it holds no more."""
+
+
+@dataclass(frozen=True)
+class OverTicketLimit:
+    """More tickets than the waiting room lets one customer have (held, pending, bought)."""
+
+    limit: int
+    have: int
+
+
+@dataclass(frozen=True)
 class Unloaded:
     """The store has no copy of the show (never loaded, or lost): load it and ask again."""
 
@@ -187,6 +221,7 @@ class Attached:
 class SoldPlaces:
     seat_ids: tuple[int, ...]
     ga: Places
+    customer: str
 
 
 @dataclass(frozen=True)
@@ -219,6 +254,8 @@ HoldAnswer = (
     | Closed
     | OffSale
     | AdmissionNeeded
+    | PassSpent
+    | OverTicketLimit
     | Unloaded
 )
 ReleaseAnswer = Freed | Missing | NotYours | AlreadySold
@@ -240,17 +277,21 @@ class HoldStorePort(Protocol):
         synced: datetime,
         seats: Mapping[int, SeatState],
         areas: Mapping[int, tuple[int, int]],
-        room_opens: datetime | None = None,
+        room: RoomRule | None = None,
+        bought: Mapping[str, int] | None = None,
     ) -> None:
         """Write a show's inventory from PostgreSQL (`areas`: capacity, sold): available seats
         only where the store has nothing (live holds survive a reload); sold and blocked always
         win. `meta` is written unless a copy synced later is stored (see set_meta); the
-        waiting room's opening (see set_room) before the show counts as loaded."""
+        waiting room's rule (see set_room) and the places sold per customer before the show
+        counts as loaded."""
         ...
 
-    async def set_room(self, show_id: uuid.UUID, opens: datetime | None) -> None:
-        """From `opens` on, a hold needs `HoldAsk.admitted` (None: the show has no room)."""
+    async def set_room(self, show_id: uuid.UUID, room: RoomRule | None) -> None:
+        """Enforce the show's waiting room (None: the show has no room)."""
         ...
+
+    async def counters(self, show_id: uuid.UUID) -> RoomCounters: ...
 
     async def set_meta(self, show_id: uuid.UUID, meta: ShowMeta, synced: datetime) -> bool:
         """Copy a show's status and sales window, unless a copy synced later is stored; True
@@ -282,9 +323,11 @@ class HoldStorePort(Protocol):
         booking_id: uuid.UUID,
         sold_seats: tuple[int, ...],
         sold_ga: Places,
+        customer: str = "",
     ) -> ReleaseBookingAnswer:
         """A booking failed or was cancelled: free its hold, held or sold, or else (the hold is
-        gone) the places PostgreSQL had sold it. Changes the store once per booking."""
+        gone) the places PostgreSQL had sold it (to `customer`, whose count of places bought
+        goes down). Changes the store once per booking."""
         ...
 
     async def close(self, show_id: uuid.UUID) -> int:

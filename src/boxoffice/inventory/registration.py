@@ -13,6 +13,7 @@ from boxoffice.inventory.live import SeatFeed
 from boxoffice.inventory.onsale import Queue, QueueFeed, Signer
 from boxoffice.inventory.rooms import WaitingRooms
 from boxoffice.inventory.service import InventoryService
+from boxoffice.inventory.waitlist import Waitlists
 from boxoffice.kernel.registry import Built, Context, Job, ServiceSpec
 
 
@@ -28,6 +29,7 @@ def build(ctx: Context) -> Built:
         signer,
     )
     rooms = WaitingRooms(inventory, Queue(ctx.redis, signer, s.queue_pow_bits))
+    lists = Waitlists(inventory, s.waitlist_offer_seconds)
     feed = SeatFeed(ctx.redis)
     line = QueueFeed(ctx.redis)
     lease_ms = int(s.hold_sweep_seconds * 900)
@@ -38,13 +40,18 @@ def build(ctx: Context) -> Built:
 
     return Built(
         inventory,
-        parts=(feed, rooms, line),
+        parts=(feed, rooms, line, lists),
         handlers=handlers.event_handlers(inventory),
         jobs=(
             Job("seat-feed", feed.run),
             Job("seat-feed-keep-alive", feed.keep_alive),
             Job("holds", lambda: inventory.sweep(lease_ms), every=s.hold_sweep_seconds),
             Job("admission", rooms.admit, every=s.admission_tick_seconds),
+            Job(
+                "waitlist",
+                lambda: lists.offer(int(s.admission_tick_seconds * 900)),
+                every=s.admission_tick_seconds,
+            ),
             Job("queue-feed", line.run),
             Job("queue-feed-keep-alive", line.keep_alive),
         ),

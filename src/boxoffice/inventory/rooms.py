@@ -13,6 +13,7 @@ from typing import Any
 from boxoffice.inventory import store
 from boxoffice.inventory.domain import SeatState, UnknownShow
 from boxoffice.inventory.onsale import NotInQueue, Queue, QueueClosed, Room
+from boxoffice.inventory.ports import RoomRule
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.errors import Forbidden, InvalidRequest, NotFound
@@ -20,6 +21,10 @@ from boxoffice.kernel.errors import Forbidden, InvalidRequest, NotFound
 log = logging.getLogger(__name__)
 
 _ENTRY = re.compile(r"^[0-9a-f]{56}$")
+
+
+# With admission_rate "auto": buyers let in per minute before any booking is confirmed.
+AUTO_START_RATE = 600
 
 
 class NoWaitingRoom(NotFound):
@@ -33,6 +38,7 @@ class RoomSpec:
     admission_rate: int
     pass_ttl_seconds: int
     max_tickets_per_customer: int | None
+    auto_rate: bool = False
 
 
 class WaitingRooms:
@@ -77,7 +83,9 @@ class WaitingRooms:
         """PostgreSQL has the room; Redis has what every replica reads: the queue's settings
         and, in the show's hold-store meta, the moment holds begin to need a pass."""
         await self.queue.configure(room)
-        await self.inventory.holds.set_room(room.show_id, room.opens_at)
+        await self.inventory.holds.set_room(
+            room.show_id, RoomRule(room.opens_at, room.max_tickets_per_customer)
+        )
 
     async def remove(self, user: Principal, show_id: uuid.UUID) -> None:
         await self._owned(user, show_id)
@@ -118,15 +126,18 @@ class WaitingRooms:
 
     async def admit(self) -> int:
         """One admission step for every room (a job, every second): a room whose show has
-        nothing left to hold lets no one in and tells its waiting customers so."""
+        nothing left to hold lets no one in and tells its waiting customers so; places that
+        come back go to the show's waiting list first (inventory.waitlist), and admission
+        goes on once no one is waiting on it."""
         admitted = 0
         now = datetime.now(UTC)
         for show_id in await self.queue.rooms():
             try:
-                sold_out = await self.sold_out(show_id)
+                sold_out = await self.sold_out(show_id) or await self.waiting_listed(show_id)
                 await self.queue.set_sold_out(show_id, sold_out)
                 if not sold_out:
-                    admitted += await self.queue.admit(show_id, now)
+                    counters = await self.inventory.holds.counters(show_id)
+                    admitted += await self.queue.admit(show_id, now, counters)
                 await self.queue.announce(show_id)
             except UnknownShow:
                 continue  # a room of another installation sharing this Redis database
@@ -144,6 +155,11 @@ class WaitingRooms:
             return False
         used = await self.inventory.holds.ga_used(show_id)
         return all(used.get(a, 0) >= area.capacity for a, area in data.areas.items())
+
+    async def waiting_listed(self, show_id: uuid.UUID) -> bool:
+        """Someone waits on the show's waiting list for places to come back."""
+        async with self.inventory.store.engine.connect() as conn:
+            return await store.waitlist_waiting(conn, show_id) > 0
 
     async def resync(self) -> None:
         """Copy every room's settings to Redis again (it may have lost them)."""

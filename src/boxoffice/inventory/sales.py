@@ -34,7 +34,7 @@ class Sales:
         release_booking), and a retried sale finds the hold sold in Redis and records it."""
         show_id = show_of_hold(hold_id)
         match await self.holds.sell(show_id, hold_id, booking_id):
-            case SoldPlaces(seat_ids=seat_ids, ga=areas):
+            case SoldPlaces(seat_ids=seat_ids, ga=areas, customer=customer):
                 pass
             case Missing():
                 return await self._sold_to(booking_id)  # sold before and the hold is gone
@@ -42,7 +42,9 @@ class Sales:
                 return False  # expired, released, closed, or another booking's
         try:
             async with self.store.uow() as uow:
-                if await self._record_sale(uow, show_id, booking_id, seat_ids, areas):
+                if await self._record_sale(
+                    uow, show_id, booking_id, seat_ids, areas, uuid.UUID(customer)
+                ):
                     uow.emit(
                         SeatsSold(
                             show_id=str(show_id),
@@ -66,13 +68,14 @@ class Sales:
         booking_id: uuid.UUID,
         seat_ids: tuple[int, ...],
         areas: tuple[tuple[int, int], ...],
+        customer: uuid.UUID,
     ) -> bool:
         """Record the sale in PostgreSQL; False if it was recorded before. Raises _Lost when
         the show is not on sale, the booking was released, or a place is gone."""
         status = await store.show_status_for_sale(uow.conn, show_id)
         if status is None or not sells(status):
             raise _Lost(f"the show is {status}")
-        previous = await store.claim_sale(uow.conn, booking_id, show_id, SaleStatus.SOLD)
+        previous = await store.claim_sale(uow.conn, booking_id, show_id, SaleStatus.SOLD, customer)
         if previous is SaleStatus.SOLD:
             return False
         if previous is SaleStatus.RELEASED:
@@ -109,6 +112,7 @@ class Sales:
                 seat_ids=seat_ids,
                 hold_id=event.hold_id or "",
                 ga=[{"area_id": a, "quantity": q} for a, q in areas],
+                user_id=event.user_id,
             )
         )
 
@@ -123,4 +127,5 @@ class Sales:
             uuid.UUID(event.booking_id),
             tuple(event.seat_ids),
             tuple((g["area_id"], g["quantity"]) for g in event.ga),
+            event.user_id,
         )

@@ -29,6 +29,7 @@ from boxoffice.inventory.domain import (
     SeatsTaken,
     SeatState,
     SoldOut,
+    TicketLimitReached,
     TooManyHolds,
     TooManySeats,
     UnknownHold,
@@ -40,7 +41,7 @@ from boxoffice.inventory.domain import (
     show_of_hold,
 )
 from boxoffice.inventory.layout import LRU, SHOW_CACHE_SIZE, Layouts, ShowData
-from boxoffice.inventory.onsale import AdmissionRequired, Signer, no_pass
+from boxoffice.inventory.onsale import AdmissionRequired, Signer, no_pass, queue_path
 from boxoffice.inventory.ports import (
     AdmissionNeeded,
     AlreadySold,
@@ -60,7 +61,10 @@ from boxoffice.inventory.ports import (
     OffSale,
     OverBookingLimit,
     OverCustomerLimit,
+    OverTicketLimit,
+    PassSpent,
     Repeat,
+    RoomRule,
     ShowMeta,
     Taken,
     UnknownArea,
@@ -99,6 +103,8 @@ _OUTCOMES: dict[type[HoldAnswer], str] = {
     Closed: "closed",
     OffSale: "not_on_sale",
     AdmissionNeeded: "admission_required",
+    PassSpent: "pass_spent",
+    OverTicketLimit: "ticket_limit",
     Unloaded: "unloaded",
 }
 
@@ -167,6 +173,7 @@ class InventoryService:
                 sold = await store.sold_seat_ids(conn, show_id)
                 areas = await store.read_areas(conn, show_id)
                 room = await store.read_room(conn, show_id)
+                bought = await store.bought_by_customer(conn, show_id)
             states = {
                 seat_id: SeatState.SOLD
                 if seat_id in sold
@@ -179,7 +186,8 @@ class InventoryService:
                 row.updated_at,
                 states,
                 {a.area_id: (a.capacity, a.sold) for a in areas},
-                room.opens_at if room is not None else None,
+                None if room is None else RoomRule(room.opens_at, room.max_tickets_per_customer),
+                bought,
             )
 
     # -- holds --------------------------------------------------------------------------
@@ -198,9 +206,12 @@ class InventoryService:
         # A pass is checked here (a signature, no store); whether the show's waiting room asks
         # for one is the hold store's to say, in the same step as the hold itself.
         refusal: AdmissionRequired | None = None
+        entry = ""
         if admission_pass is not None:
             try:
-                self.passes.check_pass(admission_pass, show_id, user.user_id, time.time())
+                entry = self.passes.check_pass(
+                    admission_pass, show_id, user.user_id, time.time()
+                ).entry
             except AdmissionRequired as exc:
                 refusal = exc
         ask = HoldAsk(
@@ -216,6 +227,7 @@ class InventoryService:
             ),
             area_prices=tuple(data.areas[a].price if a in data.areas else 0 for a, _ in request.ga),
             admitted=admission_pass is not None and refusal is None,
+            pass_entry=entry,
         )
         answer = await self.holds.hold(show_id, ask)
         if isinstance(answer, Unloaded):
@@ -225,6 +237,20 @@ class InventoryService:
         match answer:
             case AdmissionNeeded():
                 raise refusal or no_pass(show_id)
+            case PassSpent():
+                raise AdmissionRequired(
+                    "This admission pass was used for a booking already; join the queue again "
+                    "to buy more.",
+                    queue=queue_path(show_id),
+                    reason="spent",
+                )
+            case OverTicketLimit(limit=limit, have=have):
+                raise TicketLimitReached(
+                    f"At most {limit} tickets per customer for this on-sale, held, awaiting "
+                    f"payment and bought together; you have {have}.",
+                    limit=limit,
+                    have=have,
+                )
             case Held(expires_at=expires_at):
                 return {
                     "hold_id": ask.hold_id,

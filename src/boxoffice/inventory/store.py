@@ -87,6 +87,7 @@ sales = sa.Table(
     sa.Column("show_id", UUID(as_uuid=True), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("customer", UUID(as_uuid=True)),  # null for sales made before it was kept
     sa.CheckConstraint("status IN ('sold', 'released')", name="sale_status"),
 )
 
@@ -111,8 +112,27 @@ waiting_rooms = sa.Table(
     sa.Column("pass_ttl_seconds", sa.Integer, nullable=False),
     sa.Column("max_tickets_per_customer", sa.Integer),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # admission_rate is then the rate to start from; the job follows the confirmations
+    sa.Column("auto_rate", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("opens_at <= on_sale_at", name="room_opens_before_sale"),
     sa.CheckConstraint("admission_rate > 0 AND pass_ttl_seconds > 0", name="room_positive"),
+)
+
+# A sold-out show's waiting list (inventory.waitlist): places that come back are offered in
+# the order customers joined, each as a hold reserved for them until offer_expires_at.
+waitlist = sa.Table(
+    "waitlist",
+    metadata,
+    sa.Column("show_id", UUID(as_uuid=True), sa.ForeignKey(shows.c.show_id), primary_key=True),
+    sa.Column("user_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # waiting, offered, booked, lapsed, left
+    sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("hold_id", sa.Text),
+    sa.Column("offer_expires_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("quantity > 0", name="waitlist_quantity_positive"),
+    sa.Index("ix_waitlist_show_state_joined", "show_id", "state", "joined_at"),
 )
 
 # -- typed rows and named queries ---------------------------------------------------------------
@@ -261,14 +281,24 @@ async def show_status_for_sale(conn: AsyncConnection, show_id: uuid.UUID) -> str
 
 
 async def claim_sale(
-    conn: AsyncConnection, booking_id: uuid.UUID, show_id: uuid.UUID, status: SaleStatus
+    conn: AsyncConnection,
+    booking_id: uuid.UUID,
+    show_id: uuid.UUID,
+    status: SaleStatus,
+    customer: uuid.UUID | None = None,
 ) -> SaleStatus | None:
     """Record the booking as `status` unless it was recorded before; the earlier status, or
     None when this claim was the first. A claim in flight in another transaction is waited for
     (the primary key), and the earlier row stays locked for us."""
     claimed = await conn.execute(
         pg_insert(sales)
-        .values(booking_id=booking_id, show_id=show_id, status=status, updated_at=utcnow())
+        .values(
+            booking_id=booking_id,
+            show_id=show_id,
+            status=status,
+            updated_at=utcnow(),
+            customer=customer,
+        )
         .on_conflict_do_nothing()
         .returning(sales.c.booking_id)
     )
@@ -378,4 +408,153 @@ async def write_room(conn: AsyncConnection, room: Room) -> None:
 
 async def delete_room(conn: AsyncConnection, show_id: uuid.UUID) -> bool:
     done = await conn.execute(sa.delete(waiting_rooms).where(waiting_rooms.c.show_id == show_id))
+    return bool(done.rowcount)
+
+
+async def bought_by_customer(conn: AsyncConnection, show_id: uuid.UUID) -> dict[str, int]:
+    """Places sold per customer (hex id) of the show: seats and general-admission places."""
+    seats = (
+        sa.select(sales.c.customer, sa.func.count().label("n"))
+        .join(sold_seats, sold_seats.c.booking_id == sales.c.booking_id)
+        .where(sales.c.show_id == show_id, sales.c.customer.is_not(None))
+        .group_by(sales.c.customer)
+    )
+    places = (
+        sa.select(sales.c.customer, sa.func.sum(ga_sales.c.quantity).label("n"))
+        .join(ga_sales, ga_sales.c.booking_id == sales.c.booking_id)
+        .where(sales.c.show_id == show_id, sales.c.customer.is_not(None))
+        .group_by(sales.c.customer)
+    )
+    out: dict[str, int] = {}
+    for query in (seats, places):
+        for customer, n in (await conn.execute(query)).all():
+            out[customer.hex] = out.get(customer.hex, 0) + int(n)
+    return out
+
+
+@dataclass(frozen=True)
+class WaitRow:
+    show_id: uuid.UUID
+    user_id: uuid.UUID
+    quantity: int
+    state: str
+    joined_at: datetime
+    hold_id: str | None
+    offer_expires_at: datetime | None
+    updated_at: datetime
+
+
+async def waitlist_entry(
+    conn: AsyncConnection, show_id: uuid.UUID, user_id: uuid.UUID
+) -> WaitRow | None:
+    query = sa.select(waitlist).where(waitlist.c.show_id == show_id, waitlist.c.user_id == user_id)
+    row = (await conn.execute(query)).first()
+    return None if row is None else WaitRow(**row._asdict())
+
+
+async def waitlist_join(
+    conn: AsyncConnection, show_id: uuid.UUID, user_id: uuid.UUID, quantity: int
+) -> tuple[WaitRow, bool]:
+    """The customer's entry and whether they joined now: a customer waiting or holding an
+    offer keeps their place; one whose offer lapsed, who booked or who left joins again at
+    the end."""
+    now = utcnow()
+    insert = pg_insert(waitlist).values(
+        show_id=show_id,
+        user_id=user_id,
+        quantity=quantity,
+        state="waiting",
+        joined_at=now,
+        updated_at=now,
+    )
+    joined = await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[waitlist.c.show_id, waitlist.c.user_id],
+            set_={
+                "quantity": quantity,
+                "state": "waiting",
+                "joined_at": now,
+                "hold_id": None,
+                "offer_expires_at": None,
+                "updated_at": now,
+            },
+            where=waitlist.c.state.not_in(("waiting", "offered")),
+        ).returning(*waitlist.c)
+    )
+    row = joined.first()
+    if row is not None:
+        return WaitRow(**row._asdict()), True
+    entry = await waitlist_entry(conn, show_id, user_id)
+    assert entry is not None, (show_id, user_id)
+    return entry, False
+
+
+async def waitlist_ahead(conn: AsyncConnection, show_id: uuid.UUID, joined_at: datetime) -> int:
+    """Customers waiting who joined before this moment."""
+    query = sa.select(sa.func.count()).where(
+        waitlist.c.show_id == show_id,
+        waitlist.c.state == "waiting",
+        waitlist.c.joined_at < joined_at,
+    )
+    return int(await conn.scalar(query) or 0)
+
+
+async def waitlist_waiting(conn: AsyncConnection, show_id: uuid.UUID) -> int:
+    query = sa.select(sa.func.count()).where(
+        waitlist.c.show_id == show_id, waitlist.c.state == "waiting"
+    )
+    return int(await conn.scalar(query) or 0)
+
+
+async def waitlist_counts(conn: AsyncConnection, show_id: uuid.UUID) -> dict[str, int]:
+    query = (
+        sa.select(waitlist.c.state, sa.func.count())
+        .where(waitlist.c.show_id == show_id)
+        .group_by(waitlist.c.state)
+    )
+    return {state: int(n) for state, n in (await conn.execute(query)).all()}
+
+
+async def waitlist_shows(conn: AsyncConnection) -> list[uuid.UUID]:
+    """Shows with customers waiting or holding an offer."""
+    query = (
+        sa.select(waitlist.c.show_id).where(waitlist.c.state.in_(("waiting", "offered"))).distinct()
+    )
+    return list(await conn.scalars(query))
+
+
+async def waitlist_rows(
+    conn: AsyncConnection, show_id: uuid.UUID, state: str, limit: int
+) -> list[WaitRow]:
+    query = (
+        sa.select(waitlist)
+        .where(waitlist.c.show_id == show_id, waitlist.c.state == state)
+        .order_by(waitlist.c.joined_at, waitlist.c.user_id)
+        .limit(limit)
+    )
+    return [WaitRow(**r._asdict()) for r in (await conn.execute(query)).all()]
+
+
+async def waitlist_move(
+    conn: AsyncConnection,
+    show_id: uuid.UUID,
+    user_id: uuid.UUID,
+    from_states: tuple[str, ...],
+    state: str,
+    hold_id: str | None = None,
+    offer_expires_at: datetime | None = None,
+) -> bool:
+    """Move an entry on (only from `from_states`: a move that lost a race changes nothing)."""
+    values: dict[str, object] = {"state": state, "updated_at": utcnow()}
+    if hold_id is not None:
+        values |= {"hold_id": hold_id, "offer_expires_at": offer_expires_at}
+    done = await conn.execute(
+        sa.update(waitlist)
+        .where(
+            waitlist.c.show_id == show_id,
+            waitlist.c.user_id == user_id,
+            waitlist.c.state.in_(from_states),
+        )
+        .values(**values)
+    )
     return bool(done.rowcount)

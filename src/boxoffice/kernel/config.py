@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     queue_pow_bits: int = Field(default=16, ge=0, le=32)
     # How often the waiting rooms let the next buyers in.
     admission_tick_seconds: float = 1.0
+    # How long places offered to the next customer on a sold-out show's waiting list stay
+    # held for them (the offer is a hold: booking it is the usual checkout).
+    waitlist_offer_seconds: int = Field(default=600, ge=30, le=86_400)
 
     # production refuses to start with settings that are only fit for a developer's machine.
     env: Literal["development", "production"] = "development"

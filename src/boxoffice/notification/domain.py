@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
+from boxoffice.inventory.contract import WaitlistOffered
 from boxoffice.payment.contract import PaymentRefunded
 
 # The events a customer hears of: each one makes one in-app notification.
-NotifiedEvent = BookingConfirmed | BookingFailed | BookingCancelled | PaymentRefunded
+NotifiedEvent = (
+    BookingConfirmed | BookingFailed | BookingCancelled | PaymentRefunded | WaitlistOffered
+)
 
 
 @dataclass(frozen=True)
@@ -44,4 +48,13 @@ def message_for(event: NotifiedEvent) -> Message:
                 "Refund issued",
                 f"{price(event.amount, event.currency)} is on its way back to your card. "
                 f"{event.reason}",
+            )
+        case WaitlistOffered():
+            until = datetime.fromisoformat(event.expires_at).strftime("%H:%M UTC")
+            return Message(
+                "waitlist_offer",
+                f"Tickets for you: {event.show_title}",
+                f"{', '.join(event.places)} came back and are held for you until {until}. "
+                "Book them from the show's page before then; after that they go to the next "
+                "person on the waiting list.",
             )

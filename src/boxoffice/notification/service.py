@@ -15,9 +15,13 @@ class NotificationService:
     def __init__(self, store: ServiceStore) -> None:
         self.store = store
 
-    async def on_booking_event(self, uow: UnitOfWork, event: NotifiedEvent) -> None:
+    async def on_event(self, uow: UnitOfWork, event: NotifiedEvent) -> None:
+        booking = getattr(event, "booking_id", None)
         await queries.add(
-            uow.conn, uuid.UUID(event.user_id), uuid.UUID(event.booking_id), message_for(event)
+            uow.conn,
+            uuid.UUID(event.user_id),
+            None if booking is None else uuid.UUID(booking),
+            message_for(event),
         )
 
     async def mine(

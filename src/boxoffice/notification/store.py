@@ -45,7 +45,7 @@ class Notification:
 
 
 async def add(
-    conn: AsyncConnection, user_id: uuid.UUID, booking_id: uuid.UUID, message: Message
+    conn: AsyncConnection, user_id: uuid.UUID, booking_id: uuid.UUID | None, message: Message
 ) -> None:
     await conn.execute(
         sa.insert(notifications).values(

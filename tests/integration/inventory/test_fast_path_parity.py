@@ -27,6 +27,7 @@ from boxoffice.inventory.api import router
 from boxoffice.inventory.fastpath import FastHolds
 from boxoffice.inventory.holdstore import SHOWS_INDEX, HoldStore, prefix
 from boxoffice.inventory.onsale import Pass, Room
+from boxoffice.inventory.ports import RoomRule
 from boxoffice.inventory.service import InventoryService
 from boxoffice.kernel.auth import TokenIssuer, TokenVerifier, ensure_keypair
 from boxoffice.kernel.edge import RequestGuard
@@ -286,7 +287,7 @@ async def test_both_paths_check_the_admission_pass_of_a_show_with_a_waiting_room
         room = Room(show_id, now - timedelta(minutes=1), now, 60, 600, None, now)
         async with parity.svc.store.engine.begin() as conn:
             await inventory_store.write_room(conn, room)
-        await parity.svc.holds.set_room(show_id, room.opens_at)
+        await parity.svc.holds.set_room(show_id, RoomRule(room.opens_at))
     customer, stranger = uuid.uuid4(), uuid.uuid4()
     token = parity.issuer.issue(customer, ["customer"], "p@boxoffice.example")
     signer = parity.svc.passes

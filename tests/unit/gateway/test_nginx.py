@@ -73,7 +73,9 @@ def test_every_public_route_reaches_the_service_that_serves_it() -> None:
 
 def test_routes_send_seat_hold_and_queue_paths_to_inventory() -> None:
     services = dict(ROUTES)
-    assert services["~ ^/api/v1/shows/[^/]+/(seats|holds|queue|waiting-room)"] == "inventory"
+    assert (
+        services["~ ^/api/v1/shows/[^/]+/(seats|holds|queue|waiting-room|waitlist)"] == "inventory"
+    )
     assert services["/api/v1/shows"] == "catalog"
 
 

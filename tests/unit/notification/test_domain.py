@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
+from boxoffice.inventory.contract import WaitlistOffered
 from boxoffice.kernel.events import Envelope
 from boxoffice.kernel.messaging import UnitOfWork
 from boxoffice.notification.domain import Message, NotifiedEvent, message_for
@@ -57,13 +58,15 @@ class RecordingService(NotificationService):
     def __init__(self) -> None:
         self.events: list[tuple[UnitOfWork, NotifiedEvent]] = []
 
-    async def on_booking_event(self, uow: UnitOfWork, event: NotifiedEvent) -> None:
+    async def on_event(self, uow: UnitOfWork, event: NotifiedEvent) -> None:
         self.events.append((uow, event))
 
 
 async def test_the_consumer_decodes_each_booking_event_kind_into_its_contract_class() -> None:
     svc = RecordingService()
-    (table,) = event_handlers(svc).values()
+    tables = event_handlers(svc)
+    assert set(tables) == {"notification-bookings", "notification-waitlist"}
+    table = tables["notification-bookings"]
     events: list[NotifiedEvent] = [
         BookingConfirmed(**IDS, show_title="Hamlet", amount=100, currency="EUR", tickets=1),
         BookingFailed(**IDS, hold_id="h-1", status="FAILED", reason="declined"),
@@ -78,3 +81,19 @@ async def test_the_consumer_decodes_each_booking_event_kind_into_its_contract_cl
     for event in events:
         await table[event.type](uow, Envelope.of(event, producer="test"))
     assert svc.events == [(uow, e) for e in events]
+
+
+async def test_a_waiting_list_offer_is_decoded_and_told_with_its_places_and_deadline() -> None:
+    svc = RecordingService()
+    table = event_handlers(svc)["notification-waitlist"]
+    offer = WaitlistOffered(
+        show_id="s-1", user_id="u-1", hold_id="h-1", show_title="Hamlet",
+        places=["A-1", "A-2"], expires_at="2026-12-02T19:40:00+00:00",
+    )  # fmt: skip
+    uow = cast(UnitOfWork, object())
+    await table[offer.type](uow, Envelope.of(offer, producer="test"))
+    assert svc.events == [(uow, offer)]
+    message = message_for(offer)
+    assert message.kind == "waitlist_offer"
+    assert "Hamlet" in message.title
+    assert "A-1, A-2" in message.body and "19:40 UTC" in message.body

@@ -543,6 +543,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shows/{show_id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join Waitlist */
+        post: operations["joinWaitlist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/waitlist/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Waitlist Place */
+        get: operations["myWaitlistPlace"];
+        put?: never;
+        post?: never;
+        /** Leave Waitlist */
+        delete: operations["leaveWaitlist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/dead-letters/inventory": {
         parameters: {
             query?: never;
@@ -1605,6 +1640,11 @@ export interface components {
             admission_pass: string | null;
             /** Pass Expires At */
             pass_expires_at: string | null;
+            /**
+             * Waitlist
+             * @description when sold out: where to join the show's waiting list
+             */
+            waitlist?: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -1704,15 +1744,24 @@ export interface components {
             on_sale_at: string;
             /**
              * Admission Rate
-             * @description Buyers let in per minute.
+             * @description Buyers let in per minute, or "auto": the rate at which the pipeline confirms bookings (measured, with 25 % headroom), starting from `auto_start_rate`.
              */
-            admission_rate: number;
+            admission_rate: number | "auto";
+            /**
+             * Auto Start Rate
+             * @description With "auto": buyers per minute before any booking was confirmed, and the least it admits.
+             * @default 600
+             */
+            auto_start_rate: number;
             /**
              * Pass Ttl Seconds
              * @default 900
              */
             pass_ttl_seconds: number;
-            /** Max Tickets Per Customer */
+            /**
+             * Max Tickets Per Customer
+             * @description Tickets one customer may have for the show, held, awaiting payment and bought together (null: the show's usual limits only).
+             */
             max_tickets_per_customer?: number | null;
         };
         /** RoomOut */
@@ -1732,7 +1781,7 @@ export interface components {
             /** On Sale At */
             on_sale_at: string | null;
             /** Admission Rate */
-            admission_rate: number | null;
+            admission_rate: number | "auto" | null;
             /** Pass Ttl Seconds */
             pass_ttl_seconds: number | null;
             /** Max Tickets Per Customer */
@@ -1751,6 +1800,28 @@ export interface components {
              * @description nothing left to hold: admission waits
              */
             sold_out: boolean | null;
+            /**
+             * Admitting Per Minute
+             * @description the rate admission runs at now (null before on-sale)
+             */
+            admitting_per_minute: number | null;
+            /**
+             * Confirmed Per Minute
+             * @description bookings confirmed per minute, as the admission job measures them
+             */
+            confirmed_per_minute: number | null;
+            /**
+             * Refused Share
+             * @description share of holds refused for want of places lately; admission slows by it
+             */
+            refused_share: number | null;
+            /**
+             * Waitlist
+             * @description the waiting list: customers waiting, offered, booked, lapsed
+             */
+            waitlist: {
+                [key: string]: number;
+            } | null;
         };
         /** RowIn */
         RowIn: {
@@ -2204,6 +2275,56 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** WaitlistIn */
+        WaitlistIn: {
+            /**
+             * Quantity
+             * @description places wanted together
+             * @default 1
+             */
+            quantity: number;
+        };
+        /** WaitlistOffer */
+        WaitlistOffer: {
+            /**
+             * Hold Id
+             * @description a hold reserved for you: book it as any other
+             */
+            hold_id: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /** WaitlistStatus */
+        WaitlistStatus: {
+            /**
+             * Show Id
+             * Format: uuid
+             */
+            show_id: string;
+            /**
+             * State
+             * @description waiting, offered (see offer), booked, lapsed (the offer was not booked in time) or left
+             */
+            state: string;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Joined At
+             * Format: date-time
+             */
+            joined_at: string;
+            /**
+             * Position
+             * @description 1 is next, while waiting
+             */
+            position: number | null;
+            /** Ahead */
+            ahead: number | null;
+            offer: components["schemas"]["WaitlistOffer"] | null;
         };
         /** CancelIn */
         boxoffice__booking__api__CancelIn: {
@@ -5019,6 +5140,221 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["QueueStatus"];
                 };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: how to authenticate. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id (or not the caller's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store or service is briefly unavailable; nothing was done. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    joinWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WaitlistIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Already on the waiting list: your place. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The URL of what was created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistStatus"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: how to authenticate. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id (or not the caller's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store or service is briefly unavailable; nothing was done. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    myWaitlistPlace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistStatus"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: how to authenticate. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id (or not the caller's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store or service is briefly unavailable; nothing was done. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leaveWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid access token. */
             401: {

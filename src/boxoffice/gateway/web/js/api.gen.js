@@ -475,6 +475,42 @@ export function queueStatus(queueId, args = {}) {
 }
 
 /**
+ * Join Waitlist: POST /api/v1/shows/{show_id}/waitlist → 201 (json).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{body?: Operations["joinWaitlist"]["requestBody"]["content"]["application/json"], raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["joinWaitlist"]["responses"]["201"]["content"]["application/json"], R>>}
+ */
+export function joinWaitlist(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/waitlist`, { method: "POST", response: "json", body: "optional" }, args);
+}
+
+/**
+ * My Waitlist Place: GET /api/v1/shows/{show_id}/waitlist/me → 200 (json).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["myWaitlistPlace"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function myWaitlistPlace(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/waitlist/me`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Leave Waitlist: DELETE /api/v1/shows/{show_id}/waitlist/me → 204 (none).
+ *
+ * @param {string} showId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<null, R>>}
+ */
+export function leaveWaitlist(showId, args = {}) {
+  return call(`/api/v1/shows/${enc(showId)}/waitlist/me`, { method: "DELETE", response: "none" }, args);
+}
+
+/**
  * Events the inventory service parked after failing: GET /api/v1/admin/dead-letters/inventory → 200 (json).
  *
  * @template {boolean} [R=false]
@@ -808,6 +844,9 @@ export const operations = Object.freeze({
   joinQueue,
   queueStream,
   queueStatus,
+  joinWaitlist,
+  myWaitlistPlace,
+  leaveWaitlist,
   listInventoryDeadLetters,
   replayInventoryDeadLetter,
   liveChannel,
