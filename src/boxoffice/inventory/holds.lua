@@ -139,9 +139,10 @@ if op == 'hold' then
   if meta[2] ~= 'published' then return {'closed', meta[2]} end
   if now < tonumber(meta[3]) or now > tonumber(meta[4]) then return {'not_on_sale', meta[3], meta[4]} end
   local room_on = meta[6] and meta[6] ~= '' and now >= tonumber(meta[6])
+  local pass_entry = ARGV[15] or ''
   if room_on then
     if ARGV[14] ~= '1' then return {'admission'} end
-    if ARGV[15] ~= '' and redis.call('SISMEMBER', p .. 'spent', ARGV[15]) == 1 then
+    if pass_entry ~= '' and redis.call('SISMEMBER', p .. 'spent', pass_entry) == 1 then
       return {'pass_spent'}
     end
   end
@@ -208,7 +209,7 @@ if op == 'hold' then
   local hk = p .. 'h:' .. hold_id
   redis.call('HSET', hk, 'user', ARGV[5], 'seats', ARGV[7], 'ga', ARGV[8], 'n', count,
     'sp', ARGV[12], 'gp', ARGV[13], 'state', 'held', 'expires', expires, 'created', now)
-  if ARGV[15] ~= '' then redis.call('HSET', hk, 'pass', ARGV[15]) end
+  if pass_entry ~= '' then redis.call('HSET', hk, 'pass', pass_entry) end
   if room_on then redis.call('HINCRBY', p .. 'meta', 'held_n', 1) end
   redis.call('PEXPIREAT', hk, expires + 86400000)
   redis.call('ZADD', p .. 'exp', expires, hold_id)
