@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boxoffice.inventory.onsale import solve, solves
-from tests.acceptance.conftest import User, wait_for
+from tests.acceptance.conftest import User, settled, wait_for
 
 
 def problem(r: Any, status: int) -> dict[str, Any]:
@@ -21,7 +22,9 @@ def problem(r: Any, status: int) -> dict[str, Any]:
     return dict(r.json())
 
 
-def open_room(organizer: User, show_id: str, *, on_sale_in: float, rate: int = 600) -> Any:
+def open_room(
+    organizer: User, show_id: str, *, on_sale_in: float, rate: int | str = 600, **more: Any
+) -> Any:
     now = datetime.now(UTC)
     return organizer.put(
         f"/shows/{show_id}/waiting-room",
@@ -30,6 +33,7 @@ def open_room(organizer: User, show_id: str, *, on_sale_in: float, rate: int = 6
             "on_sale_at": (now + timedelta(seconds=on_sale_in)).isoformat(),
             "admission_rate": rate,
             "pass_ttl_seconds": 600,
+            **more,
         },
     )
 
@@ -128,8 +132,10 @@ def test_room_settings_are_checked_and_only_the_show_s_organizer_may_change_them
     for bad in (
         {**good, "on_sale_at": (now - timedelta(minutes=5)).isoformat()},  # before opening
         {**good, "on_sale_at": (now + timedelta(days=30)).isoformat()},  # after the sales end
-        {**good, "admission_rate": "auto"},
+        {**good, "admission_rate": "fast"},
         {**good, "admission_rate": 0},
+        {**good, "admission_rate": "auto", "auto_start_rate": 0},
+        {**good, "max_tickets_per_customer": 0},
         {**good, "pass_ttl_seconds": 5},
         {**good, "opens_at": "yesterday"},
         {k: v for k, v in good.items() if k != "on_sale_at"},
@@ -209,3 +215,71 @@ def test_the_line_s_now_serving_is_pushed_to_everyone_watching(
                     break
     assert seen[-1]["in_queue"] == 1 and seen[-1]["sold_out"] is False
     assert admitted(customer, place["queue_id"])["admission_pass"]
+
+
+def test_an_automatic_rate_starts_where_the_organizer_says_and_reports_what_it_measures(
+    make_show: Callable[..., dict[str, Any]], organizer: User, make_user: Callable[..., User]
+) -> None:
+    show = make_show()
+    show_id = show["id"]
+    r = open_room(organizer, show_id, on_sale_in=0, rate="auto", auto_start_rate=120)
+    assert r.status_code == 200, r.text
+    assert r.json()["admission_rate"] == "auto"
+    customer = make_user()
+    place = join(customer, show_id).json()
+    token = admitted(customer, place["queue_id"])["admission_pass"]
+    hold_id = hold(customer, show_id, show["seats"][0]["id"], token).json()["hold_id"]
+    booking = customer.post(
+        "/bookings", json={"hold_id": hold_id, "payment": {"token": "tok_success"}}
+    ).json()
+    assert settled(customer, booking["booking_id"])["status"] == "CONFIRMED"
+
+    def measured() -> dict[str, Any] | None:
+        room = organizer.get(f"/shows/{show_id}/waiting-room").json()
+        return room if room["confirmed_per_minute"] > 0 else None
+
+    room = wait_for(measured, timeout=20)
+    assert room["admission_rate"] == "auto"
+    assert room["admitting_per_minute"] >= 120  # never below the start
+    assert room["refused_share"] == 0
+
+
+def test_a_pass_buys_once_and_the_room_limits_tickets_per_customer_under_concurrency(
+    make_show: Callable[..., dict[str, Any]], organizer: User, make_user: Callable[..., User]
+) -> None:
+    show = make_show()
+    show_id, seats = show["id"], [s["id"] for s in show["seats"]]
+    assert (
+        open_room(organizer, show_id, on_sale_in=0, rate=6000, max_tickets_per_customer=3)
+    ).status_code == 200
+    customer = make_user()
+    token = admitted(customer, join(customer, show_id).json()["queue_id"])["admission_pass"]
+
+    # twenty holds of one seat at once: exactly three are granted, the rest name the limit
+    def one(seat: int) -> Any:
+        return hold(customer, show_id, seat, token)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(one, seats[:20]))
+    granted = [a for a in answers if a.status_code == 201]
+    refused = [problem(a, 409) for a in answers if a.status_code != 201]
+    assert len(granted) == 3 and len(refused) == 17
+    assert all(p["type"].endswith(":ticket-limit-reached") and p["limit"] == 3 for p in refused)
+
+    # one of them is bought; the other two are given back; what was bought still counts
+    bought, *others = (g.json()["hold_id"] for g in granted)
+    for hold_id in others:
+        assert customer.delete(f"/holds/{hold_id}").status_code == 204
+    booking = customer.post(
+        "/bookings", json={"hold_id": bought, "payment": {"token": "tok_success"}}
+    ).json()
+    assert settled(customer, booking["booking_id"])["status"] == "CONFIRMED"
+
+    # the pass's booking session has bought: it admits no more holds
+    spent = problem(hold(customer, show_id, seats[30], token), 403)
+    assert spent["type"].endswith(":admission-required") and spent["reason"] == "spent"
+    seat_map = {
+        s["id"]: s["state"] for s in customer.get(f"/shows/{show_id}/seats").json()["seats"]
+    }
+    assert [seat_map[s] for s in seats[:20]].count("sold") == 1
+    assert [seat_map[s] for s in seats[:20]].count("held") == 0
