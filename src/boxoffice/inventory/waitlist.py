@@ -5,7 +5,8 @@ each as a hold reserved for the customer for `offer_seconds` with a notification
 lapses, its places come back, and they go to the next customer.
 
 The list is in PostgreSQL (it outlives an on-sale, and any replica serves it); the offers are
-made by a job that one replica at a time runs (a lease), so each place is offered once."""
+made by a job that one replica at a time runs for each show (a lease per show), so each place
+is offered once."""
 
 from __future__ import annotations
 
@@ -128,12 +129,14 @@ class Waitlists:
     async def offer(self, lease_ms: int = 900) -> int:
         """Settle the offers made (booked or lapsed) and offer the places that came back to
         the next customers, show by show; one replica per tick. The offers made."""
-        if not await self.inventory.holds.lease("waitlist", lease_ms):
-            return 0
         async with self.inventory.store.engine.connect() as conn:
             shows = await store.waitlist_shows(conn)
         made = 0
         for show_id in shows:
+            # a lease per show: one replica a tick offers its places, and installations that
+            # share a Redis (keys are per show) do not take each other's turn
+            if not await self.inventory.holds.lease(f"waitlist:{show_id.hex}", lease_ms):
+                continue
             try:
                 await self._settle(show_id)
                 made += await self._offer(show_id)
