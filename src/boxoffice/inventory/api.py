@@ -275,6 +275,9 @@ class RoomOut(BaseModel):
     opens_at: datetime | None
     on_sale_at: datetime | None
     admission_rate: int | Literal["auto"] | None
+    auto_start_rate: int | None = Field(
+        default=None, description='with "auto": the rate it starts from and the least it admits'
+    )
     pass_ttl_seconds: int | None
     max_tickets_per_customer: int | None
     queue: str | None

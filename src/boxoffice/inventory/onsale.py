@@ -68,6 +68,7 @@ class Room:
             "opens_at": self.opens_at,
             "on_sale_at": self.on_sale_at,
             "admission_rate": "auto" if self.auto_rate else self.admission_rate,
+            "auto_start_rate": self.admission_rate if self.auto_rate else None,
             "pass_ttl_seconds": self.pass_ttl_seconds,
             "max_tickets_per_customer": self.max_tickets_per_customer,
         }

@@ -1782,6 +1782,11 @@ export interface components {
             on_sale_at: string | null;
             /** Admission Rate */
             admission_rate: number | "auto" | null;
+            /**
+             * Auto Start Rate
+             * @description with "auto": the rate it starts from and the least it admits
+             */
+            auto_start_rate?: number | null;
             /** Pass Ttl Seconds */
             pass_ttl_seconds: number | null;
             /** Max Tickets Per Customer */

@@ -6,6 +6,7 @@ import * as api from "../api.gen.js";
 import { alertBox, clear, h, loading, when } from "../dom.js";
 import { describe } from "../http.js";
 import { navigate } from "../router.js";
+import { waitlistPanel } from "./waitlist.js";
 
 const placeKey = (showId) => `boxoffice.queue.${showId}`;
 const passKey = (showId) => `boxoffice.pass.${showId}`;
@@ -89,6 +90,12 @@ export async function waitingRoomView(ctx) {
   // Reads every 2 s (5 s before the draw) stay as the fallback, every 10 s while pushed.
   let last = null;
   let pushed = false;
+  // Buyers a minute: the room's set rate, or with "auto" the rate admission runs at now (the
+  // pushed figures carry it as it changes).
+  let rate = room.admitting_per_minute || (typeof room.admission_rate === "number" ? room.admission_rate : 1);
+  // Sold out: the show's waiting list, one panel kept across redraws.
+  let waitBox = null;
+  const most = Math.min(show.max_per_booking, room.max_tickets_per_customer || show.max_per_booking);
   const stream = api.queueStream(showId);
   stream.onopen = () => {
     pushed = true;
@@ -109,8 +116,14 @@ export async function waitingRoomView(ctx) {
       poll(last.queue_id);
       return;
     }
-    const rate = Math.max(1, last.admission_rate || 1);
-    draw({ ...last, ...now, ahead, position: ahead + 1, eta_seconds: Math.ceil(((ahead + 1) * 60) / rate) });
+    if (now.admitting_per_minute) rate = now.admitting_per_minute;
+    draw({
+      ...last,
+      ...now,
+      ahead,
+      position: ahead + 1,
+      eta_seconds: Math.ceil(((ahead + 1) * 60) / Math.max(1, rate)),
+    });
   });
   ctx.onCleanup(() => {
     clearTimeout(timer);
@@ -118,7 +131,7 @@ export async function waitingRoomView(ctx) {
   });
 
   function draw(status) {
-    last = { ...status, admission_rate: room.admission_rate };
+    last = status;
     clear(body);
     if (status.state === "admitted") {
       sessionStorage.setItem(
@@ -141,9 +154,11 @@ export async function waitingRoomView(ctx) {
       body.append(
         alertBox(
           "warning",
-          "Sold out for now: every ticket is taken or held. Seats that are not paid for come back; keep this page open and your turn still comes if they do.",
+          "Sold out for now: every ticket is taken or held. Seats that are not paid for come back; keep this page open and your turn still comes if they do, or join the waiting list below to be offered them in turn.",
         ),
       );
+      waitBox ??= waitlistPanel(show, most, ctx);
+      body.append(waitBox);
       return;
     }
     const before = status.position === null;

@@ -8,6 +8,7 @@ import { LiveSeats } from "../live.js";
 import { navigate } from "../router.js";
 import { legend, SeatMap, seatNumber } from "../seatmap.js";
 import { dropPass, storedPass, waitingRoomOf } from "./queue.js";
+import { waitlistPanel } from "./waitlist.js";
 
 const pickKey = (showId) => `boxoffice.pick.${showId}`;
 
@@ -159,6 +160,7 @@ export async function showView(ctx) {
     }
     const before = JSON.stringify(state.areas.map((a) => a.available));
     state.areas = data.ga_areas;
+    checkSoldOut(data.seats, data.ga_areas);
     dropTaken(lost);
     // Redraw the quantity pickers only when a count changed, so typing in one is not disturbed.
     if (JSON.stringify(state.areas.map((a) => a.available)) !== before) renderAreas();
@@ -281,6 +283,18 @@ export async function showView(ctx) {
     renderSummary();
     const again = document.getElementById(`ga-${area.id}`);
     if (again && document.activeElement?.tagName !== "BUTTON") again.focus();
+  }
+
+  // Sold out (nothing available, no standing place left): the waiting list is offered. Checked
+  // on load and on each full read of the map (the live stream's fallback).
+  const waitBox = h("div", {});
+  let waitShown = false;
+  function checkSoldOut(seats, areas) {
+    const out = sales.open && !seats.some((x) => x.state === "available") && !areas.some((a) => a.available > 0);
+    if (out && !waitShown) {
+      waitShown = true;
+      waitBox.replaceChildren(waitlistPanel(show, max, ctx));
+    }
   }
 
   const summaryList = h("ul", { class: "pick-list" });
@@ -409,6 +423,7 @@ export async function showView(ctx) {
 
   renderAreas();
   renderSummary();
+  checkSoldOut(map.seats, map.ga_areas);
   live.start();
 
   const mapCard = h(
@@ -435,6 +450,7 @@ export async function showView(ctx) {
     total,
     status,
     holdButton,
+    waitBox,
     h(
       "p",
       { class: "hint" },

@@ -10,6 +10,7 @@ import { render } from "../../router.js";
 import { legend, SeatMap } from "../../seatmap.js";
 import { waitingRoomOf } from "../queue.js";
 import { orgNav } from "./home.js";
+import { rateText } from "./room.js";
 
 const POLL_MS = 2000;
 
@@ -52,9 +53,14 @@ export async function dashboardView(ctx) {
     roomFacts.replaceChildren(
       ...fact("Waiting in line", String(room.in_queue - room.admitted_so_far)),
       ...fact("Let in so far", String(room.admitted_so_far)),
+      ...fact("Admission", `${rateText(room)}${room.sold_out ? " (paused: nothing left to hold)" : ""}`),
+      ...fact("Confirmed", `${Math.round(room.confirmed_per_minute ?? 0)} bookings a minute`),
+      ...fact("Holds refused lately", `${Math.round(100 * (room.refused_share ?? 0))} %`),
       ...fact(
-        "Admission rate",
-        `${room.admission_rate} a minute${room.sold_out ? " (paused: nothing left to hold)" : ""}`,
+        "Waiting list",
+        room.waitlist
+          ? `${room.waitlist.waiting} waiting · ${room.waitlist.offered} offered · ${room.waitlist.booked} booked · ${room.waitlist.lapsed} lapsed`
+          : "—",
       ),
       ...fact("On-sale", when(room.on_sale_at, "short", show.time_zone)),
     );

@@ -1,6 +1,7 @@
 // @ts-check
 // The organizer's waiting-room settings of a published show: when it opens, when the on-sale
-// starts, how many buyers are let in per minute, how long an admission pass lasts.
+// starts, how many buyers are let in per minute (or "auto": as fast as bookings are confirmed),
+// how long an admission pass lasts, how many tickets one customer may have; and how it goes.
 
 import * as api from "../../api.gen.js";
 import { alertBox, clear, field, fromLocalInput, h, localInput, toast, when } from "../../dom.js";
@@ -25,12 +26,33 @@ export function roomPanel(show) {
       required: true,
       value: localInput(room ? new Date(room.on_sale_at) : new Date(soon.getTime() + 30 * 60_000), zone),
     });
+    const auto = room?.admission_rate === "auto";
+    const mode = h(
+      "select",
+      { onchange: () => showRate() },
+      h("option", { value: "auto", selected: auto }, "Automatic: as fast as bookings are confirmed"),
+      h("option", { value: "fixed", selected: !!room && !auto }, "A fixed number a minute"),
+    );
     const rate = h("input", {
       type: "number",
       min: "1",
       max: "1000000",
       required: true,
-      value: String(room ? room.admission_rate : 300),
+      value: String(room ? (auto ? room.auto_start_rate : room.admission_rate) : 600),
+    });
+    const rateLabel = h("span", {});
+    const showRate = () => {
+      rateLabel.textContent =
+        mode.value === "auto" ? "Buyers a minute to start with (and at least)" : "Buyers let in per minute";
+    };
+    if (!room) mode.value = "auto";
+    showRate();
+    const limit = h("input", {
+      type: "number",
+      min: "1",
+      max: "100",
+      placeholder: "no limit",
+      value: room?.max_tickets_per_customer ? String(room.max_tickets_per_customer) : "",
     });
     const ttl = h("input", {
       type: "number",
@@ -77,8 +99,10 @@ export function roomPanel(show) {
               body: {
                 opens_at: fromLocalInput(opensAt.value, zone),
                 on_sale_at: fromLocalInput(onSaleAt.value, zone),
-                admission_rate: Number(rate.value),
+                admission_rate: mode.value === "auto" ? "auto" : Number(rate.value),
+                auto_start_rate: Number(rate.value),
                 pass_ttl_seconds: Number(ttl.value),
+                max_tickets_per_customer: limit.value ? Number(limit.value) : null,
               },
             });
             toast("Waiting room saved.", "success");
@@ -95,7 +119,18 @@ export function roomPanel(show) {
         field(`Opens at (${zone})`, opensAt, "From then on, holds need a pass from the queue."),
         field(`On-sale at (${zone})`, onSaleAt, "Who came before is let in in a random order."),
       ),
-      h("div", { class: "form-row" }, field("Buyers let in per minute", rate), field("Pass valid for (seconds)", ttl)),
+      h(
+        "div",
+        { class: "form-row" },
+        field("Admission", mode, "Automatic follows what the show actually sells, and slows when seats run out."),
+        field(rateLabel, rate),
+      ),
+      h(
+        "div",
+        { class: "form-row" },
+        field("Pass valid for (seconds)", ttl),
+        field("Tickets per customer", limit, "Held, awaiting payment and bought together, for the whole on-sale."),
+      ),
       errors,
       h("div", { class: "actions" }, save, room ? remove : null),
     );
@@ -105,7 +140,8 @@ export function roomPanel(show) {
         "p",
         { class: "muted" },
         room
-          ? `Opens ${when(room.opens_at, "short", zone)}; on-sale ${when(room.on_sale_at, "short", zone)}; ${room.admission_rate} buyers a minute.`
+          ? `Opens ${when(room.opens_at, "short", zone)}; on-sale ${when(room.on_sale_at, "short", zone)}; ${rateText(room)}.` +
+              (room.waitlist?.waiting ? ` ${room.waitlist.waiting} on the waiting list.` : "")
           : "No waiting room: customers hold seats directly. For a busy on-sale, let them in at the rate your show can sell.",
       ),
       form,
@@ -114,4 +150,13 @@ export function roomPanel(show) {
 
   render();
   return panel;
+}
+
+/** How fast a room lets buyers in, in words. */
+export function rateText(room) {
+  if (room.admission_rate !== "auto") return `${room.admission_rate} buyers a minute`;
+  const now = room.admitting_per_minute;
+  return now === null || now === undefined
+    ? `automatic admission, from ${room.auto_start_rate} buyers a minute`
+    : `automatic admission, now ${Math.round(now)} buyers a minute`;
 }
