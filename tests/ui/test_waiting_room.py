@@ -14,7 +14,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.acceptance.conftest import ADMIN, User
-from tests.acceptance.test_waiting_room import join
+from tests.acceptance.test_waiting_room import admitted, hold, join, open_room
 from tests.ui.conftest import Tab, seat
 
 
@@ -155,3 +155,26 @@ def test_automatic_admission_and_the_waiting_list_of_a_sold_out_show(
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     # the one 404: the page asking for the fan's place before they joined
     assert tab.console_errors("404") == []
+
+
+def test_a_sold_out_line_offers_the_waiting_list_on_the_waiting_room_page(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    organizer: User,
+    make_user: Callable[..., User],
+) -> None:
+    show = make_ui_show(rows=1, seats_per_row=1)
+    assert open_room(organizer, show["id"], on_sale_in=0, rate=6000).status_code == 200
+    first = make_user()
+    token = admitted(first, join(first, show["id"]).json()["queue_id"])["admission_pass"]
+    assert hold(first, show["id"], show["seats"][0]["id"], token).status_code == 201
+
+    tab = open_tab()
+    tab.login(make_user().email)
+    page = tab.go(f"/shows/{show['id']}/queue")
+    expect(page.get_by_text(re.compile("Sold out for now: every ticket"))).to_be_visible(
+        timeout=20_000
+    )
+    page.get_by_role("button", name="Join the waiting list").click()
+    expect(page.get_by_text(re.compile("You are #1 on the waiting list"))).to_be_visible()
+    assert tab.console_errors("404") == []  # the place asked for before joining
