@@ -102,7 +102,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         if listener is not None:
             stack.callback(listener.close)
-        settings = _settings_with_infra(stack, deadline)
+        settings = _with_mail_sink(stack, _settings_with_infra(stack, deadline))
         upgrade(settings.database_url, SERVICES)
         if args.demo:
             from boxoffice.demo import seed
@@ -181,8 +181,23 @@ def _prepare_children(settings: Settings) -> None:
             "BOXOFFICE_DATABASE_URL": settings.database_url,
             "BOXOFFICE_REDIS_URL": settings.redis_url,
             "BOXOFFICE_NATS_URL": settings.nats_url,
+            "BOXOFFICE_SMTP_URL": settings.smtp_url,
+            "BOXOFFICE_DEV_INBOX": str(settings.dev_inbox).lower(),
         }
     )
+
+
+def _with_mail_sink(stack: ExitStack, settings: Settings) -> Settings:
+    """No SMTP server set: the development sink under var/mail takes the mail, and admins
+    read it in the development inbox (docs/operations.md#mail)."""
+    if settings.smtp_url:
+        return settings
+    from boxoffice.kernel.mailsink import MailSink, sink_dir
+
+    sink = MailSink(sink_dir(settings.var_dir.resolve()))
+    url = sink.start()
+    stack.callback(sink.stop)
+    return settings.model_copy(update={"smtp_url": url, "dev_inbox": True})
 
 
 def _serve_reloading(settings: Settings, listener: socket.socket, access_log: bool) -> None:

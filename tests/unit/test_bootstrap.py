@@ -78,5 +78,10 @@ def test_a_group_calls_what_it_runs_directly_and_the_rest_over_http(settings: Se
 
 def test_the_consumers_of_a_process_are_those_of_its_services(settings: Settings) -> None:
     tables = build(settings, ["payment", "notification"]).event_tables()
-    assert set(tables) == {"payment-bookings", "notification-bookings", "notification-waitlist"}
+    assert set(tables) == {
+        "payment-bookings",
+        "notification-bookings",
+        "notification-waitlist",
+        "notification-identity",
+    }
     assert tables["payment-bookings"][0].name == "payment"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from boxoffice.kernel.events import Event
 
@@ -30,6 +30,12 @@ class BookingConfirmed(Event):
     amount: int
     currency: str
     tickets: int
+    # What the confirmation mail tells and carries (empty from producers before them): the
+    # show's start and the venue's time zone, and each ticket's place and signed code.
+    starts_at: str = ""
+    time_zone: str = "UTC"
+    ticket_labels: list[str] = field(default_factory=list)
+    ticket_codes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,8 @@ class BookingSaga(BookingBase):
             )
             return
         steps.append(("seats_sold", ""))
-        count = await self._issue_tickets(uow, row)
-        if count is None:
+        tickets = await self._issue_tickets(uow, row)
+        if tickets is None:
             await self._fail(
                 uow,
                 row,
@@ -92,6 +92,7 @@ class BookingSaga(BookingBase):
                 payment_id=payment_id,
             )
             return
+        count = len(tickets)
         steps.append(("tickets_issued", str(count)))
         await self._set(uow, row, Status.CONFIRMED, None, steps=steps, payment_id=payment_id)
         log.info("booking %s confirmed", row.id)
@@ -104,11 +105,15 @@ class BookingSaga(BookingBase):
                 amount=row.total,
                 currency=row.currency,
                 tickets=count,
+                starts_at=row.show_starts_at.isoformat(),
+                time_zone=row.show_time_zone,
+                ticket_labels=[t.label for t in tickets],
+                ticket_codes=[t.code for t in tickets],
             )
         )
 
-    async def _issue_tickets(self, uow: UnitOfWork, row: Booking) -> int | None:
-        """Issue the booking's tickets; how many, or None when a seat has a ticket already."""
+    async def _issue_tickets(self, uow: UnitOfWork, row: Booking) -> list[Ticket] | None:
+        """Issue the booking's tickets; None when a seat has a ticket already."""
         issued = []
         for line in await store.lines_of(uow.conn, row.id):
             for n in range(line.quantity):
@@ -130,7 +135,7 @@ class BookingSaga(BookingBase):
                 )
         if not await store.issue_tickets(uow.conn, issued):
             return None
-        return len(issued)
+        return issued
 
     async def on_payment_failed(self, uow: UnitOfWork, event: PaymentFailed) -> None:
         row = await store.locked_booking(uow.conn, uuid.UUID(event.booking_id))

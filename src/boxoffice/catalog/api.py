@@ -379,6 +379,11 @@ async def show_layout(show_id: uuid.UUID, svc: CatalogDep) -> Any:
     return dataclasses.asdict(await svc.show_layout(show_id))
 
 
+@internal_router.get("/shows/{show_id}/details")
+async def show_details(show_id: uuid.UUID, svc: CatalogDep) -> Any:
+    return dataclasses.asdict(await svc.show_details(show_id))
+
+
 @internal_router.get("/shows/{show_id}/owner")
 async def show_owner(show_id: uuid.UUID, svc: CatalogDep) -> dict[str, uuid.UUID]:
     return {"owner_id": await svc.show_owner(show_id)}

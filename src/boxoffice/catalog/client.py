@@ -6,10 +6,11 @@ import uuid
 
 from pydantic import TypeAdapter
 
-from boxoffice.catalog.contract import ShowLayout
+from boxoffice.catalog.contract import ShowDetails, ShowLayout
 from boxoffice.kernel.rpc import ServiceClient
 
 _layout = TypeAdapter(ShowLayout)
+_details = TypeAdapter(ShowDetails)
 
 
 class CatalogHttpClient:
@@ -21,6 +22,12 @@ class CatalogHttpClient:
             "GET", f"/internal/catalog/shows/{show_id}/layout", idempotent=True
         )
         return _layout.validate_python(data)
+
+    async def show_details(self, show_id: uuid.UUID) -> ShowDetails:
+        data = await self.client.call(
+            "GET", f"/internal/catalog/shows/{show_id}/details", idempotent=True
+        )
+        return _details.validate_python(data)
 
     async def show_owner(self, show_id: uuid.UUID) -> uuid.UUID:
         data = await self.client.call(

@@ -50,8 +50,24 @@ class ShowLayout:
     max_held_per_customer: int | None = None  # None: the installation's default
 
 
+@dataclass(frozen=True)
+class ShowDetails:
+    """A show as a customer is told of it (a mail, a ticket): what, when, where."""
+
+    show_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    duration_minutes: int
+    time_zone: str  # the venue's (IANA name)
+    venue_name: str
+    city: str
+    hall_name: str
+
+
 class CatalogClient(Protocol):
     async def show_layout(self, show_id: uuid.UUID) -> ShowLayout: ...
+
+    async def show_details(self, show_id: uuid.UUID) -> ShowDetails: ...
 
     async def show_owner(self, show_id: uuid.UUID) -> uuid.UUID:
         """The organizer who owns the show (for checks made by other services)."""

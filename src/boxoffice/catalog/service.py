@@ -21,6 +21,7 @@ from boxoffice.catalog.contract import (
     LayoutSeat,
     ShowCancelled,
     ShowChanged,
+    ShowDetails,
     ShowLayout,
     ShowPublished,
 )
@@ -266,6 +267,22 @@ class CatalogService:
         if owner is None:
             raise UnknownShow(f"No show {show_id}.")
         return owner
+
+    async def show_details(self, show_id: uuid.UUID) -> ShowDetails:
+        async with self.store.engine.connect() as conn:
+            show = await show_view(conn, show_id)
+        if show is None:
+            raise UnknownShow(f"No show {show_id}.")
+        return ShowDetails(
+            show_id=show.id,
+            title=show.title,
+            starts_at=show.starts_at,
+            duration_minutes=show.duration_minutes,
+            time_zone=show.time_zone,
+            venue_name=show.venue_name,
+            city=show.city,
+            hall_name=show.hall_name,
+        )
 
     async def show_layout(self, show_id: uuid.UUID) -> ShowLayout:
         async with self.store.engine.connect() as conn:

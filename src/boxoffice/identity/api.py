@@ -75,6 +75,22 @@ class UserOut(BaseModel):
     name: str
     roles: list[str]
     created_at: datetime
+    email_verified_at: datetime | None = Field(
+        default=None, description="when the address was verified (the welcome mail's link)"
+    )
+
+
+class ResetRequestIn(BaseModel):
+    email: EmailStr
+
+
+class ResetConfirmIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    password: NewPassword
+
+
+class VerifyIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
 
 
 class AdminUserIn(RegisterIn):
@@ -118,6 +134,44 @@ async def login(body: LoginIn, svc: IdentityDep, response: Response) -> Tokens:
 async def refresh(body: RefreshIn, svc: IdentityDep, response: Response) -> Tokens:
     response.headers.update(NO_STORE)
     return await svc.refresh(body.refresh_token)
+
+
+@router.post(
+    "/auth/password-reset",
+    status_code=202,
+    dependencies=[PerClientLimit],
+    responses=problems(429, 503),
+)
+async def password_reset(body: ResetRequestIn, svc: IdentityDep) -> Response:
+    """Mail a reset link to the account of this email, if there is one: the answer is 202
+    either way (nobody learns which emails have accounts). The link is good for 30 minutes,
+    once; at most one mail a minute per account."""
+    await svc.request_password_reset(body.email)
+    return Response(status_code=202)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    status_code=204,
+    dependencies=[PerClientLimit],
+    responses=problems(400, 429, 503),
+)
+async def password_reset_confirm(body: ResetConfirmIn, svc: IdentityDep) -> Response:
+    """Set a new password with the mailed token; every session of the account ends."""
+    await svc.reset_password(body.token, body.password)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/auth/verify-email",
+    status_code=204,
+    dependencies=[PerClientLimit],
+    responses=problems(400, 429, 503),
+)
+async def verify_email(body: VerifyIn, svc: IdentityDep) -> Response:
+    """The welcome mail's link: the address is verified."""
+    await svc.verify_email(body.token)
+    return Response(status_code=204)
 
 
 @router.post("/auth/logout", status_code=204)

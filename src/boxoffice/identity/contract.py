@@ -13,3 +13,18 @@ class UserRegistered(Event):
     user_id: str
     email: str
     name: str
+    # A single-use token that verifies the address (POST /auth/verify-email), for the welcome
+    # mail; empty from producers before it.
+    verify_token: str = ""
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested(Event):
+    """Someone asked to reset the password of this account: the mail carries the token."""
+
+    type = "identity.password.reset_requested"
+    user_id: str
+    email: str
+    name: str
+    token: str
+    expires_at: str

@@ -34,6 +34,13 @@ class WrongPassword(InvalidRequest):
     title = "Wrong password"
 
 
+class InvalidToken(InvalidRequest):
+    """A mailed token (password reset, email verification) that is unknown, used or expired."""
+
+    status = 400
+    title = "Invalid or expired token"
+
+
 class PasswordChanged(Conflict):
     title = "Password changed meanwhile"
 

@@ -1,4 +1,5 @@
-"""Identity use cases: register, log in, rotate refresh tokens, change passwords, manage roles."""
+"""Identity use cases: register, log in, rotate refresh tokens, change and reset passwords,
+verify email addresses, manage roles."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from boxoffice.identity import store as queries
-from boxoffice.identity.contract import UserRegistered
+from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
 from boxoffice.identity.domain import (
     EmailTaken,
     InvalidCredentials,
+    InvalidToken,
     PasswordChanged,
     RefreshTokenReused,
     TooManyAttempts,
@@ -34,6 +36,13 @@ from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.kernel.ratelimit import Limit, RateLimiter
 
 log = logging.getLogger(__name__)
+
+# How long a mailed token is good for, and the least time between two reset mails to one
+# account (more requests in between send nothing and answer the same).
+RESET_TTL = timedelta(minutes=30)
+VERIFY_TTL = timedelta(days=7)
+RESET_MAIL_INTERVAL = timedelta(seconds=60)
+RESET, VERIFY = "reset", "verify"
 
 # Verified against when the email is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -132,8 +141,68 @@ class IdentityService:
             )
             if user is None:
                 raise EmailTaken(f"{email} is already registered; log in instead.")
-            uow.emit(UserRegistered(user_id=str(user.id), email=email, name=user.name))
+            token, token_hash = new_refresh_token()
+            await queries.add_email_token(
+                uow.conn, token_hash, user.id, VERIFY, email, utcnow() + VERIFY_TTL
+            )
+            uow.emit(
+                UserRegistered(
+                    user_id=str(user.id), email=email, name=user.name, verify_token=token
+                )
+            )
         return user
+
+    async def verify_email(self, token: str) -> None:
+        """The address a verification token was sent to is the user's: mark it verified."""
+        now = utcnow()
+        async with self.store.uow() as uow:
+            used = await queries.use_email_token(uow.conn, hash_token(token), VERIFY, now)
+            if used is None or not await queries.mark_verified(uow.conn, *used, now):
+                raise InvalidToken("This verification link is invalid, used or expired.")
+
+    async def request_password_reset(self, email: str) -> None:
+        """Mail a reset token if the account exists; the caller learns nothing either way
+        (the answer is the same, and as fast: the mail goes out from notification)."""
+        email = normalise_email(email)
+        async with self.store.uow() as uow:
+            account = await queries.account(uow.conn, email=email)
+            if account is None:
+                return
+            last = await queries.last_email_token_at(uow.conn, account.id, RESET)
+            now = utcnow()
+            if last is not None and now - last < RESET_MAIL_INTERVAL:
+                return  # one mail a minute at most: a script cannot flood a mailbox
+            user = await queries.user(uow.conn, account.id)
+            assert user is not None
+            token, token_hash = new_refresh_token()
+            expires = now + RESET_TTL
+            await queries.add_email_token(uow.conn, token_hash, account.id, RESET, email, expires)
+            uow.emit(
+                PasswordResetRequested(
+                    user_id=str(account.id),
+                    email=email,
+                    name=user.name,
+                    token=token,
+                    expires_at=expires.isoformat(),
+                )
+            )
+
+    async def reset_password(self, token: str, new: str) -> None:
+        """Set a new password with a mailed token (once, within 30 minutes) and end every
+        session of the account; the other reset tokens of the account end too."""
+        new_hash = await self.hashing.hash(new)
+        now = utcnow()
+        async with self.store.uow() as uow:
+            used = await queries.use_email_token(uow.conn, hash_token(token), RESET, now)
+            if used is None:
+                raise InvalidToken(
+                    "This reset link is invalid, used or expired; ask for a new one."
+                )
+            user_id, _ = used
+            await queries.set_password_hash(uow.conn, user_id, new_hash)
+            await queries.end_email_tokens(uow.conn, user_id, RESET, now)
+            await queries.revoke_user_tokens(uow.conn, user_id, now)
+        log.info("password of user %s reset by a mailed token", user_id)
 
     async def login(self, email: str, password: str) -> Tokens:
         email = normalise_email(email)

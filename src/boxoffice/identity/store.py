@@ -1,4 +1,5 @@
-"""Identity tables and queries: users and refresh tokens."""
+"""Identity tables and queries: users, refresh tokens, and the single-use tokens mailed to
+them (email verification, password reset)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("roles", ARRAY(sa.Text), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("email_verified_at", sa.DateTime(timezone=True)),
 )
 
 refresh_tokens = sa.Table(
@@ -40,6 +42,21 @@ refresh_tokens = sa.Table(
 )
 
 
+# Tokens sent by mail, kept as their SHA-256 only: `verify` (the address is the user's) and
+# `reset` (a new password); each is used at most once, before it expires.
+email_tokens = sa.Table(
+    "email_tokens",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("user_id", UUID(as_uuid=True), sa.ForeignKey(users.c.id), nullable=False, index=True),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True)),
+)
+
+
 @dataclass(frozen=True)
 class User:
     """A user as they and admins see them (no password hash)."""
@@ -49,6 +66,7 @@ class User:
     name: str
     roles: list[str]
     created_at: datetime
+    email_verified_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,14 @@ class TokenFamily:
     revoked_at: datetime | None = None
 
 
-_USER = (users.c.id, users.c.email, users.c.name, users.c.roles, users.c.created_at)
+_USER = (
+    users.c.id,
+    users.c.email,
+    users.c.name,
+    users.c.roles,
+    users.c.created_at,
+    users.c.email_verified_at,
+)
 _ACCOUNT = (users.c.id, users.c.email, users.c.roles, users.c.password_hash)
 
 
@@ -216,3 +241,90 @@ async def _revoke(conn: AsyncConnection, which: sa.ColumnElement[bool], now: dat
         .where(which, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+async def add_email_token(
+    conn: AsyncConnection,
+    token_hash: str,
+    user_id: uuid.UUID,
+    purpose: str,
+    email: str,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(
+        sa.insert(email_tokens).values(
+            token_hash=token_hash,
+            user_id=user_id,
+            purpose=purpose,
+            email=email,
+            created_at=utcnow(),
+            expires_at=expires_at,
+        )
+    )
+
+
+async def last_email_token_at(
+    conn: AsyncConnection, user_id: uuid.UUID, purpose: str
+) -> datetime | None:
+    last: datetime | None = (
+        await conn.execute(
+            sa.select(sa.func.max(email_tokens.c.created_at)).where(
+                email_tokens.c.user_id == user_id, email_tokens.c.purpose == purpose
+            )
+        )
+    ).scalar()
+    return last
+
+
+async def use_email_token(
+    conn: AsyncConnection, token_hash: str, purpose: str, now: datetime
+) -> tuple[uuid.UUID, str] | None:
+    """Use a live token once: its user and the address it was sent to, or None."""
+    row = (
+        await conn.execute(
+            sa.update(email_tokens)
+            .where(
+                email_tokens.c.token_hash == token_hash,
+                email_tokens.c.purpose == purpose,
+                email_tokens.c.used_at.is_(None),
+                email_tokens.c.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(email_tokens.c.user_id, email_tokens.c.email)
+        )
+    ).first()
+    return None if row is None else (row.user_id, row.email)
+
+
+async def end_email_tokens(
+    conn: AsyncConnection, user_id: uuid.UUID, purpose: str, now: datetime
+) -> None:
+    """Every live token of the purpose counts as used (one reset ends the others)."""
+    await conn.execute(
+        sa.update(email_tokens)
+        .where(
+            email_tokens.c.user_id == user_id,
+            email_tokens.c.purpose == purpose,
+            email_tokens.c.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+
+
+async def mark_verified(
+    conn: AsyncConnection, user_id: uuid.UUID, email: str, now: datetime
+) -> bool:
+    """The address is verified if it is still the user's."""
+    row = (
+        await conn.execute(
+            sa.update(users)
+            .where(users.c.id == user_id, users.c.email == email)
+            .values(email_verified_at=sa.func.coalesce(users.c.email_verified_at, now))
+            .returning(users.c.id)
+        )
+    ).first()
+    return row is not None
+
+
+async def set_password_hash(conn: AsyncConnection, user_id: uuid.UUID, new: str) -> None:
+    await conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=new))

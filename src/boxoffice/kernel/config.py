@@ -127,6 +127,21 @@ class Settings(BaseSettings):
     # held for them (the offer is a hold: booking it is the usual checkout).
     waitlist_offer_seconds: int = Field(default=600, ge=30, le=86_400)
 
+    # Mail (docs/operations.md#mail): smtp://user:pass@host:port (STARTTLS when the server
+    # offers it), smtp+starttls:// (STARTTLS required) or smtps:// (TLS from the start). Empty:
+    # `boxoffice up` starts the development sink under var/mail (dev_inbox).
+    smtp_url: str = ""
+    mail_from: str = "boxoffice <tickets@boxoffice.localhost>"
+    # Set by `boxoffice up` when it runs the development sink: admins may read var/mail.
+    dev_inbox: bool = False
+    # Where customers reach the web UI: the links in mails.
+    public_url: str = "http://127.0.0.1:8000"
+    # A mail not sent (server down, slow, 4xx) is tried again after this, doubled each time
+    # up to an hour; after mail_max_attempts it is a dead letter an admin can send again.
+    mail_retry_seconds: float = Field(default=5.0, gt=0)
+    mail_max_attempts: int = Field(default=8, ge=1)
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+
     # production refuses to start with settings that are only fit for a developer's machine.
     env: Literal["development", "production"] = "development"
     # When set, GET /metrics answers only "Authorization: Bearer <this token>".

@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import logging
 import random
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -57,6 +59,10 @@ class UnitOfWork:
         self._wake = wake
         self._conn: AsyncConnection | None = None
         self.correlation_id = ""
+        # The event being handled, where a consumer runs this unit of work (a key for what
+        # its handler records once per event).
+        self.event_id: uuid.UUID | None = None
+        self.event_at: datetime | None = None  # when it occurred
         self.events: list[Envelope] = []
         self.after_commit: list[Callable[[], Awaitable[None]]] = []
 
@@ -309,6 +315,7 @@ class Consumer:
                 if handler is None:
                     continue
                 uow.correlation_id = envelope.correlation_id or str(envelope.id)
+                uow.event_id, uow.event_at = envelope.id, envelope.occurred_at
                 with self._span(envelope):
                     await handler(uow, envelope)
         for envelope in unique:
@@ -330,6 +337,7 @@ class Consumer:
         inbox = self.store.messaging.inbox
         with self._span(envelope):
             async with self.store.uow(envelope.correlation_id or str(envelope.id)) as uow:
+                uow.event_id, uow.event_at = envelope.id, envelope.occurred_at
                 first = await uow.execute(
                     pg_insert(inbox)
                     .values(consumer=self.name, event_id=envelope.id, processed_at=utcnow())

@@ -63,6 +63,9 @@ SAGA_STEP = Histogram(
     "boxoffice_saga_step_seconds", "Time a saga step took", ["step"], buckets=SAGA
 )
 PAYMENTS = Counter("boxoffice_payments_total", "Payment outcomes", ["outcome"])
+MAIL = Counter(
+    "boxoffice_mail_total", "Mail delivery attempts by kind and outcome", ["kind", "outcome"]
+)
 GATE_WAITING = Gauge(
     "boxoffice_gate_pending",
     "Requests inside or waiting at a service's admission gate (kernel.gate)",

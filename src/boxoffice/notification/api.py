@@ -1,18 +1,23 @@
-"""Notification HTTP routes: my in-app notifications."""
+"""Notification HTTP routes: my in-app notifications; for admins the mail deliveries and the
+development inbox."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as FastPath
+from pydantic import BaseModel, ConfigDict, Field
 
 from boxoffice.kernel.inputs import Limit, Offset
-from boxoffice.kernel.web import CurrentUser, provided
+from boxoffice.kernel.openapi import problems
+from boxoffice.kernel.web import Admin, CurrentUser, provided
+from boxoffice.notification.inbox import DevInbox
 from boxoffice.notification.service import NotificationService
-from boxoffice.notification.store import Notification
+from boxoffice.notification.store import Delivery, Notification
 
 router = APIRouter(tags=["notification"])
 
@@ -52,3 +57,118 @@ async def my_notifications(
 @router.post("/notifications/read", response_model=MarkedRead)
 async def mark_read(user: CurrentUser, svc: NotificationDep) -> dict[str, int]:
     return {"marked": await svc.mark_read(user)}
+
+
+# -- admins: the mail sent and not sent, and the development inbox ------------------------
+
+
+async def dev_inbox(request: Request) -> DevInbox:
+    return provided(request, DevInbox)
+
+
+DevInboxDep = Annotated[DevInbox, Depends(dev_inbox)]
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    channel: str
+    kind: str
+    user_id: uuid.UUID
+    address: str | None = Field(description="null: the user's address when it is sent")
+    state: str = Field(
+        description="pending (to send, or to try again at next_attempt_at), sent, failed "
+        "(refused by the server for good: last_error has its answer), dead (gave up after "
+        "the most attempts; an admin may send it again)"
+    )
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    subject: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+DeliveryState = Literal["pending", "sent", "failed", "dead"]
+
+
+@router.get("/admin/deliveries", response_model=list[DeliveryOut])
+async def deliveries(
+    _: Admin,
+    svc: NotificationDep,
+    state: DeliveryState | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[Delivery]:
+    """Mail deliveries, newest first; `state=dead` lists the ones that gave up."""
+    return await svc.deliveries(state, limit, offset)
+
+
+@router.post(
+    "/admin/deliveries/{delivery_id}/retry",
+    response_model=DeliveryOut,
+    responses=problems(404, 409),
+)
+async def retry_delivery(delivery_id: uuid.UUID, _: Admin, svc: NotificationDep) -> Delivery:
+    """Send a failed or dead mail again, from its first attempt."""
+    return await svc.retry(delivery_id)
+
+
+class AttachmentOut(BaseModel):
+    index: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class MailOut(BaseModel):
+    id: str
+    sender: str = Field(alias="from")
+    to: str
+    subject: str
+    date: str
+    kind: str = Field(description="which mail it is (welcome, booking_confirmed, …)")
+    message_id: str
+    attachments: list[AttachmentOut]
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class MailBodyOut(MailOut):
+    text: str
+    html: str | None
+
+
+@router.get("/admin/dev-inbox", response_model=list[MailOut], responses=problems(404))
+async def inbox(
+    _: Admin,
+    box: DevInboxDep,
+    to: Annotated[str | None, Query(max_length=320)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    """The mail the development sink received, newest first (only where `boxoffice up`
+    runs the sink: no BOXOFFICE_SMTP_URL)."""
+    return await asyncio.to_thread(box.recent, limit, offset, to)
+
+
+@router.get("/admin/dev-inbox/{mail_id}", response_model=MailBodyOut, responses=problems(404))
+async def inbox_mail(mail_id: str, _: Admin, box: DevInboxDep) -> dict[str, Any]:
+    return await asyncio.to_thread(box.read, mail_id)
+
+
+@router.get(
+    "/admin/dev-inbox/{mail_id}/attachments/{index}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **problems(404)},
+)
+async def inbox_attachment(
+    mail_id: str, index: Annotated[int, FastPath(ge=0, le=1000)], _: Admin, box: DevInboxDep
+) -> Response:
+    filename, content_type, data = await asyncio.to_thread(box.attachment, mail_id, index)
+    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "attachment"
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
+    )

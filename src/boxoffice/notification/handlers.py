@@ -1,8 +1,10 @@
-"""Notification event consumers: tell customers how their bookings went."""
+"""Notification event consumers: tell customers how their bookings went, welcome them, send
+their password resets."""
 
 from __future__ import annotations
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
+from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
 from boxoffice.inventory.contract import WaitlistOffered
 from boxoffice.kernel.messaging import HandlerTable
 from boxoffice.notification.service import NotificationService
@@ -17,4 +19,7 @@ def event_handlers(svc: NotificationService) -> dict[str, HandlerTable]:
         .on(BookingCancelled, svc.on_event)
         .on(PaymentRefunded, svc.on_event),
         "notification-waitlist": HandlerTable().on(WaitlistOffered, svc.on_event),
+        "notification-identity": HandlerTable()
+        .on(UserRegistered, svc.on_registered)
+        .on(PasswordResetRequested, svc.on_reset_requested),
     }

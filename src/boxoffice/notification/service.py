@@ -1,14 +1,38 @@
-"""Notification use cases: record in-app notifications for booking events; list mine."""
+"""Notification use cases: for each event a customer hears of, an in-app notification and a
+mail to send (a delivery the sender job sends); whom to write to, from identity's events;
+a customer's notifications; the deliveries for admins."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from typing import Any
 
+from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
 from boxoffice.kernel.auth import Principal
+from boxoffice.kernel.db import utcnow
+from boxoffice.kernel.errors import Conflict, NotFound
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.notification import store as queries
 from boxoffice.notification.domain import NotifiedEvent, message_for
-from boxoffice.notification.store import Notification
+from boxoffice.notification.store import Delivery, Notification
+
+# A registration older than this (an event replayed to a new consumer, e.g. after an
+# upgrade) records the address but sends no welcome mail.
+WELCOME_WITHIN = timedelta(days=1)
+
+
+class UnknownDelivery(NotFound):
+    pass
+
+
+class DeliveryNotRetryable(Conflict):
+    pass
+
+
+def _event_id(uow: UnitOfWork) -> uuid.UUID:
+    assert uow.event_id is not None, "handlers run inside a consumer's unit of work"
+    return uow.event_id
 
 
 class NotificationService:
@@ -17,11 +41,41 @@ class NotificationService:
 
     async def on_event(self, uow: UnitOfWork, event: NotifiedEvent) -> None:
         booking = getattr(event, "booking_id", None)
+        message = message_for(event)
+        user_id = uuid.UUID(event.user_id)
         await queries.add(
+            uow.conn, user_id, None if booking is None else uuid.UUID(booking), message
+        )
+        await self._mail(uow, message.kind, user_id, None, event.payload())
+
+    async def on_registered(self, uow: UnitOfWork, event: UserRegistered) -> None:
+        user_id = uuid.UUID(event.user_id)
+        await queries.set_recipient(uow.conn, user_id, event.email, event.name)
+        if uow.event_at is None or utcnow() - uow.event_at < WELCOME_WITHIN:
+            await self._mail(uow, "welcome", user_id, event.email, event.payload())
+
+    async def on_reset_requested(self, uow: UnitOfWork, event: PasswordResetRequested) -> None:
+        # To the address the reset was asked for (the account's at that moment).
+        await self._mail(
+            uow, "password_reset", uuid.UUID(event.user_id), event.email, event.payload()
+        )
+
+    async def _mail(
+        self,
+        uow: UnitOfWork,
+        kind: str,
+        user_id: uuid.UUID,
+        address: str | None,
+        payload: dict[str, Any],
+    ) -> None:
+        await queries.add_delivery(
             uow.conn,
-            uuid.UUID(event.user_id),
-            None if booking is None else uuid.UUID(booking),
-            message_for(event),
+            event_id=_event_id(uow),
+            channel="email",
+            kind=kind,
+            user_id=user_id,
+            address=address,
+            payload=payload,
         )
 
     async def mine(
@@ -35,3 +89,17 @@ class NotificationService:
     async def mark_read(self, user: Principal) -> int:
         async with self.store.uow() as uow:
             return await queries.mark_read(uow.conn, user.user_id)
+
+    async def deliveries(self, state: str | None, limit: int, offset: int) -> list[Delivery]:
+        async with self.store.engine.connect() as conn:
+            return await queries.list_deliveries(conn, state, limit, offset)
+
+    async def retry(self, delivery_id: uuid.UUID) -> Delivery:
+        """An admin sends a failed or dead mail again."""
+        async with self.store.uow() as uow:
+            again = await queries.retry(uow.conn, delivery_id)
+            if again is not None:
+                return again
+            if await queries.delivery(uow.conn, delivery_id) is None:
+                raise UnknownDelivery(f"No delivery {delivery_id}.")
+        raise DeliveryNotRetryable("Only a failed or dead delivery can be sent again.")

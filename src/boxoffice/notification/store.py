@@ -1,13 +1,16 @@
-"""Notification tables and queries: in-app notifications per user."""
+"""Notification tables and queries: in-app notifications per user, the customers it writes to
+(a read model of identity's events), and every delivery of a mail with its attempts."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.kernel.db import new_id, utcnow
@@ -30,6 +33,197 @@ notifications = sa.Table(
     sa.Column("read_at", sa.DateTime(timezone=True)),
     sa.Index("ix_notification_user_created", "user_id", "created_at"),
 )
+
+
+# Whom notification writes to: identity's users as its events told (registered, email changed).
+recipients = sa.Table(
+    "recipients",
+    metadata,
+    sa.Column("user_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per message to send: per (event, channel, user) at most one, so a repeated event
+# sends nothing twice. `attempts` and `next_attempt_at` are written before each attempt.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("event_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("address", sa.Text),  # null: the user's address, looked up when sending
+    sa.Column("payload", JSONB, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # pending, sent, failed (refused), dead
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("subject", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("event_id", "channel", "user_id", name="uq_delivery_event_channel_user"),
+    sa.Index("ix_delivery_due", "next_attempt_at", postgresql_where=sa.text("state = 'pending'")),
+    sa.Index("ix_delivery_state_created", "state", "created_at"),
+)
+
+PENDING, SENT, FAILED, DEAD = "pending", "sent", "failed", "dead"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: uuid.UUID
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: uuid.UUID
+    event_id: uuid.UUID
+    channel: str
+    kind: str
+    user_id: uuid.UUID
+    address: str | None
+    payload: dict[str, Any]
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    subject: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+async def set_recipient(conn: AsyncConnection, user_id: uuid.UUID, email: str, name: str) -> None:
+    now = utcnow()
+    insert = pg_insert(recipients).values(user_id=user_id, email=email, name=name, updated_at=now)
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[recipients.c.user_id],
+            set_={"email": email, "name": name, "updated_at": now},
+        )
+    )
+
+
+async def recipient(conn: AsyncConnection, user_id: uuid.UUID) -> Recipient | None:
+    row = (
+        await conn.execute(
+            sa.select(recipients.c.user_id, recipients.c.email, recipients.c.name).where(
+                recipients.c.user_id == user_id
+            )
+        )
+    ).first()
+    return None if row is None else Recipient(**row._mapping)
+
+
+async def add_delivery(
+    conn: AsyncConnection,
+    *,
+    event_id: uuid.UUID,
+    channel: str,
+    kind: str,
+    user_id: uuid.UUID,
+    address: str | None,
+    payload: dict[str, Any],
+) -> bool:
+    """Record a message to send; False if this event's message on this channel exists."""
+    now = utcnow()
+    result = await conn.execute(
+        pg_insert(deliveries)
+        .values(
+            id=new_id(),
+            event_id=event_id,
+            channel=channel,
+            kind=kind,
+            user_id=user_id,
+            address=address,
+            payload=payload,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(deliveries.c.id)
+    )
+    return result.first() is not None
+
+
+async def claim_due(
+    conn: AsyncConnection, channel: str, limit: int, retry_after: timedelta
+) -> list[Delivery]:
+    """Take the deliveries due (skipping those another sender holds), counting the attempt and
+    setting when the next one is due before any is made: a sender that dies mid-send leaves
+    its deliveries to be tried again then."""
+    now = utcnow()
+    due = (
+        sa.select(deliveries.c.id)
+        .where(
+            deliveries.c.state == PENDING,
+            deliveries.c.channel == channel,
+            deliveries.c.next_attempt_at <= now,
+        )
+        .order_by(deliveries.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
+    rows = await conn.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.id == due.c.id)
+        .values(attempts=deliveries.c.attempts + 1, next_attempt_at=now + retry_after)
+        .returning(*deliveries.c)
+    )
+    return sorted((Delivery(**r._mapping) for r in rows), key=lambda d: d.created_at)
+
+
+async def finish(
+    conn: AsyncConnection,
+    delivery_id: uuid.UUID,
+    state: str,
+    *,
+    error: str | None = None,
+    subject: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> None:
+    values: dict[str, Any] = {"state": state, "last_error": error}
+    if subject is not None:
+        values["subject"] = subject
+    if state == SENT:
+        values["sent_at"] = utcnow()
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    await conn.execute(sa.update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+
+
+async def list_deliveries(
+    conn: AsyncConnection, state: str | None, limit: int, offset: int
+) -> list[Delivery]:
+    query = sa.select(deliveries).order_by(deliveries.c.created_at.desc()).limit(limit)
+    if state is not None:
+        query = query.where(deliveries.c.state == state)
+    return [Delivery(**r._mapping) for r in (await conn.execute(query.offset(offset))).all()]
+
+
+async def retry(conn: AsyncConnection, delivery_id: uuid.UUID) -> Delivery | None:
+    """Send a failed or dead delivery again from its first attempt (an admin's replay)."""
+    row = (
+        await conn.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id == delivery_id, deliveries.c.state.in_((FAILED, DEAD)))
+            .values(state=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None)
+            .returning(*deliveries.c)
+        )
+    ).first()
+    return None if row is None else Delivery(**row._mapping)
+
+
+async def delivery(conn: AsyncConnection, delivery_id: uuid.UUID) -> Delivery | None:
+    row = (await conn.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id))).first()
+    return None if row is None else Delivery(**row._mapping)
 
 
 @dataclass(frozen=True)

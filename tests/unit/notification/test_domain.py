@@ -65,7 +65,11 @@ class RecordingService(NotificationService):
 async def test_the_consumer_decodes_each_booking_event_kind_into_its_contract_class() -> None:
     svc = RecordingService()
     tables = event_handlers(svc)
-    assert set(tables) == {"notification-bookings", "notification-waitlist"}
+    assert set(tables) == {
+        "notification-bookings",
+        "notification-waitlist",
+        "notification-identity",
+    }
     table = tables["notification-bookings"]
     events: list[NotifiedEvent] = [
         BookingConfirmed(**IDS, show_title="Hamlet", amount=100, currency="EUR", tickets=1),

@@ -46,6 +46,47 @@ export function refresh(args) {
 }
 
 /**
+ * Password Reset: POST /api/v1/auth/password-reset → 202 (json).
+ *
+ * Mail a reset link to the account of this email, if there is one: the answer is 202
+ * either way (nobody learns which emails have accounts). The link is good for 30 minutes,
+ * once; at most one mail a minute per account.
+ *
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["ResetRequestIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["passwordReset"]["responses"]["202"]["content"]["application/json"], R>>}
+ */
+export function passwordReset(args) {
+  return call(`/api/v1/auth/password-reset`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
+ * Password Reset Confirm: POST /api/v1/auth/password-reset/confirm → 204 (none).
+ *
+ * Set a new password with the mailed token; every session of the account ends.
+ *
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["ResetConfirmIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<null, R>>}
+ */
+export function passwordResetConfirm(args) {
+  return call(`/api/v1/auth/password-reset/confirm`, { method: "POST", response: "none", body: "required" }, args);
+}
+
+/**
+ * Verify Email: POST /api/v1/auth/verify-email → 204 (none).
+ *
+ * The welcome mail's link: the address is verified.
+ *
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["VerifyIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<null, R>>}
+ */
+export function verifyEmail(args) {
+  return call(`/api/v1/auth/verify-email`, { method: "POST", response: "none", body: "required" }, args);
+}
+
+/**
  * Logout: POST /api/v1/auth/logout → 204 (none).
  *
  * @template {boolean} [R=false]
@@ -758,6 +799,72 @@ export function markRead(args = {}) {
 }
 
 /**
+ * Deliveries: GET /api/v1/admin/deliveries → 200 (json).
+ *
+ * Mail deliveries, newest first; `state=dead` lists the ones that gave up.
+ *
+ * @template {boolean} [R=false]
+ * @param {{state?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["deliveries"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function deliveries(args = {}) {
+  return call(`/api/v1/admin/deliveries`, { method: "GET", response: "json", query: ["state", "limit", "offset"] }, args);
+}
+
+/**
+ * Retry Delivery: POST /api/v1/admin/deliveries/{delivery_id}/retry → 200 (json).
+ *
+ * Send a failed or dead mail again, from its first attempt.
+ *
+ * @param {string} deliveryId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["retryDelivery"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function retryDelivery(deliveryId, args = {}) {
+  return call(`/api/v1/admin/deliveries/${enc(deliveryId)}/retry`, { method: "POST", response: "json" }, args);
+}
+
+/**
+ * Inbox: GET /api/v1/admin/dev-inbox → 200 (json).
+ *
+ * The mail the development sink received, newest first (only where `boxoffice up`
+ * runs the sink: no BOXOFFICE_SMTP_URL).
+ *
+ * @template {boolean} [R=false]
+ * @param {{to?: any, limit?: any, offset?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["inbox"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function inbox(args = {}) {
+  return call(`/api/v1/admin/dev-inbox`, { method: "GET", response: "json", query: ["to", "limit", "offset"] }, args);
+}
+
+/**
+ * Inbox Mail: GET /api/v1/admin/dev-inbox/{mail_id} → 200 (json).
+ *
+ * @param {string} mailId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["inboxMail"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function inboxMail(mailId, args = {}) {
+  return call(`/api/v1/admin/dev-inbox/${enc(mailId)}`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Inbox Attachment: GET /api/v1/admin/dev-inbox/{mail_id}/attachments/{index} → 200 (text).
+ *
+ * @param {string} mailId
+ * @param {string} index
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<string, R>>}
+ */
+export function inboxAttachment(mailId, index, args = {}) {
+  return call(`/api/v1/admin/dev-inbox/${enc(mailId)}/attachments/${enc(index)}`, { method: "GET", response: "text" }, args);
+}
+
+/**
  * Events the notification service parked after failing: GET /api/v1/admin/dead-letters/notification → 200 (json).
  *
  * @template {boolean} [R=false]
@@ -807,6 +914,9 @@ export const operations = Object.freeze({
   register,
   login,
   refresh,
+  passwordReset,
+  passwordResetConfirm,
+  verifyEmail,
   logout,
   me,
   changePassword,
@@ -868,6 +978,11 @@ export const operations = Object.freeze({
   replayPaymentDeadLetter,
   myNotifications,
   markRead,
+  deliveries,
+  retryDelivery,
+  inbox,
+  inboxMail,
+  inboxAttachment,
   listNotificationDeadLetters,
   replayNotificationDeadLetter,
   live,
