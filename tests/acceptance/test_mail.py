@@ -1,0 +1,177 @@
+"""Mail through a running server (both shapes), read back from its development inbox (the
+SMTP sink `boxoffice up` starts when no SMTP server is set): the welcome mail's link verifies
+the address once; a password reset answers 202 for any email, mails a link that works once
+and ends every session; a confirmed booking's mail carries the tickets as a PDF whose QR
+codes are the tickets' codes, and the show as a calendar file in the venue's time; a
+declined payment is told too; only admins read the inbox."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pypdf
+import zxingcpp
+from PIL import Image
+
+from tests.acceptance.conftest import User, book, login, settled, wait_for
+from tests.acceptance.test_waiting_room import problem
+
+
+def mail_to(admin: User, email: str, kind: str, timeout: float = 20) -> dict[str, Any]:
+    """The newest mail of this kind to this address (waits for it), with its parts."""
+
+    def check() -> dict[str, Any] | None:
+        box = admin.get("/admin/dev-inbox", params={"to": email}).json()
+        found = [m for m in box if m["kind"] == kind]
+        return found[0] if found else None
+
+    summary = wait_for(check, timeout=timeout)
+    full = admin.get(f"/admin/dev-inbox/{summary['id']}")
+    assert full.status_code == 200, full.text
+    return dict(full.json())
+
+
+def token_in(text: str, route: str) -> str:
+    found = re.search(rf"#/{route}\?token=([\w-]+)", text)
+    assert found, text
+    return found[1]
+
+
+def test_a_new_account_is_welcomed_and_its_address_verified_once(
+    anon: httpx.Client, admin: User
+) -> None:
+    email = f"welcome-{uuid.uuid4().hex[:8]}@boxoffice.example"
+    r = anon.post(
+        "/auth/register", json={"email": email, "password": "a-good-password", "name": "Wendy"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["email_verified_at"] is None
+    mail = mail_to(admin, email, "welcome")
+    assert mail["subject"] == "Welcome to boxoffice" and "Wendy" in mail["to"]
+    assert "Hello Wendy" in mail["text"] and mail["html"] and "Hello Wendy" in mail["html"]
+    token = token_in(mail["text"], "verify-email")
+    assert anon.post("/auth/verify-email", json={"token": token}).status_code == 204
+    me = login(anon, email, "a-good-password").get("/users/me").json()
+    assert me["email_verified_at"] is not None
+    again = problem(anon.post("/auth/verify-email", json={"token": token}), 400)
+    assert again["type"].endswith(":invalid-token")
+    for bad in ({}, {"token": ""}, {"token": "x" * 201}, ["token"]):
+        assert problem(anon.post("/auth/verify-email", json=bad), 422), bad
+
+
+def test_a_password_reset_mails_a_link_that_works_once_and_ends_every_session(
+    anon: httpx.Client, admin: User, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    refresh = anon.post(
+        "/auth/login", json={"email": user.email, "password": "a-good-password"}
+    ).json()["refresh_token"]
+    # the same answer for an email with no account: nobody learns which ones exist
+    nobody = anon.post("/auth/password-reset", json={"email": f"no-{uuid.uuid4().hex}@x.example"})
+    asked = anon.post("/auth/password-reset", json={"email": user.email})
+    assert nobody.status_code == asked.status_code == 202
+    assert nobody.content == asked.content == b""
+    for bad in ({}, {"email": "not-an-email"}, {"email": 3}):
+        assert problem(anon.post("/auth/password-reset", json=bad), 422), bad
+
+    mail = mail_to(admin, user.email, "password_reset")
+    assert "30 minutes" in mail["text"]
+    token = token_in(mail["text"], "reset-password")
+    short = anon.post("/auth/password-reset/confirm", json={"token": token, "password": "short"})
+    assert problem(short, 422)  # and the token is still good:
+    done = anon.post(
+        "/auth/password-reset/confirm", json={"token": token, "password": "a-new-password-1"}
+    )
+    assert done.status_code == 204, done.text
+    again = anon.post(
+        "/auth/password-reset/confirm", json={"token": token, "password": "a-new-password-2"}
+    )
+    assert problem(again, 400)["type"].endswith(":invalid-token")
+    assert problem(anon.post("/auth/refresh", json={"refresh_token": refresh}), 401)
+    old = anon.post("/auth/login", json={"email": user.email, "password": "a-good-password"})
+    assert old.status_code == 401
+    assert login(anon, user.email, "a-new-password-1")
+
+
+def qr_codes(pdf: bytes) -> list[str]:
+    codes = []
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        for image in page.images:
+            picture = Image.open(io.BytesIO(image.data))
+            big = picture.resize((picture.width * 4, picture.height * 4), Image.NEAREST)
+            codes += [found.text for found in zxingcpp.read_barcodes(big)]
+    return codes
+
+
+def test_a_confirmed_booking_mails_the_tickets_and_the_show_and_a_declined_one_says_so(
+    make_show: Callable[..., dict[str, Any]], make_user: Callable[..., User], admin: User
+) -> None:
+    show = make_show(rows=1, seats_per_row=4, time_zone="America/New_York")
+    buyer = make_user()
+    seats = [s["id"] for s in show["seats"][:3]]
+    _, booking_id = book(buyer, show["id"], seats)
+    booking = settled(buyer, booking_id)
+    assert booking["status"] == "CONFIRMED", booking
+
+    mail = mail_to(admin, buyer.email, "booking_confirmed")
+    assert mail["subject"] == "Your tickets: Test Event"
+    for ticket in booking["tickets"]:
+        assert ticket["label"] in mail["text"]
+    starts = datetime.fromisoformat(show["show"]["starts_at"])
+    assert "(America/New_York)" in mail["text"] and "Test Venue, Testville" in mail["text"]
+    assert booking_id in mail["text"]
+    names = {a["filename"]: a for a in mail["attachments"]}
+    assert set(names) == {"tickets.pdf", "show.ics"}
+    assert names["tickets.pdf"]["content_type"] == "application/pdf"
+
+    def attachment(name: str) -> bytes:
+        r = admin.get(f"/admin/dev-inbox/{mail['id']}/attachments/{names[name]['index']}")
+        assert r.status_code == 200, r.text
+        return r.content
+
+    pdf = attachment("tickets.pdf")
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 3  # a page per ticket
+    assert sorted(qr_codes(pdf)) == sorted(t["code"] for t in booking["tickets"])
+    ics = attachment("show.ics").decode()
+    assert "BEGIN:VEVENT" in ics and "SUMMARY:Test Event" in ics
+    assert f"DTSTART:{_utc(starts)}" in ics
+
+    # a declined payment: the mail says the booking did not go through
+    _, declined = book(buyer, show["id"], [show["seats"][3]["id"]], token="tok_decline")
+    assert settled(buyer, declined)["status"] == "FAILED"
+    failed = mail_to(admin, buyer.email, "booking_failed")
+    assert failed["subject"] == "Booking not completed: Test Event"
+    assert "could not be completed" in failed["text"]
+
+    # the deliveries, for admins
+    sent = admin.get("/admin/deliveries", params={"state": "sent", "limit": 200}).json()
+    assert any(d["kind"] == "booking_confirmed" and d["user_id"] == buyer.id for d in sent)
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def test_only_admins_read_the_mail(
+    anon: httpx.Client, admin: User, make_user: Callable[..., User]
+) -> None:
+    customer, organizer = make_user(), make_user("organizer")
+    for path in ("/admin/dev-inbox", "/admin/deliveries"):
+        assert problem(anon.get(path), 401)
+        assert problem(customer.get(path), 403)
+        assert problem(organizer.get(path), 403)
+    assert problem(customer.post(f"/admin/deliveries/{uuid.uuid4()}/retry"), 403)
+    assert problem(admin.post(f"/admin/deliveries/{uuid.uuid4()}/retry"), 404)
+    assert problem(admin.get("/admin/dev-inbox/no-such-mail"), 404)
+    assert problem(admin.get("/admin/dev-inbox/..%2F..%2Fetc%2Fpasswd"), 404)
+    assert problem(admin.get("/admin/deliveries", params={"state": "lost"}), 422)
+    box = admin.get("/admin/dev-inbox", params={"limit": 1}).json()
+    assert len(box) == 1
+    assert problem(admin.get(f"/admin/dev-inbox/{box[0]['id']}/attachments/99"), 404)
+    assert problem(admin.get(f"/admin/dev-inbox/{box[0]['id']}/attachments/-1"), 422)
