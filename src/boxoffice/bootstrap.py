@@ -84,6 +84,7 @@ class Runtime:
         self._secret_file("internal-token", self.settings.internal_token)
         self._secret_file("ticket-secret", self.settings.ticket_signing_secret)
         self._secret_file("admission-secret", self.settings.admission_secret)
+        self._secret_file("inbox-secret", "")
 
     def _verifier(self) -> TokenVerifier:
         s = self.settings

@@ -103,6 +103,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         if listener is not None:
             stack.callback(listener.close)
         settings = _with_mail_sink(stack, _settings_with_infra(stack, deadline))
+        if not settings.public_url:
+            settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
         upgrade(settings.database_url, SERVICES)
         if args.demo:
             from boxoffice.demo import seed
@@ -182,6 +184,7 @@ def _prepare_children(settings: Settings) -> None:
             "BOXOFFICE_REDIS_URL": settings.redis_url,
             "BOXOFFICE_NATS_URL": settings.nats_url,
             "BOXOFFICE_SMTP_URL": settings.smtp_url,
+            "BOXOFFICE_PUBLIC_URL": settings.public_url,
             "BOXOFFICE_DEV_INBOX": str(settings.dev_inbox).lower(),
         }
     )

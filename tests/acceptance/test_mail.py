@@ -175,3 +175,11 @@ def test_only_admins_read_the_mail(
     assert len(box) == 1
     assert problem(admin.get(f"/admin/dev-inbox/{box[0]['id']}/attachments/99"), 404)
     assert problem(admin.get(f"/admin/dev-inbox/{box[0]['id']}/attachments/-1"), 422)
+    # a mail's HTML as a page of its own, for the inbox's frame: a signed link, a strict policy
+    mail = admin.get(f"/admin/dev-inbox/{box[0]['id']}").json()
+    page = anon.get(mail["html_url"].removeprefix("/api/v1"))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "script" not in policy
+    forged = mail["html_url"].removeprefix("/api/v1").replace("signature=", "signature=0")
+    assert problem(anon.get(forged[: forged.index("signature=") + 74]), 404)

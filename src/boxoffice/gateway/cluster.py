@@ -146,6 +146,7 @@ class Cluster:
             "BOXOFFICE_REDIS_URL": s.redis_url,
             "BOXOFFICE_NATS_URL": s.nats_url,
             "BOXOFFICE_SMTP_URL": s.smtp_url,
+            "BOXOFFICE_PUBLIC_URL": s.public_url,
             "BOXOFFICE_DEV_INBOX": str(s.dev_inbox).lower(),
             "BOXOFFICE_VAR_DIR": str(s.var_dir.resolve()),
             # Where the services that others call answer (setting <name>_urls, Runtime._peer).

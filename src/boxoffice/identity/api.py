@@ -139,6 +139,7 @@ async def refresh(body: RefreshIn, svc: IdentityDep, response: Response) -> Toke
 @router.post(
     "/auth/password-reset",
     status_code=202,
+    response_class=Response,
     dependencies=[PerClientLimit],
     responses=problems(429, 503),
 )

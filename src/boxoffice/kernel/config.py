@@ -134,8 +134,9 @@ class Settings(BaseSettings):
     mail_from: str = "boxoffice <tickets@boxoffice.localhost>"
     # Set by `boxoffice up` when it runs the development sink: admins may read var/mail.
     dev_inbox: bool = False
-    # Where customers reach the web UI: the links in mails.
-    public_url: str = "http://127.0.0.1:8000"
+    # Where customers reach the web UI: the links in mails (default: the address `boxoffice
+    # up` listens on).
+    public_url: str = ""
     # A mail not sent (server down, slow, 4xx) is tried again after this, doubled each time
     # up to an hour; after mail_max_attempts it is a dead letter an admin can send again.
     mail_retry_seconds: float = Field(default=5.0, gt=0)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as FastPath
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from boxoffice.kernel.inputs import Limit, Offset
@@ -137,6 +138,9 @@ class MailOut(BaseModel):
 class MailBodyOut(MailOut):
     text: str
     html: str | None
+    html_url: str | None = Field(
+        description="the HTML part as a page of its own, for a frame (the link works 5 minutes)"
+    )
 
 
 @router.get("/admin/dev-inbox", response_model=list[MailOut], responses=problems(404))
@@ -155,6 +159,38 @@ async def inbox(
 @router.get("/admin/dev-inbox/{mail_id}", response_model=MailBodyOut, responses=problems(404))
 async def inbox_mail(mail_id: str, _: Admin, box: DevInboxDep) -> dict[str, Any]:
     return await asyncio.to_thread(box.read, mail_id)
+
+
+# The mail's own HTML in a frame of the inbox page: inline styles allowed, nothing else (no
+# script, no request anywhere), framed by this site only.
+MAIL_HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'"
+)
+
+
+@router.get(
+    "/admin/dev-inbox/{mail_id}/html",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **problems(404)},
+)
+async def inbox_mail_html(
+    mail_id: str,
+    box: DevInboxDep,
+    expires: Annotated[int, Query(ge=0, le=2**62)],
+    signature: Annotated[str, Query(max_length=64)],
+) -> HTMLResponse:
+    """The signed link of a mail's `html_url` (no Authorization: a frame cannot send one)."""
+    html = await asyncio.to_thread(box.html, mail_id, expires, signature)
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Security-Policy": MAIL_HTML_POLICY,
+            "X-Frame-Options": "SAMEORIGIN",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get(

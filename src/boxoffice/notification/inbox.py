@@ -4,8 +4,11 @@ dev_inbox): with a real SMTP server there is nothing here to read."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import mailbox
 import re
+import time
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -35,9 +38,34 @@ class Attachment:
     size: int
 
 
+# How long the link to a mail's HTML works (the admin's browser frames it at once).
+HTML_LINK_SECONDS = 300
+
+
 class DevInbox:
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, secret: bytes) -> None:
         self.directory = directory
+        self.secret = secret
+
+    def _signature(self, key: str, expires: int) -> str:
+        return hmac.new(self.secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def html_link(self, key: str) -> str:
+        """A link to the mail's HTML that works for a few minutes without a token: a frame
+        cannot send one, and the HTML needs a document (and a Content-Security-Policy) of
+        its own, its inline styles being refused under the web UI's."""
+        expires = int(time.time()) + HTML_LINK_SECONDS
+        sig = self._signature(key, expires)
+        return f"/api/v1/admin/dev-inbox/{key}/html?expires={expires}&signature={sig}"
+
+    def html(self, key: str, expires: int, signature: str) -> str:
+        good = hmac.compare_digest(self._signature(key, expires), signature)
+        if not good or expires < time.time():
+            raise UnknownMail("No such mail (or the link expired).")
+        body = self._message(self._box(), key).get_body(("html",))
+        if body is None:
+            raise UnknownMail("This mail has no HTML part.")
+        return str(body.get_content())
 
     def _box(self) -> mailbox.Maildir:
         if self.directory is None:
@@ -75,6 +103,7 @@ class DevInbox:
             **_summary(key, message),
             "text": text.get_content() if text is not None else "",
             "html": html.get_content() if html is not None else None,
+            "html_url": self.html_link(key) if html is not None else None,
         }
 
     def attachment(self, key: str, index: int) -> tuple[str, str, bytes]:

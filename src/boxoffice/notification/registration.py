@@ -22,7 +22,10 @@ def build(ctx: Context) -> Built:
     jobs: tuple[Job, ...] = ()
     if s.smtp_url:  # `boxoffice up` sets it (its sink) unless one is configured
         composer = Composer(
-            ctx.store, cast(CatalogClient, ctx.peer("catalog")), s.mail_from, s.public_url
+            ctx.store,
+            cast(CatalogClient, ctx.peer("catalog")),
+            s.mail_from,
+            s.public_url or f"http://{s.host}:{s.port}",
         )
         sender = MailSender(
             ctx.store,
@@ -32,7 +35,10 @@ def build(ctx: Context) -> Built:
             max_attempts=s.mail_max_attempts,
         )
         jobs = (Job("mail", sender.send_due, every=s.mail_poll_seconds),)
-    inbox = DevInbox(sink_dir(s.var_dir.resolve()) if s.dev_inbox else None)
+    inbox = DevInbox(
+        sink_dir(s.var_dir.resolve()) if s.dev_inbox else None,
+        ctx.secret("inbox-secret", "").encode(),
+    )
     return Built(
         notification,
         parts=(inbox,),

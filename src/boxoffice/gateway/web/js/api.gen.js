@@ -46,7 +46,7 @@ export function refresh(args) {
 }
 
 /**
- * Password Reset: POST /api/v1/auth/password-reset → 202 (json).
+ * Password Reset: POST /api/v1/auth/password-reset → 202 (none).
  *
  * Mail a reset link to the account of this email, if there is one: the answer is 202
  * either way (nobody learns which emails have accounts). The link is good for 30 minutes,
@@ -54,10 +54,10 @@ export function refresh(args) {
  *
  * @template {boolean} [R=false]
  * @param {{body: Schemas["ResetRequestIn"], raw?: R, signal?: AbortSignal}} args
- * @returns {Promise<Answer<Operations["passwordReset"]["responses"]["202"]["content"]["application/json"], R>>}
+ * @returns {Promise<Answer<null, R>>}
  */
 export function passwordReset(args) {
-  return call(`/api/v1/auth/password-reset`, { method: "POST", response: "json", body: "required" }, args);
+  return call(`/api/v1/auth/password-reset`, { method: "POST", response: "none", body: "required" }, args);
 }
 
 /**
@@ -852,6 +852,20 @@ export function inboxMail(mailId, args = {}) {
 }
 
 /**
+ * Inbox Mail Html: GET /api/v1/admin/dev-inbox/{mail_id}/html → 200 (text).
+ *
+ * The signed link of a mail's `html_url` (no Authorization: a frame cannot send one).
+ *
+ * @param {string} mailId
+ * @template {boolean} [R=false]
+ * @param {{expires?: any, signature?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<string, R>>}
+ */
+export function inboxMailHtml(mailId, args = {}) {
+  return call(`/api/v1/admin/dev-inbox/${enc(mailId)}/html`, { method: "GET", response: "text", query: ["expires", "signature"] }, args);
+}
+
+/**
  * Inbox Attachment: GET /api/v1/admin/dev-inbox/{mail_id}/attachments/{index} → 200 (text).
  *
  * @param {string} mailId
@@ -982,6 +996,7 @@ export const operations = Object.freeze({
   retryDelivery,
   inbox,
   inboxMail,
+  inboxMailHtml,
   inboxAttachment,
   listNotificationDeadLetters,
   replayNotificationDeadLetter,

@@ -6,9 +6,10 @@ import { clear, h, icon, toast } from "./dom.js";
 import { describe, session } from "./http.js";
 import { currentPath, navigate, route, startRouter } from "./router.js";
 import { adminBookingsView } from "./views/admin/bookings.js";
+import { inboxView } from "./views/admin/inbox.js";
 import { operationsView } from "./views/admin/operations.js";
 import { usersView } from "./views/admin/users.js";
-import { loginView, registerView } from "./views/auth.js";
+import { forgotPasswordView, loginView, registerView, resetPasswordView, verifyEmailView } from "./views/auth.js";
 import { bookingView, myBookingsView } from "./views/bookings.js";
 import { eventView, homeView } from "./views/browse.js";
 import { checkoutView } from "./views/checkout.js";
@@ -37,6 +38,9 @@ route("/tickets", ticketsView, { auth: true });
 route("/notifications", notificationsView, { auth: true });
 route("/login", loginView);
 route("/register", registerView);
+route("/forgot-password", forgotPasswordView);
+route("/reset-password", resetPasswordView);
+route("/verify-email", verifyEmailView);
 route("/org", orgHomeView, { roles: ORG });
 route("/org/venues", venuesView, { roles: ORG });
 route("/org/venues/new", newVenueView, { roles: ORG });
@@ -50,6 +54,7 @@ route("/org/shows/:id/dashboard", dashboardView, { roles: ORG });
 route("/admin/bookings", adminBookingsView, { roles: ADMIN });
 route("/admin/users", usersView, { roles: ADMIN });
 route("/admin/operations", operationsView, { roles: ADMIN });
+route("/admin/inbox", inboxView, { roles: ADMIN });
 
 function link(href, text, extra = {}) {
   const here = currentPath().split("?")[0];
@@ -75,6 +80,7 @@ export function renderNav() {
         link("#/admin/bookings", "Bookings"),
         link("#/admin/users", "Users"),
         link("#/admin/operations", "Operations"),
+        link("#/admin/inbox", "Mail"),
       );
     const bell = link("#/notifications", "", { class: "nav-link nav-bell", "aria-label": "Notifications" });
     bell.append(icon("bell"), h("span", { class: "bell-count", id: "bell-count", hidden: true }));

@@ -1,5 +1,5 @@
 // @ts-check
-// Log in and register.
+// Log in, register, a forgotten password (ask for a link, set a new one), the address verified.
 
 import * as api from "../api.gen.js";
 import { alertBox, clear, field, h, toast } from "../dom.js";
@@ -65,6 +65,8 @@ export function loginView(ctx) {
   return authPage("Log in", "Log in to hold seats, pay and see your tickets.", form, [
     "New here? ",
     h("a", { href: `#/register${next}` }, "Create an account"),
+    " · ",
+    h("a", { href: "#/forgot-password" }, "Forgot your password?"),
   ]);
 }
 
@@ -112,4 +114,99 @@ export function registerView(ctx) {
     "Already have an account? ",
     h("a", { href: `#/login${next}` }, "Log in"),
   ]);
+}
+
+export function forgotPasswordView() {
+  const email = h("input", { type: "email", name: "email", required: true, autocomplete: "email" });
+  const errors = h("div", {});
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" }, "Send me a link");
+  const form = h(
+    "form",
+    {
+      class: "stack",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        clear(errors);
+        submit.disabled = true;
+        try {
+          await api.passwordReset({ body: { email: email.value.trim() } });
+          form.replaceWith(
+            alertBox(
+              "success",
+              `If ${email.value.trim()} has an account, a link to choose a new password is on its way. It works once, for 30 minutes.`,
+            ),
+          );
+        } catch (err) {
+          errors.append(alertBox("error", describe(err)));
+          submit.disabled = false;
+        }
+      },
+    },
+    field("Email", email),
+    errors,
+    submit,
+  );
+  return authPage("Forgot your password?", "We mail you a link to choose a new one.", form, [
+    h("a", { href: "#/login" }, "Back to log in"),
+  ]);
+}
+
+export function resetPasswordView(ctx) {
+  const token = ctx.query.token || "";
+  const password = h("input", {
+    type: "password",
+    name: "password",
+    required: true,
+    minlength: "8",
+    autocomplete: "new-password",
+  });
+  const errors = h("div", {});
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" }, "Set the new password");
+  const form = h(
+    "form",
+    {
+      class: "stack",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        clear(errors);
+        submit.disabled = true;
+        try {
+          await api.passwordResetConfirm({ body: { token, password: password.value } });
+          session.clear();
+          toast("Your password is changed. Log in with it.", "success");
+          navigate("/login", { replace: true });
+        } catch (err) {
+          errors.append(
+            alertBox(
+              "error",
+              err.status === 400 ? "This link is used or expired. Ask for a new one." : describe(err),
+              err.status === 400 ? h("a", { href: "#/forgot-password" }, "Ask for a new link") : null,
+            ),
+          );
+          submit.disabled = false;
+        }
+      },
+    },
+    field("New password", password, "At least 8 characters. Every session of your account ends."),
+    errors,
+    submit,
+  );
+  return authPage(
+    "Choose a new password",
+    "From the link we mailed you.",
+    token ? form : alertBox("error", "This link has no token: open the one from the mail."),
+    [h("a", { href: "#/login" }, "Back to log in")],
+  );
+}
+
+export async function verifyEmailView(ctx) {
+  let answer;
+  try {
+    await api.verifyEmail({ body: { token: ctx.query.token || "-" } });
+    answer = alertBox("success", "Thank you: your address is confirmed.");
+    if (session.loggedIn) session.setUser(await api.me());
+  } catch (err) {
+    answer = alertBox("error", err.status === 400 ? "This link is used or expired." : describe(err));
+  }
+  return authPage("Your email address", "", answer, [h("a", { href: "#/" }, "To the shows")]);
 }
