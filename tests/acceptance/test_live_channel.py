@@ -1,5 +1,6 @@
 """A customer's live channel (GET /api/v1/live): their booking's status is pushed to them as it
-changes, to nobody else, and only with a token."""
+changes, and so are their notifications (with the unread count), to nobody else, and only with
+a token."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -23,6 +26,7 @@ class Listener:
 
     def __init__(self, server: Server, user: User) -> None:
         self.events: list[dict[str, Any]] = []
+        self.notifications: list[tuple[float, dict[str, Any]]] = []  # (when it came, what)
         self.connected = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._task: asyncio.Task[None] | None = None
@@ -50,6 +54,8 @@ class Listener:
                     event = line[6:].strip()
                 elif line.startswith("data:") and event == "booking":
                     self.events.append(json.loads(line[5:]))
+                elif line.startswith("data:") and event == "notification":
+                    self.notifications.append((time.time(), json.loads(line[5:])))
 
     def close(self) -> None:
         if self._task is not None:
@@ -93,3 +99,36 @@ def test_the_live_channel_needs_a_token(anon: httpx.Client) -> None:
     r = anon.get("/live")
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_customers_notifications_are_pushed_with_the_unread_count_to_them_alone(
+    make_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+    listen: Callable[[User], Listener],
+) -> None:
+    show = make_show()
+    buyer, other = make_user("customer"), make_user("customer")
+    mine, theirs = listen(buyer), listen(other)
+    seats = [s["id"] for s in show["seats"] if s["state"] == "available"][:2]
+    _, confirmed = book(buyer, show["id"], [seats[0]])
+    _, declined = book(buyer, show["id"], [seats[1]], token="tok_decline")
+    assert settled(buyer, confirmed)["status"] == "CONFIRMED"
+    assert settled(buyer, declined)["status"] == "FAILED"
+    pushed = wait_for(lambda: mine.notifications if len(mine.notifications) >= 2 else None)
+    kinds = {note["kind"]: (at, note) for at, note in pushed}
+    assert set(kinds) == {"booking_confirmed", "booking_failed"}
+    at, note = kinds["booking_confirmed"]
+    assert note["booking_id"] == confirmed and note["user_id"] == buyer.id
+    assert note["title"].startswith("Booked:")
+    # pushed as it is written: well within a second of the row's commit
+    assert at - datetime.fromisoformat(note["created_at"]).timestamp() < 1.0
+    assert max(n["unread"] for _, n in pushed) == 2
+    assert buyer.get("/notifications/unread").json() == {"unread": 2}
+    assert not theirs.notifications
+
+    # mark one read: mine only, and only once
+    assert other.post(f"/notifications/{note['id']}/read").json() == {"marked": 0}
+    assert buyer.post(f"/notifications/{note['id']}/read").json() == {"marked": 1}
+    assert buyer.post(f"/notifications/{note['id']}/read").json() == {"marked": 0}
+    assert buyer.get("/notifications/unread").json() == {"unread": 1}
+    assert buyer.post("/notifications/not-an-id/read").status_code == 422

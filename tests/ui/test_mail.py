@@ -66,3 +66,25 @@ def test_a_forgotten_password_and_a_confirmation_through_the_development_inbox(
     assert download.value.path().read_bytes()[:5] == b"%PDF-"
     expect(inbox.get_by_role("region", name="Deliveries")).to_contain_text("booking_confirmed")
     assert org.console_errors() == []
+
+
+def test_a_confirmation_reaches_an_open_page_without_a_reload(
+    open_tab: Callable[..., Tab],
+    make_ui_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+) -> None:
+    customer = make_user()
+    show = make_ui_show(rows=1, seats_per_row=2)
+    tab = open_tab()
+    tab.login(customer.email)
+    with tab.page.expect_response(lambda r: r.url.endswith("/api/v1/live")) as stream:
+        page = tab.go("/tickets")  # any page: the channel is the app's, not the page's
+    assert stream.value.status == 200
+    reads: list[str] = []
+    page.on("request", lambda r: reads.append(r.url) if "/notifications" in r.url else None)
+    _, booking_id = book(customer, show["id"], [show["seats"][0]["id"]])  # from elsewhere
+    assert settled(customer, booking_id)["status"] == "CONFIRMED"
+    expect(page.get_by_text(re.compile(f"Booked: {show['title']}"))).to_be_visible(timeout=10_000)
+    expect(page.locator("#bell-count")).to_have_text("1")
+    assert not [r for r in reads if "unread" not in r]  # the count came pushed, not polled
+    assert tab.console_errors() == []

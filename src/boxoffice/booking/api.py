@@ -46,7 +46,9 @@ CustomerFeedDep = Annotated[CustomerFeed, Depends(customer_feed)]
         200: {
             "content": {"text/event-stream": {}},
             "description": "Server-sent events for the signed-in customer: `booking` with "
-            "`{booking_id, status, reason}` each time one of their bookings changes status.",
+            "`{booking_id, status, reason}` each time one of their bookings changes status; "
+            "`notification` with the new notification (id, kind, title, body, booking_id, "
+            "created_at) and `unread`, their count of unread ones.",
         },
         **problems(401),
     },

@@ -1,7 +1,8 @@
 """A customer's live channel: each change of one of their bookings' status is published on
 `user:<user>` once it has committed, and pushed to the customer's open streams as a `booking`
-event (`GET /api/v1/live`). The status is also read by polling: a lost message costs nothing but
-the wait for the next poll."""
+event (`GET /api/v1/live`; notification sends its `notification` events on the same
+channel). The status is also read by polling: a lost message costs nothing but the wait for
+the next poll."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import uuid
 import orjson
 from redis.asyncio import Redis
 
-from boxoffice.kernel.live import LiveFeed
+from boxoffice.kernel.live import LiveFeed, user_channel
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,7 @@ class CustomerFeed(LiveFeed):
         super().__init__(redis, "user", "booking", batch_seconds=0.05)
 
 
-def channel(user_id: uuid.UUID) -> str:
-    return f"user:{user_id.hex}"
+channel = user_channel
 
 
 class StatusAnnouncer:

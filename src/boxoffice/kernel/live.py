@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
@@ -23,6 +24,26 @@ log = logging.getLogger(__name__)
 CONNECTED = b": connected\n\n"
 KEEP_ALIVE = b": keep-alive\n\n"
 _END = b""  # queued by close(): the stream ends
+
+
+def _sse(default: str, data: str) -> str:
+    """An SSE event; a message published as `<event>\n<json>` names its own event (a channel
+    that carries several kinds: a customer's bookings and notifications)."""
+    name, newline, rest = data.partition("\n")
+    if newline and not name.startswith(("{", "[")):
+        return f"event: {name}\ndata: {rest}\n\n"
+    return f"event: {default}\ndata: {data}\n\n"
+
+
+def user_channel(user_id: uuid.UUID) -> str:
+    """A customer's own channel (`GET /api/v1/live`): their bookings' statuses (booking) and
+    their notifications (notification)."""
+    return f"user:{user_id.hex}"
+
+
+def named(event: str, data: bytes) -> bytes:
+    """A message for a LiveFeed that names its SSE event (JSON data has no raw newline)."""
+    return event.encode() + b"\n" + data
 
 
 class LiveFeed:
@@ -81,8 +102,7 @@ class LiveFeed:
         self._last_sent[key] = asyncio.get_running_loop().time()
         if not changes:
             return
-        event = self._event
-        chunk = "".join(f"event: {event}\ndata: {data}\n\n" for data in changes).encode()
+        chunk = "".join(_sse(self._event, data) for data in changes).encode()
         for queue in self._listeners.get(key, ()):
             if queue.qsize() < 1000:  # a stalled client must not eat memory
                 queue.put_nowait(chunk)

@@ -57,7 +57,27 @@ async def my_notifications(
 
 @router.post("/notifications/read", response_model=MarkedRead)
 async def mark_read(user: CurrentUser, svc: NotificationDep) -> dict[str, int]:
+    """Mark every unread notification of mine read."""
     return {"marked": await svc.mark_read(user)}
+
+
+class UnreadOut(BaseModel):
+    unread: int
+
+
+@router.get("/notifications/unread", response_model=UnreadOut)
+async def unread_count(user: CurrentUser, svc: NotificationDep) -> dict[str, int]:
+    """How many of my notifications are unread (the bell). New ones are also pushed on
+    `GET /api/v1/live` as `notification` events carrying this count."""
+    return {"unread": await svc.unread(user)}
+
+
+@router.post("/notifications/{notification_id}/read", response_model=MarkedRead)
+async def mark_one_read(
+    notification_id: uuid.UUID, user: CurrentUser, svc: NotificationDep
+) -> dict[str, int]:
+    """Mark one notification of mine read (0 if it was read, or is not mine)."""
+    return {"marked": await svc.mark_read(user, notification_id)}
 
 
 # -- admins: the mail sent and not sent, and the development inbox ------------------------

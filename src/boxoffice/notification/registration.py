@@ -18,7 +18,7 @@ from boxoffice.notification.service import NotificationService
 
 def build(ctx: Context) -> Built:
     s = ctx.settings
-    notification = NotificationService(ctx.store)
+    notification = NotificationService(ctx.store, ctx.redis)
     jobs: tuple[Job, ...] = ()
     if s.smtp_url:  # `boxoffice up` sets it (its sink) unless one is configured
         composer = Composer(

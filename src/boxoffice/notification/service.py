@@ -4,18 +4,26 @@ a customer's notifications; the deliveries for admins."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import uuid
 from datetime import timedelta
 from typing import Any
+
+import orjson
+from redis.asyncio import Redis
 
 from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.errors import Conflict, NotFound
+from boxoffice.kernel.live import named, user_channel
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.notification import store as queries
 from boxoffice.notification.domain import NotifiedEvent, message_for
 from boxoffice.notification.store import Delivery, Notification
+
+log = logging.getLogger(__name__)
 
 # A registration older than this (an event replayed to a new consumer, e.g. after an
 # upgrade) records the address but sends no welcome mail.
@@ -36,17 +44,32 @@ def _event_id(uow: UnitOfWork) -> uuid.UUID:
 
 
 class NotificationService:
-    def __init__(self, store: ServiceStore) -> None:
+    def __init__(self, store: ServiceStore, redis: Redis | None = None) -> None:
         self.store = store
+        self.redis = redis
 
     async def on_event(self, uow: UnitOfWork, event: NotifiedEvent) -> None:
         booking = getattr(event, "booking_id", None)
         message = message_for(event)
         user_id = uuid.UUID(event.user_id)
-        await queries.add(
+        added = await queries.add(
             uow.conn, user_id, None if booking is None else uuid.UUID(booking), message
         )
         await self._mail(uow, message.kind, user_id, None, event.payload())
+        uow.after_commit.append(lambda: self._push(added))
+
+    async def _push(self, note: Notification) -> None:
+        """Tell the customer's open pages at once (after the commit); a lost message costs
+        only the wait for the page's next read."""
+        if self.redis is None:
+            return
+        try:
+            async with self.store.engine.connect() as conn:
+                unread = await queries.unread_count(conn, note.user_id)
+            data = orjson.dumps({**dataclasses.asdict(note), "unread": unread})
+            await self.redis.publish(user_channel(note.user_id), named("notification", data))
+        except Exception as exc:
+            log.warning("could not push notification %s: %r", note.id, exc)
 
     async def on_registered(self, uow: UnitOfWork, event: UserRegistered) -> None:
         user_id = uuid.UUID(event.user_id)
@@ -86,9 +109,14 @@ class NotificationService:
                 conn, user.user_id, unread=unread, limit=limit, offset=offset
             )
 
-    async def mark_read(self, user: Principal) -> int:
+    async def mark_read(self, user: Principal, notification_id: uuid.UUID | None = None) -> int:
+        """Mark the customer's unread notifications read (all, or the one); how many were."""
         async with self.store.uow() as uow:
-            return await queries.mark_read(uow.conn, user.user_id)
+            return await queries.mark_read(uow.conn, user.user_id, notification_id)
+
+    async def unread(self, user: Principal) -> int:
+        async with self.store.engine.connect() as conn:
+            return await queries.unread_count(conn, user.user_id)
 
     async def deliveries(self, state: str | None, limit: int, offset: int) -> list[Delivery]:
         async with self.store.engine.connect() as conn:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -240,18 +241,28 @@ class Notification:
 
 async def add(
     conn: AsyncConnection, user_id: uuid.UUID, booking_id: uuid.UUID | None, message: Message
-) -> None:
-    await conn.execute(
-        sa.insert(notifications).values(
-            id=new_id(),
-            user_id=user_id,
-            kind=message.kind,
-            title=message.title,
-            body=message.body,
-            booking_id=booking_id,
-            created_at=utcnow(),
-        )
+) -> Notification:
+    note = Notification(
+        id=new_id(),
+        user_id=user_id,
+        kind=message.kind,
+        title=message.title,
+        body=message.body,
+        booking_id=booking_id,
+        created_at=utcnow(),
+        read_at=None,
     )
+    await conn.execute(sa.insert(notifications).values(**dataclasses.asdict(note)))
+    return note
+
+
+async def unread_count(conn: AsyncConnection, user_id: uuid.UUID) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(notifications)
+        .where(notifications.c.user_id == user_id, notifications.c.read_at.is_(None))
+    )
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def of_user(
@@ -270,11 +281,12 @@ async def of_user(
     return [Notification(**r._mapping) for r in (await conn.execute(query)).all()]
 
 
-async def mark_read(conn: AsyncConnection, user_id: uuid.UUID) -> int:
-    """Mark every unread notification of the user read; how many were."""
-    result = await conn.execute(
-        sa.update(notifications)
-        .where(notifications.c.user_id == user_id, notifications.c.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
+async def mark_read(
+    conn: AsyncConnection, user_id: uuid.UUID, notification_id: uuid.UUID | None = None
+) -> int:
+    """Mark the user's unread notifications read (every one, or the one); how many were."""
+    which = [notifications.c.user_id == user_id, notifications.c.read_at.is_(None)]
+    if notification_id is not None:
+        which.append(notifications.c.id == notification_id)
+    result = await conn.execute(sa.update(notifications).where(*which).values(read_at=utcnow()))
     return int(result.rowcount)

@@ -790,12 +790,42 @@ export function myNotifications(args = {}) {
 /**
  * Mark Read: POST /api/v1/notifications/read → 200 (json).
  *
+ * Mark every unread notification of mine read.
+ *
  * @template {boolean} [R=false]
  * @param {{raw?: R, signal?: AbortSignal}} [args]
  * @returns {Promise<Answer<Operations["markRead"]["responses"]["200"]["content"]["application/json"], R>>}
  */
 export function markRead(args = {}) {
   return call(`/api/v1/notifications/read`, { method: "POST", response: "json" }, args);
+}
+
+/**
+ * Unread Count: GET /api/v1/notifications/unread → 200 (json).
+ *
+ * How many of my notifications are unread (the bell). New ones are also pushed on
+ * `GET /api/v1/live` as `notification` events carrying this count.
+ *
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["unreadCount"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function unreadCount(args = {}) {
+  return call(`/api/v1/notifications/unread`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Mark One Read: POST /api/v1/notifications/{notification_id}/read → 200 (json).
+ *
+ * Mark one notification of mine read (0 if it was read, or is not mine).
+ *
+ * @param {string} notificationId
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["markOneRead"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function markOneRead(notificationId, args = {}) {
+  return call(`/api/v1/notifications/${enc(notificationId)}/read`, { method: "POST", response: "json" }, args);
 }
 
 /**
@@ -992,6 +1022,8 @@ export const operations = Object.freeze({
   replayPaymentDeadLetter,
   myNotifications,
   markRead,
+  unreadCount,
+  markOneRead,
   deliveries,
   retryDelivery,
   inbox,

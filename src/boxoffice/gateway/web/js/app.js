@@ -13,7 +13,7 @@ import { forgotPasswordView, loginView, registerView, resetPasswordView, verifyE
 import { bookingView, myBookingsView } from "./views/bookings.js";
 import { eventView, homeView } from "./views/browse.js";
 import { checkoutView } from "./views/checkout.js";
-import { notificationsView, refreshUnread } from "./views/notifications.js";
+import { liveNotifications, notificationsView, refreshUnread } from "./views/notifications.js";
 import { dashboardView } from "./views/org/dashboard.js";
 import { eventsView } from "./views/org/events.js";
 import { orgHomeView } from "./views/org/home.js";
@@ -139,6 +139,7 @@ function wireShell() {
   window.addEventListener("session-changed", () => {
     renderNav();
     refreshUnread();
+    liveNotifications.sync();
   });
   window.addEventListener("hashchange", () => {
     renderNav();
@@ -148,8 +149,12 @@ function wireShell() {
     event.preventDefault();
     toast(describe(event.reason), "error");
   });
+  // The bell's count is pushed; reading it stays as the fallback: every 15 s while the live
+  // channel is not connected, every minute while it is.
+  let ticks = 0;
   setInterval(() => {
-    if (!document.hidden) refreshUnread();
+    ticks += 1;
+    if (!document.hidden && (!liveNotifications.connected || ticks % 4 === 0)) refreshUnread();
   }, 15000);
 }
 
@@ -159,6 +164,7 @@ async function boot() {
   await loadUser();
   renderNav();
   refreshUnread();
+  liveNotifications.sync();
   startRouter();
 }
 

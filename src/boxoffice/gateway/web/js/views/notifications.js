@@ -2,29 +2,59 @@
 // In-app notifications: the list, and the unread count on the bell.
 
 import * as api from "../api.gen.js";
-import { h, pageHeader, when } from "../dom.js";
+import { h, pageHeader, toast, when } from "../dom.js";
 import { session } from "../http.js";
 
 let counting = null;
 
-export async function refreshUnread() {
+/** Show the unread count on the bell. */
+export function showUnread(count) {
   const badge = document.getElementById("bell-count");
-  if (!badge || !session.loggedIn || counting) return;
+  if (!badge) return;
+  badge.textContent = count > 99 ? "99+" : String(count);
+  badge.hidden = count === 0;
+  badge.parentElement?.setAttribute("aria-label", count ? `Notifications, ${count} unread` : "Notifications");
+}
+
+export async function refreshUnread() {
+  if (!document.getElementById("bell-count") || !session.loggedIn || counting) return;
   counting = api
-    .myNotifications({ unread: true, limit: 100 })
-    .then((items) => {
-      badge.textContent = items.length > 99 ? "99+" : String(items.length);
-      badge.hidden = items.length === 0;
-      badge.parentElement?.setAttribute(
-        "aria-label",
-        items.length ? `Notifications, ${items.length} unread` : "Notifications",
-      );
-    })
+    .unreadCount()
+    .then((answer) => showUnread(answer.unread))
     .catch(() => {})
     .finally(() => {
       counting = null;
     });
 }
+
+// The customer's live channel while logged in: a new notification moves the bell and shows a
+// toast at once; the 15 s read of the count is only the fallback while it is not connected.
+let channel = null;
+let connected = false;
+export const liveNotifications = {
+  get connected() {
+    return connected;
+  },
+  sync() {
+    if (session.loggedIn && !channel) {
+      channel = api.liveChannel({
+        open: () => {
+          connected = true;
+          refreshUnread();
+        },
+        notification: (note) => {
+          showUnread(note.unread);
+          toast(`${note.title}: ${note.body}`, note.kind === "booking_confirmed" ? "success" : "info");
+          window.dispatchEvent(new CustomEvent("notification", { detail: note }));
+        },
+      });
+    } else if (!session.loggedIn && channel) {
+      channel.close();
+      channel = null;
+      connected = false;
+    }
+  },
+};
 
 export async function notificationsView() {
   const items = await api.myNotifications({ limit: 100 });
