@@ -11,8 +11,9 @@ import io
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pypdf
@@ -183,3 +184,40 @@ def test_only_admins_read_the_mail(
     assert "default-src 'none'" in policy and "sandbox" in policy and "script" not in policy
     forged = mail["html_url"].removeprefix("/api/v1").replace("signature=", "signature=0")
     assert problem(anon.get(forged[: forged.index("signature=") + 74]), 404)
+
+
+def test_ticket_holders_hear_when_their_show_moves_and_no_one_else_does(
+    make_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+    organizer: User,
+    admin: User,
+) -> None:
+    show = make_show(rows=1, seats_per_row=4, time_zone="Europe/Berlin")
+    holder, gone, _never = make_user(), make_user(), make_user()
+    _, kept = book(holder, show["id"], [show["seats"][0]["id"]])
+    _, cancelled = book(gone, show["id"], [show["seats"][1]["id"]])
+    assert settled(holder, kept)["status"] == "CONFIRMED"
+    assert settled(gone, cancelled)["status"] == "CONFIRMED"
+    assert gone.post(f"/bookings/{cancelled}/cancel", json={}).status_code == 200
+    mail_to(admin, gone.email, "booking_cancelled")
+
+    # a price change is nobody's news; a new time is every holder's
+    prices = {"premium": 5500, "standard": 3000, "standing": 2000}
+    assert organizer.patch(f"/shows/{show['id']}", json={"prices": prices}).status_code == 200
+    old = datetime.fromisoformat(show["show"]["starts_at"])
+    new = old.replace(microsecond=0) + timedelta(days=1, hours=2)
+    moved = organizer.patch(f"/shows/{show['id']}", json={"starts_at": new.isoformat()})
+    assert moved.status_code == 200, moved.text
+
+    mail = mail_to(admin, holder.email, "show_changed")
+    assert mail["subject"] == "New time: Test Event"
+    local = new.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"{local:%H:%M} (Europe/Berlin)" in mail["text"] and kept in mail["text"]
+    notes = wait_for(
+        lambda: [n for n in holder.get("/notifications").json() if n["kind"] == "show_changed"]
+    )
+    assert len(notes) == 1 and notes[0]["booking_id"] == kept
+    for user in (gone, _never):
+        kinds = [m["kind"] for m in admin.get("/admin/dev-inbox", params={"to": user.email}).json()]
+        assert "show_changed" not in kinds
+        assert not [n for n in user.get("/notifications").json() if n["kind"] == "show_changed"]

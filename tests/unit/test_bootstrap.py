@@ -83,5 +83,6 @@ def test_the_consumers_of_a_process_are_those_of_its_services(settings: Settings
         "notification-bookings",
         "notification-waitlist",
         "notification-identity",
+        "notification-catalog",
     }
     assert tables["payment-bookings"][0].name == "payment"

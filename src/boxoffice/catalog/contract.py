@@ -87,6 +87,10 @@ class ShowPublished(Event):
 class ShowChanged(Event):
     type = "catalog.show.changed"
     show_id: str
+    # When the start moved: both times (ISO 8601), for the ticket holders' mail; empty when
+    # the change was another (prices, sales times) or from a producer before these fields.
+    starts_at: str = ""
+    previous_starts_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,16 @@ class CatalogService:
                 check_prices(await self._categories(uow.conn, show.hall_id), prices)
             await queries.change_show(uow.conn, show_id, changes)
             if show.status is ShowStatus.PUBLISHED:
-                uow.emit(ShowChanged(show_id=str(show_id)))
+                moved = changes.starts_at is not None and changes.starts_at != show.starts_at
+                uow.emit(
+                    ShowChanged(
+                        show_id=str(show_id),
+                        starts_at=changes.starts_at.isoformat()
+                        if moved and changes.starts_at
+                        else "",
+                        previous_starts_at=show.starts_at.isoformat() if moved else "",
+                    )
+                )
         return await self.get_show(show_id, user)
 
     async def _locked_show(

@@ -34,6 +34,7 @@ SUBJECTS = {
     "booking_cancelled": "Booking cancelled: {title}",
     "payment_refunded": "Refund issued: {title}",
     "waitlist_offer": "Places held for you: {title}",
+    "show_changed": "New time: {title}",
 }
 
 _HEADLINES = {
@@ -121,6 +122,8 @@ class Composer:
             return {"verify_url": f"{url}/#/verify-email?token={token}" if token else ""}, []
         if d.kind == "password_reset":
             return {"reset_url": f"{url}/#/reset-password?token={p['token']}", "minutes": 30}, []
+        if d.kind == "show_changed":  # the show moved: what was kept of it is old
+            self._details.pop(uuid.UUID(p["show_id"]), None)
         show = await self.show(uuid.UUID(p["show_id"]))
         title = show.title if show is not None else str(p.get("show_title") or "your show")
         when = local_time(show.starts_at, show.time_zone) if show is not None else ""
@@ -136,6 +139,11 @@ class Composer:
             return context, []
         if d.kind == "payment_refunded":
             context.update(amount=price(p["amount"], p["currency"]), reason=p.get("reason") or "")
+            return context, []
+        if d.kind == "show_changed":
+            zone = show.time_zone if show is not None else "UTC"
+            context["when"] = local_time(datetime.fromisoformat(p["starts_at"]), zone)
+            context["before"] = local_time(datetime.fromisoformat(p["previous_starts_at"]), zone)
             return context, []
         if d.kind == "waitlist_offer":
             zone = show.time_zone if show is not None else "UTC"

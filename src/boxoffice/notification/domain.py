@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
+from boxoffice.catalog.contract import ShowChanged
 from boxoffice.inventory.contract import WaitlistOffered
 from boxoffice.payment.contract import PaymentRefunded
 
@@ -58,3 +59,13 @@ def message_for(event: NotifiedEvent) -> Message:
                 "Book them from the show's page before then; after that they go to the next "
                 "person on the waiting list.",
             )
+
+
+def show_moved_message(event: ShowChanged) -> Message:
+    when = datetime.fromisoformat(event.starts_at).strftime("%d %b %Y, %H:%M UTC")
+    return Message(
+        "show_changed",
+        "Your show has a new time",
+        f"It now starts {when}. Your tickets stay valid; if the new time does not suit you, "
+        "you can cancel the booking for a refund.",
+    )

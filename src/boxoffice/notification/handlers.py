@@ -4,6 +4,7 @@ their password resets."""
 from __future__ import annotations
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
+from boxoffice.catalog.contract import ShowChanged
 from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
 from boxoffice.inventory.contract import WaitlistOffered
 from boxoffice.kernel.messaging import HandlerTable
@@ -19,6 +20,7 @@ def event_handlers(svc: NotificationService) -> dict[str, HandlerTable]:
         .on(BookingCancelled, svc.on_event)
         .on(PaymentRefunded, svc.on_event),
         "notification-waitlist": HandlerTable().on(WaitlistOffered, svc.on_event),
+        "notification-catalog": HandlerTable().on(ShowChanged, svc.on_show_changed),
         "notification-identity": HandlerTable()
         .on(UserRegistered, svc.on_registered)
         .on(PasswordResetRequested, svc.on_reset_requested),

@@ -5,6 +5,7 @@ a customer's notifications; the deliveries for admins."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import uuid
 from datetime import timedelta
@@ -13,6 +14,8 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
+from boxoffice.booking.contract import BookingCancelled, BookingConfirmed
+from boxoffice.catalog.contract import ShowChanged
 from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import utcnow
@@ -20,7 +23,7 @@ from boxoffice.kernel.errors import Conflict, NotFound
 from boxoffice.kernel.live import named, user_channel
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.notification import store as queries
-from boxoffice.notification.domain import NotifiedEvent, message_for
+from boxoffice.notification.domain import NotifiedEvent, message_for, show_moved_message
 from boxoffice.notification.store import Delivery, Notification
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,28 @@ class NotificationService:
         )
         await self._mail(uow, message.kind, user_id, None, event.payload())
         uow.after_commit.append(lambda: self._push(added))
+        if isinstance(event, BookingConfirmed):
+            await queries.add_holder(
+                uow.conn, uuid.UUID(event.booking_id), uuid.UUID(event.show_id), user_id
+            )
+        elif isinstance(event, BookingCancelled):
+            await queries.drop_holder(uow.conn, uuid.UUID(event.booking_id))
+
+    async def on_show_changed(self, uow: UnitOfWork, event: ShowChanged) -> None:
+        """The show moved: every ticket holder is told (in-app and by mail), once per
+        booking's customer."""
+        if not event.starts_at or event.starts_at == event.previous_starts_at:
+            return  # prices or sales times: nothing a ticket holder needs to hear
+        told: set[uuid.UUID] = set()
+        for user_id, booking_id in await queries.holders_of(uow.conn, uuid.UUID(event.show_id)):
+            if user_id in told:
+                continue
+            told.add(user_id)
+            message = show_moved_message(event)
+            added = await queries.add(uow.conn, user_id, booking_id, message)
+            payload = {**event.payload(), "booking_id": str(booking_id)}
+            await self._mail(uow, message.kind, user_id, None, payload)
+            uow.after_commit.append(functools.partial(self._push, added))
 
     async def _push(self, note: Notification) -> None:
         """Tell the customer's open pages at once (after the commit); a lost message costs

@@ -70,6 +70,16 @@ deliveries = sa.Table(
     sa.Index("ix_delivery_state_created", "state", "created_at"),
 )
 
+# Who holds tickets for a show (a booking confirmed and not cancelled), from booking's events:
+# whom to tell when the show moves.
+holders = sa.Table(
+    "holders",
+    metadata,
+    sa.Column("booking_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("show_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
+)
+
 PENDING, SENT, FAILED, DEAD = "pending", "sent", "failed", "dead"
 
 
@@ -290,3 +300,29 @@ async def mark_read(
         which.append(notifications.c.id == notification_id)
     result = await conn.execute(sa.update(notifications).where(*which).values(read_at=utcnow()))
     return int(result.rowcount)
+
+
+async def add_holder(
+    conn: AsyncConnection, booking_id: uuid.UUID, show_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    await conn.execute(
+        pg_insert(holders)
+        .values(booking_id=booking_id, show_id=show_id, user_id=user_id)
+        .on_conflict_do_nothing()
+    )
+
+
+async def drop_holder(conn: AsyncConnection, booking_id: uuid.UUID) -> None:
+    await conn.execute(sa.delete(holders).where(holders.c.booking_id == booking_id))
+
+
+async def holders_of(
+    conn: AsyncConnection, show_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(user, booking) of each booking of the show that holds tickets."""
+    rows = await conn.execute(
+        sa.select(holders.c.user_id, holders.c.booking_id)
+        .where(holders.c.show_id == show_id)
+        .order_by(holders.c.user_id)
+    )
+    return [(r.user_id, r.booking_id) for r in rows]

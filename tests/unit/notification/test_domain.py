@@ -69,6 +69,7 @@ async def test_the_consumer_decodes_each_booking_event_kind_into_its_contract_cl
         "notification-bookings",
         "notification-waitlist",
         "notification-identity",
+        "notification-catalog",
     }
     table = tables["notification-bookings"]
     events: list[NotifiedEvent] = [
