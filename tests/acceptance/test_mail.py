@@ -221,3 +221,50 @@ def test_ticket_holders_hear_when_their_show_moves_and_no_one_else_does(
         kinds = [m["kind"] for m in admin.get("/admin/dev-inbox", params={"to": user.email}).json()]
         assert "show_changed" not in kinds
         assert not [n for n in user.get("/notifications").json() if n["kind"] == "show_changed"]
+
+
+def test_a_customer_chooses_what_they_hear_of_but_not_to_lose_their_tickets(
+    make_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+    organizer: User,
+    admin: User,
+) -> None:
+    fan = make_user()
+    prefs = {p["kind"]: p for p in fan.get("/users/me/notification-preferences").json()}
+    assert prefs["booking_confirmed"] == {
+        "kind": "booking_confirmed",
+        "label": prefs["booking_confirmed"]["label"],
+        "transactional": True,
+        "sms_available": True,
+        "email": True,
+        "sms": False,
+        "in_app": True,
+    }
+    path = "/users/me/notification-preferences"
+    locked = fan.client.patch(
+        path, headers=fan.headers, json={"booking_confirmed": {"email": False}}
+    )
+    assert problem(locked, 422)["type"].endswith(":locked-preference")
+    for bad in (
+        {"no_such_kind": {"email": False}},
+        {"payment_refunded": {"sms": True}},  # never sent by SMS
+        {"show_changed": {"pigeon": True}},
+        {"show_changed": {"email": "nope"}},
+        [],
+    ):
+        assert problem(fan.client.patch(path, headers=fan.headers, json=bad), 422), bad
+    assert fan.get(path).json() == list(prefs.values())  # nothing changed
+    changed = fan.client.patch(path, headers=fan.headers, json={"show_changed": {"email": False}})
+    assert changed.status_code == 200, changed.text
+    assert {p["kind"]: p for p in changed.json()}["show_changed"]["email"] is False
+    assert problem(httpx.patch(str(fan.client.base_url).rstrip("/") + path, json={}), 401)
+
+    show = make_show(rows=1, seats_per_row=2)
+    _, booking = book(fan, show["id"], [show["seats"][0]["id"]])
+    assert settled(fan, booking)["status"] == "CONFIRMED"
+    mail_to(admin, fan.email, "booking_confirmed")  # transactional: sent whatever
+    new = datetime.fromisoformat(show["show"]["starts_at"]) + timedelta(hours=3)
+    assert organizer.patch(f"/shows/{show['id']}", json={"starts_at": new.isoformat()}).is_success
+    wait_for(lambda: [n for n in fan.get("/notifications").json() if n["kind"] == "show_changed"])
+    kinds = [m["kind"] for m in admin.get("/admin/dev-inbox", params={"to": fan.email}).json()]
+    assert "show_changed" not in kinds  # in-app only, as chosen

@@ -88,3 +88,22 @@ def test_a_confirmation_reaches_an_open_page_without_a_reload(
     expect(page.locator("#bell-count")).to_have_text("1")
     assert not [r for r in reads if "unread" not in r]  # the count came pushed, not polled
     assert tab.console_errors() == []
+
+
+def test_a_customer_turns_a_kind_of_mail_off_but_not_their_tickets(
+    open_tab: Callable[..., Tab], make_user: Callable[..., User]
+) -> None:
+    customer = make_user()
+    tab = open_tab()
+    tab.login(customer.email)
+    page = tab.go("/notifications")
+    moves = page.get_by_label(re.compile("^Email: A show of yours moves"))
+    expect(moves).to_be_checked()
+    moves.uncheck()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(page.get_by_label(re.compile("^Email: Your tickets"))).to_be_disabled()
+    page.reload()
+    expect(page.get_by_label(re.compile("^Email: A show of yours moves"))).not_to_be_checked()
+    prefs = {p["kind"]: p for p in customer.get("/users/me/notification-preferences").json()}
+    assert prefs["show_changed"]["email"] is False and prefs["show_changed"]["in_app"] is True
+    assert tab.console_errors() == []

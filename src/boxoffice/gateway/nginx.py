@@ -19,6 +19,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/v1/holds", "inventory"),
     ("/api/v1/queue/", "inventory"),
     ("/api/v1/auth/", "identity"),
+    ("/api/v1/users/me/notification-preferences", "notification"),
     ("/api/v1/users", "identity"),
     ("/api/v1/admin/users", "identity"),
     ("/api/v1/venues", "catalog"),

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,6 +78,50 @@ async def mark_one_read(
 ) -> dict[str, int]:
     """Mark one notification of mine read (0 if it was read, or is not mine)."""
     return {"marked": await svc.mark_read(user, notification_id)}
+
+
+class PreferenceOut(BaseModel):
+    kind: str
+    label: str
+    transactional: bool = Field(description="its mail cannot be turned off")
+    sms_available: bool = Field(description="whether this kind is ever sent by SMS")
+    email: bool
+    sms: bool
+    in_app: bool
+
+
+class ChannelsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: bool | None = None
+    sms: bool | None = None
+    in_app: bool | None = None
+
+
+@router.get("/users/me/notification-preferences", response_model=list[PreferenceOut])
+async def my_preferences(user: CurrentUser, svc: NotificationDep) -> list[dict[str, Any]]:
+    """What I am told of, by kind and channel (email, SMS, in-app)."""
+    return await svc.preferences(user)
+
+
+@router.patch(
+    "/users/me/notification-preferences",
+    response_model=list[PreferenceOut],
+    responses=problems(422),
+)
+async def change_preferences(
+    body: Annotated[dict[str, ChannelsIn], Body(max_length=20)],
+    user: CurrentUser,
+    svc: NotificationDep,
+) -> list[dict[str, Any]]:
+    """Turn channels on or off per kind: `{"show_changed": {"email": false}}`. A
+    transactional mail (tickets, refunds, failed or cancelled bookings) stays on: 422
+    `locked-preference`; an unknown kind: 422 `unknown-kind`."""
+    changes = {
+        kind: {k: v for k, v in channels.model_dump().items() if v is not None}
+        for kind, channels in body.items()
+    }
+    return await svc.set_preferences(user, changes)
 
 
 # -- admins: the mail sent and not sent, and the development inbox ------------------------

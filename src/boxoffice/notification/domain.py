@@ -8,6 +8,7 @@ from datetime import datetime
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
 from boxoffice.catalog.contract import ShowChanged
 from boxoffice.inventory.contract import WaitlistOffered
+from boxoffice.kernel.errors import InvalidRequest
 from boxoffice.payment.contract import PaymentRefunded
 
 # The events a customer hears of: each one makes one in-app notification.
@@ -69,3 +70,53 @@ def show_moved_message(event: ShowChanged) -> Message:
         f"It now starts {when}. Your tickets stay valid; if the new time does not suit you, "
         "you can cancel the booking for a refund.",
     )
+
+
+# What a customer is told of, and by which channels. A transactional mail (their tickets, what
+# became of their money, their account) cannot be turned off; everything else can, per channel.
+CHANNELS = ("email", "sms", "in_app")
+KINDS: dict[str, tuple[str, bool]] = {  # kind → (what it is, transactional)
+    "booking_confirmed": ("Your tickets, when a booking is confirmed", True),
+    "booking_failed": ("A booking that did not go through", True),
+    "booking_cancelled": ("A booking cancelled", True),
+    "payment_refunded": ("A refund", True),
+    "show_changed": ("A show of yours moves to another time", False),
+    "waitlist_offer": ("Places offered from a waiting list", False),
+}
+# By SMS only what is worth a text: the tickets, a show that moves, an offer that lapses soon.
+SMS_KINDS = frozenset({"booking_confirmed", "show_changed", "waitlist_offer"})
+
+
+class LockedPreference(InvalidRequest):
+    """A transactional mail cannot be turned off."""
+
+
+class UnknownKind(InvalidRequest):
+    pass
+
+
+def wanted(prefs: dict[str, dict[str, bool]], kind: str, channel: str) -> bool:
+    """Whether the customer gets this kind on this channel (unset: yes, SMS: no)."""
+    if channel == "email" and KINDS.get(kind, ("", True))[1]:
+        return True
+    if channel == "sms" and kind not in SMS_KINDS:
+        return False
+    return prefs.get(kind, {}).get(channel, channel != "sms")
+
+
+def changed_preferences(
+    prefs: dict[str, dict[str, bool]], changes: dict[str, dict[str, bool]]
+) -> dict[str, dict[str, bool]]:
+    out = {k: dict(v) for k, v in prefs.items()}
+    for kind, channels in changes.items():
+        if kind not in KINDS:
+            raise UnknownKind(f"No notification kind {kind!r}.", kind=kind)
+        for channel, on in channels.items():
+            if channel == "email" and KINDS[kind][1] and not on:
+                raise LockedPreference(
+                    f"The mail for {kind} is transactional: it cannot be turned off.", kind=kind
+                )
+            if channel == "sms" and kind not in SMS_KINDS and on:
+                raise UnknownKind(f"There is no SMS for {kind}.", kind=kind)
+            out.setdefault(kind, {})[channel] = on
+    return out

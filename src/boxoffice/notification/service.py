@@ -23,7 +23,17 @@ from boxoffice.kernel.errors import Conflict, NotFound
 from boxoffice.kernel.live import named, user_channel
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.notification import store as queries
-from boxoffice.notification.domain import NotifiedEvent, message_for, show_moved_message
+from boxoffice.notification.domain import (
+    CHANNELS,
+    KINDS,
+    SMS_KINDS,
+    Message,
+    NotifiedEvent,
+    changed_preferences,
+    message_for,
+    show_moved_message,
+    wanted,
+)
 from boxoffice.notification.store import Delivery, Notification
 
 log = logging.getLogger(__name__)
@@ -55,11 +65,13 @@ class NotificationService:
         booking = getattr(event, "booking_id", None)
         message = message_for(event)
         user_id = uuid.UUID(event.user_id)
-        added = await queries.add(
-            uow.conn, user_id, None if booking is None else uuid.UUID(booking), message
+        await self._tell(
+            uow,
+            user_id,
+            None if booking is None else uuid.UUID(booking),
+            message,
+            event.payload(),
         )
-        await self._mail(uow, message.kind, user_id, None, event.payload())
-        uow.after_commit.append(lambda: self._push(added))
         if isinstance(event, BookingConfirmed):
             await queries.add_holder(
                 uow.conn, uuid.UUID(event.booking_id), uuid.UUID(event.show_id), user_id
@@ -77,11 +89,24 @@ class NotificationService:
             if user_id in told:
                 continue
             told.add(user_id)
-            message = show_moved_message(event)
-            added = await queries.add(uow.conn, user_id, booking_id, message)
             payload = {**event.payload(), "booking_id": str(booking_id)}
-            await self._mail(uow, message.kind, user_id, None, payload)
+            await self._tell(uow, user_id, booking_id, show_moved_message(event), payload)
+
+    async def _tell(
+        self,
+        uow: UnitOfWork,
+        user_id: uuid.UUID,
+        booking_id: uuid.UUID | None,
+        message: Message,
+        payload: dict[str, Any],
+    ) -> None:
+        """In-app (pushed once committed) and by mail, as the customer chose."""
+        prefs = await queries.choices(uow.conn, user_id)
+        if wanted(prefs, message.kind, "in_app"):
+            added = await queries.add(uow.conn, user_id, booking_id, message)
             uow.after_commit.append(functools.partial(self._push, added))
+        if wanted(prefs, message.kind, "email"):
+            await self._mail(uow, message.kind, user_id, None, payload)
 
     async def _push(self, note: Notification) -> None:
         """Tell the customer's open pages at once (after the commit); a lost message costs
@@ -143,6 +168,19 @@ class NotificationService:
         async with self.store.engine.connect() as conn:
             return await queries.unread_count(conn, user.user_id)
 
+    async def preferences(self, user: Principal) -> list[dict[str, Any]]:
+        async with self.store.engine.connect() as conn:
+            prefs = await queries.choices(conn, user.user_id)
+        return _preference_list(prefs)
+
+    async def set_preferences(
+        self, user: Principal, changes: dict[str, dict[str, bool]]
+    ) -> list[dict[str, Any]]:
+        async with self.store.uow() as uow:
+            prefs = changed_preferences(await queries.lock_choices(uow.conn, user.user_id), changes)
+            await queries.set_choices(uow.conn, user.user_id, prefs)
+        return _preference_list(prefs)
+
     async def deliveries(self, state: str | None, limit: int, offset: int) -> list[Delivery]:
         async with self.store.engine.connect() as conn:
             return await queries.list_deliveries(conn, state, limit, offset)
@@ -156,3 +194,16 @@ class NotificationService:
             if await queries.delivery(uow.conn, delivery_id) is None:
                 raise UnknownDelivery(f"No delivery {delivery_id}.")
         raise DeliveryNotRetryable("Only a failed or dead delivery can be sent again.")
+
+
+def _preference_list(prefs: dict[str, dict[str, bool]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "transactional": transactional,
+            "sms_available": kind in SMS_KINDS,
+            **{channel: wanted(prefs, kind, channel) for channel in CHANNELS},
+        }
+        for kind, (label, transactional) in KINDS.items()
+    ]

@@ -80,6 +80,15 @@ holders = sa.Table(
     sa.Column("user_id", UUID(as_uuid=True), nullable=False),
 )
 
+# What each customer chose to hear of, by kind and channel (domain.wanted reads it).
+preferences = sa.Table(
+    "preferences",
+    metadata,
+    sa.Column("user_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("choices", JSONB, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 PENDING, SENT, FAILED, DEAD = "pending", "sent", "failed", "dead"
 
 
@@ -326,3 +335,39 @@ async def holders_of(
         .order_by(holders.c.user_id)
     )
     return [(r.user_id, r.booking_id) for r in rows]
+
+
+async def choices(conn: AsyncConnection, user_id: uuid.UUID) -> dict[str, dict[str, bool]]:
+    found = (
+        await conn.execute(sa.select(preferences.c.choices).where(preferences.c.user_id == user_id))
+    ).scalar()
+    return dict(found or {})
+
+
+async def set_choices(
+    conn: AsyncConnection, user_id: uuid.UUID, chosen: dict[str, dict[str, bool]]
+) -> None:
+    now = utcnow()
+    insert = pg_insert(preferences).values(user_id=user_id, choices=chosen, updated_at=now)
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[preferences.c.user_id], set_={"choices": chosen, "updated_at": now}
+        )
+    )
+
+
+async def lock_choices(conn: AsyncConnection, user_id: uuid.UUID) -> dict[str, dict[str, bool]]:
+    """The customer's choices, their row locked (or made) for a change."""
+    await conn.execute(
+        pg_insert(preferences)
+        .values(user_id=user_id, choices={}, updated_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    found = (
+        await conn.execute(
+            sa.select(preferences.c.choices)
+            .where(preferences.c.user_id == user_id)
+            .with_for_update()
+        )
+    ).scalar_one()
+    return dict(found)

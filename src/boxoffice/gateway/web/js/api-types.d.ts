@@ -1034,6 +1034,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Preferences
+         * @description What I am told of, by kind and channel (email, SMS, in-app).
+         */
+        get: operations["myPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change Preferences
+         * @description Turn channels on or off per kind: `{"show_changed": {"email": false}}`. A
+         *     transactional mail (tickets, refunds, failed or cancelled bookings) stays on: 422
+         *     `locked-preference`; an unknown kind: 422 `unknown-kind`.
+         */
+        patch: operations["changePreferences"];
+        trace?: never;
+    };
     "/api/v1/admin/deliveries": {
         parameters: {
             query?: never;
@@ -1413,6 +1439,15 @@ export interface components {
              * @description Join with a `solution` s such that SHA-256 of "challenge:s" starts with this many zero bits.
              */
             difficulty_bits: number;
+        };
+        /** ChannelsIn */
+        ChannelsIn: {
+            /** Email */
+            email?: boolean | null;
+            /** Sms */
+            sms?: boolean | null;
+            /** In App */
+            in_app?: boolean | null;
         };
         /** DeadLetterOut */
         DeadLetterOut: {
@@ -1935,6 +1970,29 @@ export interface components {
             updated_at: string;
             /** Refunds */
             refunds: components["schemas"]["RefundOut"][];
+        };
+        /** PreferenceOut */
+        PreferenceOut: {
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /**
+             * Transactional
+             * @description its mail cannot be turned off
+             */
+            transactional: boolean;
+            /**
+             * Sms Available
+             * @description whether this kind is ever sent by SMS
+             */
+            sms_available: boolean;
+            /** Email */
+            email: boolean;
+            /** Sms */
+            sms: boolean;
+            /** In App */
+            in_app: boolean;
         };
         /** QueueStatus */
         QueueStatus: {
@@ -7475,6 +7533,114 @@ export interface operations {
                 headers: {
                     /** @description `Bearer`: how to authenticate. */
                     "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store or service is briefly unavailable; nothing was done. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    myPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceOut"][];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: how to authenticate. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store or service is briefly unavailable; nothing was done. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: components["schemas"]["ChannelsIn"];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceOut"][];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: how to authenticate. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -829,6 +829,34 @@ export function markOneRead(notificationId, args = {}) {
 }
 
 /**
+ * My Preferences: GET /api/v1/users/me/notification-preferences → 200 (json).
+ *
+ * What I am told of, by kind and channel (email, SMS, in-app).
+ *
+ * @template {boolean} [R=false]
+ * @param {{raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<Operations["myPreferences"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function myPreferences(args = {}) {
+  return call(`/api/v1/users/me/notification-preferences`, { method: "GET", response: "json" }, args);
+}
+
+/**
+ * Change Preferences: PATCH /api/v1/users/me/notification-preferences → 200 (json).
+ *
+ * Turn channels on or off per kind: `{"show_changed": {"email": false}}`. A
+ * transactional mail (tickets, refunds, failed or cancelled bookings) stays on: 422
+ * `locked-preference`; an unknown kind: 422 `unknown-kind`.
+ *
+ * @template {boolean} [R=false]
+ * @param {{body: Operations["changePreferences"]["requestBody"]["content"]["application/json"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["changePreferences"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function changePreferences(args) {
+  return call(`/api/v1/users/me/notification-preferences`, { method: "PATCH", response: "json", body: "required" }, args);
+}
+
+/**
  * Deliveries: GET /api/v1/admin/deliveries → 200 (json).
  *
  * Mail deliveries, newest first; `state=dead` lists the ones that gave up.
@@ -1024,6 +1052,8 @@ export const operations = Object.freeze({
   markRead,
   unreadCount,
   markOneRead,
+  myPreferences,
+  changePreferences,
   deliveries,
   retryDelivery,
   inbox,

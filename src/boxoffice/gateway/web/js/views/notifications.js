@@ -3,7 +3,7 @@
 
 import * as api from "../api.gen.js";
 import { h, pageHeader, toast, when } from "../dom.js";
-import { session } from "../http.js";
+import { describe, session } from "../http.js";
 
 let counting = null;
 
@@ -85,10 +85,74 @@ export async function notificationsView() {
   );
   return h(
     "div",
-    {},
+    { class: "stack" },
     pageHeader("Notifications", unread ? `${unread} new` : "You are all caught up."),
     items.length
       ? h("ul", { class: "panel list" }, list)
       : h("div", { class: "empty-state" }, h("p", {}, "Nothing yet. We will tell you here when a booking changes.")),
+    await preferencesPanel(),
+  );
+}
+
+const CHANNEL_NAMES = { email: "Email", sms: "SMS", in_app: "Here" };
+
+/** What the customer is told of, per kind and channel; transactional mail stays on. */
+async function preferencesPanel() {
+  const prefs = await api.myPreferences();
+  const rows = prefs.map((p) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, p.label),
+      ...Object.keys(CHANNEL_NAMES).map((channel) => {
+        const locked = (channel === "email" && p.transactional) || (channel === "sms" && !p.sms_available);
+        const box = h("input", {
+          type: "checkbox",
+          checked: p[channel],
+          disabled: locked,
+          "aria-label": `${CHANNEL_NAMES[channel]}: ${p.label}`,
+          title: locked
+            ? channel === "email"
+              ? "Always sent: it is about your tickets or money"
+              : "Not sent by SMS"
+            : "",
+          onchange: async () => {
+            try {
+              await api.changePreferences({ body: { [p.kind]: { [channel]: box.checked } } });
+              toast("Saved.", "success");
+            } catch (err) {
+              box.checked = !box.checked;
+              toast(describe(err), "error");
+            }
+          },
+        });
+        return h("td", {}, box);
+      }),
+    ),
+  );
+  return h(
+    "section",
+    { class: "panel stack", "aria-labelledby": "prefs-title" },
+    h("h2", { class: "h3", id: "prefs-title" }, "What we tell you"),
+    h(
+      "p",
+      { class: "muted small" },
+      "Mail about your tickets and your money always comes. SMS goes to the phone number of your account, if you gave one.",
+    ),
+    h(
+      "table",
+      { class: "table" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, "When"),
+          ...Object.values(CHANNEL_NAMES).map((n) => h("th", { scope: "col" }, n)),
+        ),
+      ),
+      h("tbody", {}, ...rows),
+    ),
   );
 }
