@@ -268,3 +268,49 @@ def test_a_customer_chooses_what_they_hear_of_but_not_to_lose_their_tickets(
     wait_for(lambda: [n for n in fan.get("/notifications").json() if n["kind"] == "show_changed"])
     kinds = [m["kind"] for m in admin.get("/admin/dev-inbox", params={"to": fan.email}).json()]
     assert "show_changed" not in kinds  # in-app only, as chosen
+
+
+def test_a_customer_with_a_phone_who_wants_texts_gets_one_for_their_tickets(
+    make_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+    admin: User,
+    anon: httpx.Client,
+) -> None:
+    fan = make_user()
+    for bad in (
+        {"phone": "0151 2345678"},  # not E.164
+        {"phone": "+0151234567"},
+        {"phone": "+1" + "2" * 15},
+        {"sms_opt_in": "yes"},
+        {"email": "other@x.example"},  # not changed here
+    ):
+        assert problem(fan.patch("/users/me", json=bad), 422), bad
+    no_phone = problem(fan.patch("/users/me", json={"sms_opt_in": True}), 422)
+    assert no_phone["type"].endswith(":no-phone-number")
+    me = fan.patch("/users/me", json={"phone": "+4915123456789", "sms_opt_in": True})
+    assert me.status_code == 200, me.text
+    assert (me.json()["phone"], me.json()["sms_opt_in"]) == ("+4915123456789", True)
+    assert problem(anon.patch("/users/me", json={"name": "X"}), 401)
+    path = "/users/me/notification-preferences"
+    on = fan.client.patch(path, headers=fan.headers, json={"booking_confirmed": {"sms": True}})
+    assert on.status_code == 200, on.text
+
+    show = make_show(rows=1, seats_per_row=2)
+    _, booking_id = book(fan, show["id"], [show["seats"][0]["id"]])
+    assert settled(fan, booking_id)["status"] == "CONFIRMED"
+    text = mail_to(admin, "+4915123456789", "sms")
+    assert text["to"] == "+4915123456789"
+    assert text["text"].startswith("boxoffice: booked! 1 ticket(s) for Test Event")
+    assert f"#/bookings/{booking_id}" in text["text"]
+    assert len(text["text"].strip()) <= 320  # two SMS segments at most
+
+    # the number removed: texts stop with it
+    gone = fan.patch("/users/me", json={"phone": None})
+    assert gone.status_code == 200 and gone.json()["sms_opt_in"] is False
+    # a delivery report not signed by a provider is refused
+    report = anon.post(
+        f"/sms/status?ref={uuid.uuid4()}",
+        content="MessageSid=SM1&MessageStatus=delivered",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert problem(report, 403)

@@ -106,4 +106,15 @@ def test_a_customer_turns_a_kind_of_mail_off_but_not_their_tickets(
     expect(page.get_by_label(re.compile("^Email: A show of yours moves"))).not_to_be_checked()
     prefs = {p["kind"]: p for p in customer.get("/users/me/notification-preferences").json()}
     assert prefs["show_changed"]["email"] is False and prefs["show_changed"]["in_app"] is True
+    # a phone number for texts, then texts for the tickets
+    page.get_by_label("Phone number (for texts)").fill("+4915123456789")
+    page.get_by_label("Send me texts").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your phone number is saved.")).to_be_visible()
+    page.get_by_label(re.compile("^SMS: Your tickets")).check()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    me = customer.get("/users/me").json()
+    assert (me["phone"], me["sms_opt_in"]) == ("+4915123456789", True)
+    prefs = {p["kind"]: p for p in customer.get("/users/me/notification-preferences").json()}
+    assert prefs["booking_confirmed"]["sms"] is True
     assert tab.console_errors() == []

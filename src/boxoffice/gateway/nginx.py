@@ -31,6 +31,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/v1/payments", "payment"),
     ("/api/v1/notifications", "notification"),
     ("/api/v1/admin/deliveries", "notification"),
+    ("/api/v1/sms/", "notification"),
     ("/api/v1/admin/dev-inbox", "notification"),
     ("/api/v1/admin/sagas", "booking"),
     *((f"/api/v1/admin/dead-letters/{name}", name) for name in NAMES),

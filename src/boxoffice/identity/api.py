@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from boxoffice.identity.service import IdentityService, Tokens
 from boxoffice.identity.store import User
@@ -78,6 +79,20 @@ class UserOut(BaseModel):
     email_verified_at: datetime | None = Field(
         default=None, description="when the address was verified (the welcome mail's link)"
     )
+    phone: str | None = Field(default=None, description="E.164, e.g. +4915123456789")
+    sms_opt_in: bool = Field(default=False, description="texts wanted (tickets, changes)")
+
+
+# E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
+Phone = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", examples=["+4915123456789"])]
+
+
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=120)
+    phone: Phone | None = Field(default=None, description="null removes it")
+    sms_opt_in: bool | SkipJsonSchema[None] = None
 
 
 class ResetRequestIn(BaseModel):
@@ -178,6 +193,18 @@ async def verify_email(body: VerifyIn, svc: IdentityDep) -> Response:
 @router.post("/auth/logout", status_code=204)
 async def logout(body: RefreshIn, svc: IdentityDep) -> None:
     await svc.logout(body.refresh_token)
+
+
+@router.patch("/users/me", response_model=UserOut, responses=problems(404, 422))
+async def change_me(body: ProfileIn, user: CurrentUser, svc: IdentityDep) -> User:
+    """Change my name, phone number (E.164; null removes it, and texts with it) and whether I
+    want texts (`sms_opt_in`, needs a number). Only the fields given change."""
+    values = body.model_dump(exclude_unset=True)
+    if values.get("name") is None:
+        values.pop("name", None)
+    if values.get("sms_opt_in") is None:
+        values.pop("sms_opt_in", None)
+    return await svc.change_profile(user.user_id, values)
 
 
 @router.get("/users/me", response_model=UserOut, responses=problems(404))

@@ -28,3 +28,15 @@ class PasswordResetRequested(Event):
     name: str
     token: str
     expires_at: str
+
+
+@dataclass(frozen=True)
+class UserChanged(Event):
+    """A user's profile changed (name, phone, texts wanted): who notification writes to."""
+
+    type = "identity.user.changed"
+    user_id: str
+    email: str
+    name: str
+    phone: str = ""  # E.164, empty when none
+    sms_opt_in: bool = False

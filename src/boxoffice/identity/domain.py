@@ -41,6 +41,10 @@ class InvalidToken(InvalidRequest):
     title = "Invalid or expired token"
 
 
+class NoPhoneNumber(InvalidRequest):
+    """Texts wanted, but no phone number to send them to."""
+
+
 class PasswordChanged(Conflict):
     title = "Password changed meanwhile"
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from boxoffice.identity import store as queries
-from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
+from boxoffice.identity.contract import PasswordResetRequested, UserChanged, UserRegistered
 from boxoffice.identity.domain import (
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
+    NoPhoneNumber,
     PasswordChanged,
     RefreshTokenReused,
     TooManyAttempts,
@@ -148,6 +149,30 @@ class IdentityService:
             uow.emit(
                 UserRegistered(
                     user_id=str(user.id), email=email, name=user.name, verify_token=token
+                )
+            )
+        return user
+
+    async def change_profile(self, user_id: uuid.UUID, values: dict[str, object]) -> User:
+        """Name, phone number (E.164) and whether texts are wanted; told to notification."""
+        if values.get("phone") is None and "phone" in values:
+            values = {**values, "sms_opt_in": False}  # no number, no texts
+        async with self.store.uow() as uow:
+            user = await queries.change_profile(uow.conn, user_id, values) if values else None
+            if user is None:
+                user = await queries.user(uow.conn, user_id)
+                if user is None:
+                    raise UnknownUser(f"No user {user_id}.")
+                return user
+            if user.sms_opt_in and not user.phone:
+                raise NoPhoneNumber("Give a phone number to get texts.")
+            uow.emit(
+                UserChanged(
+                    user_id=str(user.id),
+                    email=user.email,
+                    name=user.name,
+                    phone=user.phone or "",
+                    sms_opt_in=user.sms_opt_in,
                 )
             )
         return user

@@ -28,6 +28,8 @@ users = sa.Table(
     sa.Column("roles", ARRAY(sa.Text), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("email_verified_at", sa.DateTime(timezone=True)),
+    sa.Column("phone", sa.Text),  # E.164, optional
+    sa.Column("sms_opt_in", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 refresh_tokens = sa.Table(
@@ -67,6 +69,8 @@ class User:
     roles: list[str]
     created_at: datetime
     email_verified_at: datetime | None = None
+    phone: str | None = None
+    sms_opt_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ _USER = (
     users.c.roles,
     users.c.created_at,
     users.c.email_verified_at,
+    users.c.phone,
+    users.c.sms_opt_in,
 )
 _ACCOUNT = (users.c.id, users.c.email, users.c.roles, users.c.password_hash)
 
@@ -328,3 +334,14 @@ async def mark_verified(
 
 async def set_password_hash(conn: AsyncConnection, user_id: uuid.UUID, new: str) -> None:
     await conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=new))
+
+
+async def change_profile(
+    conn: AsyncConnection, user_id: uuid.UUID, values: dict[str, object]
+) -> User | None:
+    row = (
+        await conn.execute(
+            sa.update(users).where(users.c.id == user_id).values(**values).returning(*_USER)
+        )
+    ).first()
+    return None if row is None else User(**row._mapping)

@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     # `boxoffice up` starts the development sink under var/mail (dev_inbox).
     smtp_url: str = ""
     mail_from: str = "boxoffice <tickets@boxoffice.localhost>"
+    # SMS through Twilio's REST API: twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=%2B1…
+    # Empty: texts go to the development inbox when it runs, else none are sent.
+    sms_url: str = ""
     # Set by `boxoffice up` when it runs the development sink: admins may read var/mail.
     dev_inbox: bool = False
     # Where customers reach the web UI: the links in mails (default: the address `boxoffice

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi import Path as FastPath
@@ -17,7 +18,12 @@ from boxoffice.kernel.inputs import Limit, Offset
 from boxoffice.kernel.openapi import problems
 from boxoffice.kernel.web import Admin, CurrentUser, provided
 from boxoffice.notification.inbox import DevInbox
-from boxoffice.notification.service import NotificationService
+from boxoffice.notification.service import (
+    ForbiddenReport,
+    NotificationService,
+    SmsWebhook,
+    UnknownDelivery,
+)
 from boxoffice.notification.store import Delivery, Notification
 
 router = APIRouter(tags=["notification"])
@@ -122,6 +128,42 @@ async def change_preferences(
         for kind, channels in body.items()
     }
     return await svc.set_preferences(user, changes)
+
+
+async def sms_webhook(request: Request) -> SmsWebhook:
+    return provided(request, SmsWebhook)
+
+
+@router.post(
+    "/sms/status",
+    status_code=204,
+    responses=problems(403, 404),
+    include_in_schema=True,
+)
+async def sms_status(
+    request: Request,
+    svc: NotificationDep,
+    webhook: Annotated[SmsWebhook, Depends(sms_webhook)],
+    ref: Annotated[uuid.UUID, Query()],
+) -> Response:
+    """The SMS provider's delivery report (form-encoded MessageSid, MessageStatus, ErrorCode),
+    signed in X-Twilio-Signature; a failed or undelivered text makes its delivery failed."""
+    body = await request.body()
+    if len(body) > 16_384:
+        raise ForbiddenReport("A delivery report is small.")
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if not webhook.check(path, params, request.headers.get("x-twilio-signature", "")):
+        raise ForbiddenReport("The delivery report is not signed by the SMS provider.")
+    known = await svc.sms_status(
+        ref,
+        params.get("MessageSid", ""),
+        params.get("MessageStatus", ""),
+        params.get("ErrorCode", ""),
+    )
+    if not known:
+        raise UnknownDelivery("No such text.")
+    return Response(status_code=204)
 
 
 # -- admins: the mail sent and not sent, and the development inbox ------------------------

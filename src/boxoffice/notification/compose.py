@@ -21,7 +21,8 @@ from boxoffice.kernel.messaging import ServiceStore
 from boxoffice.notification import store
 from boxoffice.notification.documents import ShowFacts, TicketPage, show_ics, tickets_pdf
 from boxoffice.notification.domain import price
-from boxoffice.notification.mail import MailDeferred
+from boxoffice.notification.mail import MailDeferred, MailRefused
+from boxoffice.notification.sms import Sms
 from boxoffice.notification.store import Delivery
 
 DETAILS_SECONDS = 60.0  # how long a show's details are reused (a sell-out mails thousands)
@@ -199,3 +200,40 @@ class Composer:
             pages = [TicketPage(label, code) for label, code in zip(labels, codes, strict=True)]
             attachments.append(("tickets.pdf", "application", "pdf", tickets_pdf(facts, pages)))
         return context, attachments
+
+
+class SmsComposer:
+    """A delivery as a text: short, with a link; to the customer's number if they still want
+    texts (a number removed or texts turned off since: refused, not sent)."""
+
+    def __init__(self, store: ServiceStore, composer: Composer) -> None:
+        self.store = store
+        self.composer = composer  # for the show's details and the links
+
+    async def build(self, d: Delivery) -> Sms:
+        async with self.store.engine.connect() as conn:
+            who = await store.recipient(conn, d.user_id)
+        if who is None or not who.phone or not who.sms_opt_in:
+            raise MailRefused("no phone number, or texts turned off, for this customer")
+        p, url = d.payload, self.composer.public_url
+        show = await self.composer.show(uuid.UUID(p["show_id"]))
+        title = show.title if show is not None else str(p.get("show_title") or "your show")
+        zone = show.time_zone if show is not None else "UTC"
+        if d.kind == "booking_confirmed":
+            when = local_time(show.starts_at, zone) if show is not None else ""
+            body = (
+                f"boxoffice: booked! {p['tickets']} ticket(s) for {title}, {when}. "
+                f"Tickets: {url}/#/bookings/{p['booking_id']}"
+            )
+        elif d.kind == "show_changed":
+            when = local_time(datetime.fromisoformat(p["starts_at"]), zone)
+            body = f"boxoffice: {title} moves to {when}. {url}/#/bookings/{p['booking_id']}"
+        elif d.kind == "waitlist_offer":
+            until = local_time(datetime.fromisoformat(p["expires_at"]), zone)
+            body = (
+                f"boxoffice: places for {title} are held for you until {until}. "
+                f"Book: {url}/#/checkout/{p['hold_id']}"
+            )
+        else:
+            raise ValueError(f"no SMS for the kind {d.kind!r}")
+        return Sms(to=who.phone, body=body, kind=d.kind, reference=str(d.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
 from boxoffice.catalog.contract import ShowChanged
-from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
+from boxoffice.identity.contract import PasswordResetRequested, UserChanged, UserRegistered
 from boxoffice.inventory.contract import WaitlistOffered
 from boxoffice.kernel.messaging import HandlerTable
 from boxoffice.notification.service import NotificationService
@@ -23,5 +23,6 @@ def event_handlers(svc: NotificationService) -> dict[str, HandlerTable]:
         "notification-catalog": HandlerTable().on(ShowChanged, svc.on_show_changed),
         "notification-identity": HandlerTable()
         .on(UserRegistered, svc.on_registered)
+        .on(UserChanged, svc.on_user_changed)
         .on(PasswordResetRequested, svc.on_reset_requested),
     }

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hmac
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,10 +18,10 @@ from redis.asyncio import Redis
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed
 from boxoffice.catalog.contract import ShowChanged
-from boxoffice.identity.contract import PasswordResetRequested, UserRegistered
+from boxoffice.identity.contract import PasswordResetRequested, UserChanged, UserRegistered
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import utcnow
-from boxoffice.kernel.errors import Conflict, NotFound
+from boxoffice.kernel.errors import Conflict, Forbidden, NotFound
 from boxoffice.kernel.live import named, user_channel
 from boxoffice.kernel.messaging import ServiceStore, UnitOfWork
 from boxoffice.notification import store as queries
@@ -34,7 +36,8 @@ from boxoffice.notification.domain import (
     show_moved_message,
     wanted,
 )
-from boxoffice.notification.store import Delivery, Notification
+from boxoffice.notification.sms import twilio_signature
+from boxoffice.notification.store import FAILED, Delivery, Notification
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +54,22 @@ class DeliveryNotRetryable(Conflict):
     pass
 
 
+class ForbiddenReport(Forbidden):
+    """A delivery report that the SMS provider did not sign."""
+
+
 def _event_id(uow: UnitOfWork) -> uuid.UUID:
     assert uow.event_id is not None, "handlers run inside a consumer's unit of work"
     return uow.event_id
 
 
 class NotificationService:
-    def __init__(self, store: ServiceStore, redis: Redis | None = None) -> None:
+    def __init__(
+        self, store: ServiceStore, redis: Redis | None = None, *, sms: bool = False
+    ) -> None:
         self.store = store
         self.redis = redis
+        self.sms = sms  # a way to send texts is configured
 
     async def on_event(self, uow: UnitOfWork, event: NotifiedEvent) -> None:
         booking = getattr(event, "booking_id", None)
@@ -107,6 +117,10 @@ class NotificationService:
             uow.after_commit.append(functools.partial(self._push, added))
         if wanted(prefs, message.kind, "email"):
             await self._mail(uow, message.kind, user_id, None, payload)
+        if self.sms and wanted(prefs, message.kind, "sms"):
+            who = await queries.recipient(uow.conn, user_id)
+            if who is not None and who.phone and who.sms_opt_in:
+                await self._mail(uow, message.kind, user_id, None, payload, channel="sms")
 
     async def _push(self, note: Notification) -> None:
         """Tell the customer's open pages at once (after the commit); a lost message costs
@@ -127,6 +141,31 @@ class NotificationService:
         if uow.event_at is None or utcnow() - uow.event_at < WELCOME_WITHIN:
             await self._mail(uow, "welcome", user_id, event.email, event.payload())
 
+    async def on_user_changed(self, uow: UnitOfWork, event: UserChanged) -> None:
+        await queries.set_recipient(
+            uow.conn,
+            uuid.UUID(event.user_id),
+            event.email,
+            event.name,
+            event.phone or None,
+            event.sms_opt_in,
+        )
+
+    async def sms_status(
+        self, delivery_id: uuid.UUID, provider_id: str, status: str, error: str
+    ) -> bool:
+        """The provider's delivery report of a text: `failed`/`undelivered` make the delivery
+        failed (with the provider's error code); False if no such text was sent."""
+        async with self.store.uow() as uow:
+            d = await queries.delivery(uow.conn, delivery_id)
+            if d is None or d.channel != "sms" or d.provider_id != provider_id:
+                return False
+            if status in ("failed", "undelivered"):
+                await queries.finish(
+                    uow.conn, d.id, FAILED, error=f"{status}: error {error or 'unknown'}"
+                )
+        return True
+
     async def on_reset_requested(self, uow: UnitOfWork, event: PasswordResetRequested) -> None:
         # To the address the reset was asked for (the account's at that moment).
         await self._mail(
@@ -140,11 +179,12 @@ class NotificationService:
         user_id: uuid.UUID,
         address: str | None,
         payload: dict[str, Any],
+        channel: str = "email",
     ) -> None:
         await queries.add_delivery(
             uow.conn,
             event_id=_event_id(uow),
-            channel="email",
+            channel=channel,
             kind=kind,
             user_id=user_id,
             address=address,
@@ -207,3 +247,18 @@ def _preference_list(prefs: dict[str, dict[str, bool]]) -> list[dict[str, Any]]:
         }
         for kind, (label, transactional) in KINDS.items()
     ]
+
+
+@dataclass(frozen=True)
+class SmsWebhook:
+    """What a delivery report of the SMS provider is checked with: its auth token (empty: no
+    provider, no reports) and the public URL it was told to post to."""
+
+    auth_token: str
+    public_url: str
+
+    def check(self, url_path: str, params: dict[str, str], signature: str) -> bool:
+        if not self.auth_token:
+            return False
+        expected = twilio_signature(self.auth_token, self.public_url + url_path, params)
+        return hmac.compare_digest(expected, signature)

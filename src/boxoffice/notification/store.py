@@ -44,6 +44,8 @@ recipients = sa.Table(
     sa.Column("email", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("phone", sa.Text),  # E.164, if they gave one
+    sa.Column("sms_opt_in", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # One row per message to send: per (event, channel, user) at most one, so a repeated event
@@ -65,6 +67,8 @@ deliveries = sa.Table(
     sa.Column("subject", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
+    # The provider's id of a sent SMS: its delivery reports (status callbacks) name it.
+    sa.Column("provider_id", sa.Text),
     sa.UniqueConstraint("event_id", "channel", "user_id", name="uq_delivery_event_channel_user"),
     sa.Index("ix_delivery_due", "next_attempt_at", postgresql_where=sa.text("state = 'pending'")),
     sa.Index("ix_delivery_state_created", "state", "created_at"),
@@ -97,6 +101,8 @@ class Recipient:
     user_id: uuid.UUID
     email: str
     name: str
+    phone: str | None = None
+    sms_opt_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,15 +121,23 @@ class Delivery:
     subject: str | None
     created_at: datetime
     sent_at: datetime | None
+    provider_id: str | None = None
 
 
-async def set_recipient(conn: AsyncConnection, user_id: uuid.UUID, email: str, name: str) -> None:
+async def set_recipient(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    email: str,
+    name: str,
+    phone: str | None = None,
+    sms_opt_in: bool = False,
+) -> None:
     now = utcnow()
-    insert = pg_insert(recipients).values(user_id=user_id, email=email, name=name, updated_at=now)
+    values = {"email": email, "name": name, "phone": phone, "sms_opt_in": sms_opt_in}
+    insert = pg_insert(recipients).values(user_id=user_id, updated_at=now, **values)
     await conn.execute(
         insert.on_conflict_do_update(
-            index_elements=[recipients.c.user_id],
-            set_={"email": email, "name": name, "updated_at": now},
+            index_elements=[recipients.c.user_id], set_={**values, "updated_at": now}
         )
     )
 
@@ -131,9 +145,13 @@ async def set_recipient(conn: AsyncConnection, user_id: uuid.UUID, email: str, n
 async def recipient(conn: AsyncConnection, user_id: uuid.UUID) -> Recipient | None:
     row = (
         await conn.execute(
-            sa.select(recipients.c.user_id, recipients.c.email, recipients.c.name).where(
-                recipients.c.user_id == user_id
-            )
+            sa.select(
+                recipients.c.user_id,
+                recipients.c.email,
+                recipients.c.name,
+                recipients.c.phone,
+                recipients.c.sms_opt_in,
+            ).where(recipients.c.user_id == user_id)
         )
     ).first()
     return None if row is None else Recipient(**row._mapping)
@@ -208,8 +226,11 @@ async def finish(
     error: str | None = None,
     subject: str | None = None,
     next_attempt_at: datetime | None = None,
+    provider_id: str | None = None,
 ) -> None:
     values: dict[str, Any] = {"state": state, "last_error": error}
+    if provider_id is not None:
+        values["provider_id"] = provider_id
     if subject is not None:
         values["subject"] = subject
     if state == SENT:

@@ -24,7 +24,7 @@ from boxoffice.kernel.messaging import ServiceStore
 from boxoffice.notification import store
 from boxoffice.notification.compose import Composer
 from boxoffice.notification.mail import SmtpMailer
-from boxoffice.notification.sender import MailSender
+from boxoffice.notification.sender import EmailChannel, Sender
 from boxoffice.notification.service import DeliveryNotRetryable, NotificationService
 
 pytestmark = pytest.mark.integration
@@ -90,15 +90,14 @@ def notification(own_engine: AsyncEngine) -> ServiceStore:
 
 
 @pytest.fixture
-def make_sender(notification: ServiceStore) -> Callable[..., MailSender]:
-    def make(url: str, max_attempts: int = 5) -> MailSender:
+def make_sender(notification: ServiceStore) -> Callable[..., Sender]:
+    def make(url: str, max_attempts: int = 5) -> Sender:
         composer = Composer(
             notification, NoCatalog(), "boxoffice <tickets@example.test>", "http://ui"
         )  # type: ignore[arg-type]
-        return MailSender(
+        return Sender(
             notification,
-            SmtpMailer(url, timeout=5),
-            composer,
+            EmailChannel(composer, SmtpMailer(url, timeout=5)),
             retry_seconds=0.05,
             max_attempts=max_attempts,
             batch=7,
@@ -144,7 +143,7 @@ async def make_due(notification: ServiceStore, address_like: str) -> None:
 
 
 async def test_mail_waits_for_a_server_that_is_down_and_goes_once_when_it_is_up(
-    notification: ServiceStore, make_sender: Callable[..., MailSender], smtp: SmtpServer
+    notification: ServiceStore, make_sender: Callable[..., Sender], smtp: SmtpServer
 ) -> None:
     run = uuid.uuid4().hex[:8]
     addresses = [f"{run}-{n}@example.test" for n in range(10)]
@@ -183,7 +182,7 @@ async def test_mail_waits_for_a_server_that_is_down_and_goes_once_when_it_is_up(
 
 
 async def test_a_refused_address_is_recorded_and_a_mail_that_keeps_failing_is_a_dead_letter(
-    notification: ServiceStore, make_sender: Callable[..., MailSender], smtp: SmtpServer
+    notification: ServiceStore, make_sender: Callable[..., Sender], smtp: SmtpServer
 ) -> None:
     run = uuid.uuid4().hex[:8]
     bad, good = f"{run}-bad@example.test", f"{run}-good@example.test"
@@ -225,7 +224,7 @@ async def test_a_refused_address_is_recorded_and_a_mail_that_keeps_failing_is_a_
 
 
 async def test_senders_side_by_side_send_each_mail_once(
-    notification: ServiceStore, make_sender: Callable[..., MailSender], smtp: SmtpServer
+    notification: ServiceStore, make_sender: Callable[..., Sender], smtp: SmtpServer
 ) -> None:
     smtp.start()
     run = uuid.uuid4().hex[:8]

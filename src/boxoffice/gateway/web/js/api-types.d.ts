@@ -148,7 +148,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change Me
+         * @description Change my name, phone number (E.164; null removes it, and texts with it) and whether I
+         *     want texts (`sms_opt_in`, needs a number). Only the fields given change.
+         */
+        patch: operations["changeMe"];
         trace?: never;
     };
     "/api/v1/users/me/password": {
@@ -1058,6 +1063,27 @@ export interface paths {
          *     `locked-preference`; an unknown kind: 422 `unknown-kind`.
          */
         patch: operations["changePreferences"];
+        trace?: never;
+    };
+    "/api/v1/sms/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sms Status
+         * @description The SMS provider's delivery report (form-encoded MessageSid, MessageStatus, ErrorCode),
+         *     signed in X-Twilio-Signature; a failed or undelivered text makes its delivery failed.
+         */
+        post: operations["smsStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/deliveries": {
@@ -1994,6 +2020,18 @@ export interface components {
             /** In App */
             in_app: boolean;
         };
+        /** ProfileIn */
+        ProfileIn: {
+            /** Name */
+            name?: string;
+            /**
+             * Phone
+             * @description null removes it
+             */
+            phone?: string | null;
+            /** Sms Opt In */
+            sms_opt_in?: boolean;
+        };
         /** QueueStatus */
         QueueStatus: {
             /** Queue Id */
@@ -2636,6 +2674,17 @@ export interface components {
              * @description when the address was verified (the welcome mail's link)
              */
             email_verified_at?: string | null;
+            /**
+             * Phone
+             * @description E.164, e.g. +4915123456789
+             */
+            phone?: string | null;
+            /**
+             * Sms Opt In
+             * @description texts wanted (tickets, changes)
+             * @default false
+             */
+            sms_opt_in: boolean;
         };
         /** VenueDetail */
         VenueDetail: {
@@ -3316,6 +3365,79 @@ export interface operations {
             };
             /** @description Nothing of that id (or not the caller's). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store or service is briefly unavailable; nothing was done. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description No valid access token. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: how to authenticate. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id (or not the caller's). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7640,6 +7762,64 @@ export interface operations {
             };
             /** @description The request body is larger than the server accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store or service is briefly unavailable; nothing was done. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    smsStatus: {
+        parameters: {
+            query: {
+                ref: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller's roles or ownership do not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id (or not the caller's). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

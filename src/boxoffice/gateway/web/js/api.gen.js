@@ -109,6 +109,20 @@ export function me(args = {}) {
 }
 
 /**
+ * Change Me: PATCH /api/v1/users/me → 200 (json).
+ *
+ * Change my name, phone number (E.164; null removes it, and texts with it) and whether I
+ * want texts (`sms_opt_in`, needs a number). Only the fields given change.
+ *
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["ProfileIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["changeMe"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function changeMe(args) {
+  return call(`/api/v1/users/me`, { method: "PATCH", response: "json", body: "required" }, args);
+}
+
+/**
  * Change my password: POST /api/v1/users/me/password → 204 (none).
  *
  * Needs the current password (a wrong one: 422). Ends every session of the user: all refresh tokens are revoked, access tokens run out within their lifetime.
@@ -857,6 +871,20 @@ export function changePreferences(args) {
 }
 
 /**
+ * Sms Status: POST /api/v1/sms/status → 204 (none).
+ *
+ * The SMS provider's delivery report (form-encoded MessageSid, MessageStatus, ErrorCode),
+ * signed in X-Twilio-Signature; a failed or undelivered text makes its delivery failed.
+ *
+ * @template {boolean} [R=false]
+ * @param {{ref?: any, raw?: R, signal?: AbortSignal}} [args]
+ * @returns {Promise<Answer<null, R>>}
+ */
+export function smsStatus(args = {}) {
+  return call(`/api/v1/sms/status`, { method: "POST", response: "none", query: ["ref"] }, args);
+}
+
+/**
  * Deliveries: GET /api/v1/admin/deliveries → 200 (json).
  *
  * Mail deliveries, newest first; `state=dead` lists the ones that gave up.
@@ -991,6 +1019,7 @@ export const operations = Object.freeze({
   verifyEmail,
   logout,
   me,
+  changeMe,
   changePassword,
   listUsers,
   createUser,
@@ -1054,6 +1083,7 @@ export const operations = Object.freeze({
   markOneRead,
   myPreferences,
   changePreferences,
+  smsStatus,
   deliveries,
   retryDelivery,
   inbox,

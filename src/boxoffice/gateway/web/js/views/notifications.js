@@ -2,7 +2,7 @@
 // In-app notifications: the list, and the unread count on the bell.
 
 import * as api from "../api.gen.js";
-import { h, pageHeader, toast, when } from "../dom.js";
+import { field, h, pageHeader, toast, when } from "../dom.js";
 import { describe, session } from "../http.js";
 
 let counting = null;
@@ -130,10 +130,41 @@ async function preferencesPanel() {
       }),
     ),
   );
+  const me = await api.me();
+  const phone = h("input", {
+    type: "tel",
+    value: me.phone || "",
+    placeholder: "+4915123456789",
+    pattern: "\\+[1-9][0-9]{6,14}",
+    autocomplete: "tel",
+  });
+  const texts = h("input", { type: "checkbox", checked: me.sms_opt_in });
+  const phoneForm = h(
+    "form",
+    {
+      class: "form-row",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          const changed = await api.changeMe({
+            body: { phone: phone.value.trim() || null, sms_opt_in: phone.value.trim() ? texts.checked : false },
+          });
+          texts.checked = changed.sms_opt_in;
+          toast(changed.phone ? "Your phone number is saved." : "No texts: your number is removed.", "success");
+        } catch (err) {
+          toast(describe(err), "error");
+        }
+      },
+    },
+    field("Phone number (for texts)", phone, "International format: +, country code, number."),
+    h("label", { class: "check" }, texts, "Send me texts"),
+    h("button", { type: "submit", class: "btn" }, "Save"),
+  );
   return h(
     "section",
     { class: "panel stack", "aria-labelledby": "prefs-title" },
     h("h2", { class: "h3", id: "prefs-title" }, "What we tell you"),
+    phoneForm,
     h(
       "p",
       { class: "muted small" },
