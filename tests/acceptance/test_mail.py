@@ -314,3 +314,38 @@ def test_a_customer_with_a_phone_who_wants_texts_gets_one_for_their_tickets(
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert problem(report, 403)
+
+
+def test_an_address_changes_only_when_the_new_one_confirms_it(
+    anon: httpx.Client, admin: User, make_user: Callable[..., User]
+) -> None:
+    user, other = make_user(), make_user()
+    new = f"moved-{uuid.uuid4().hex[:8]}@boxoffice.example"
+    wrong = user.post("/users/me/email", json={"email": new, "password": "not-it"})
+    assert problem(wrong, 422)["type"].endswith(":wrong-password")
+    taken = user.post("/users/me/email", json={"email": other.email, "password": "a-good-password"})
+    assert problem(taken, 409)["type"].endswith(":email-taken")
+    assert problem(user.post("/users/me/email", json={"email": "nope"}), 422)
+    asked = user.post("/users/me/email", json={"email": new, "password": "a-good-password"})
+    assert asked.status_code == 202, asked.text
+    assert user.get("/users/me").json()["email"] == user.email  # not before it is confirmed
+
+    mail = mail_to(admin, new, "email_change")
+    assert user.email in mail["text"] and new in mail["text"]
+    token = token_in(mail["text"], "confirm-email")
+    done = anon.post("/auth/email-change/confirm", json={"token": token})
+    assert done.status_code == 200, done.text
+    assert done.json()["email"] == new and done.json()["email_verified_at"]
+    again = anon.post("/auth/email-change/confirm", json={"token": token})
+    assert problem(again, 400)["type"].endswith(":invalid-token")
+    assert (
+        anon.post(
+            "/auth/login", json={"email": user.email, "password": "a-good-password"}
+        ).status_code
+        == 401
+    )
+    moved = login(anon, new, "a-good-password")
+    # notification writes to the new address from now on
+    assert anon.post("/auth/password-reset", json={"email": new}).status_code == 202
+    assert mail_to(admin, new, "password_reset")["to"].endswith(f"<{new}>")
+    assert moved.get("/users/me").json()["id"] == user.id

@@ -104,6 +104,11 @@ class ResetConfirmIn(BaseModel):
     password: NewPassword
 
 
+class EmailChangeIn(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=128)
+
+
 class VerifyIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
 
@@ -188,6 +193,32 @@ async def verify_email(body: VerifyIn, svc: IdentityDep) -> Response:
     """The welcome mail's link: the address is verified."""
     await svc.verify_email(body.token)
     return Response(status_code=204)
+
+
+@router.post(
+    "/users/me/email",
+    status_code=202,
+    response_class=Response,
+    dependencies=[PerClientLimit],
+    responses=problems(409, 422, 429, 503),
+)
+async def change_email(body: EmailChangeIn, user: CurrentUser, svc: IdentityDep) -> Response:
+    """Ask to change my address (with my password): a link goes to the new address, good for
+    24 hours; the address changes when it is used (POST /auth/email-change/confirm)."""
+    await svc.request_email_change(user.user_id, body.password, body.email)
+    return Response(status_code=202)
+
+
+@router.post(
+    "/auth/email-change/confirm",
+    response_model=UserOut,
+    dependencies=[PerClientLimit],
+    responses=problems(400, 409, 429, 503),
+)
+async def confirm_email_change(body: VerifyIn, svc: IdentityDep) -> User:
+    """The link of the mail to the new address: it becomes the account's; every session ends
+    (log in with the new address)."""
+    return await svc.confirm_email_change(body.token)
 
 
 @router.post("/auth/logout", status_code=204)

@@ -40,3 +40,17 @@ class UserChanged(Event):
     name: str
     phone: str = ""  # E.164, empty when none
     sms_opt_in: bool = False
+
+
+@dataclass(frozen=True)
+class EmailChangeRequested(Event):
+    """A user asked to change their address to `new_email`: the mail to it carries the token
+    that confirms it (the old address is told too)."""
+
+    type = "identity.email.change_requested"
+    user_id: str
+    email: str  # the address now
+    new_email: str
+    name: str
+    token: str
+    expires_at: str

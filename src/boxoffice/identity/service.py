@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from boxoffice.identity import store as queries
-from boxoffice.identity.contract import PasswordResetRequested, UserChanged, UserRegistered
+from boxoffice.identity.contract import (
+    EmailChangeRequested,
+    PasswordResetRequested,
+    UserChanged,
+    UserRegistered,
+)
 from boxoffice.identity.domain import (
     EmailTaken,
     InvalidCredentials,
@@ -43,7 +48,8 @@ log = logging.getLogger(__name__)
 RESET_TTL = timedelta(minutes=30)
 VERIFY_TTL = timedelta(days=7)
 RESET_MAIL_INTERVAL = timedelta(seconds=60)
-RESET, VERIFY = "reset", "verify"
+CHANGE_TTL = timedelta(hours=24)
+RESET, VERIFY, CHANGE = "reset", "verify", "change"
 
 # Verified against when the email is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -166,6 +172,62 @@ class IdentityService:
                 return user
             if user.sms_opt_in and not user.phone:
                 raise NoPhoneNumber("Give a phone number to get texts.")
+            uow.emit(
+                UserChanged(
+                    user_id=str(user.id),
+                    email=user.email,
+                    name=user.name,
+                    phone=user.phone or "",
+                    sms_opt_in=user.sms_opt_in,
+                )
+            )
+        return user
+
+    async def request_email_change(self, user_id: uuid.UUID, password: str, new: str) -> None:
+        """Mail a confirmation to the new address (needs the password); the address changes
+        when its link is used, within 24 hours."""
+        new = normalise_email(new)
+        async with self.store.engine.connect() as conn:
+            account = await queries.account(conn, user_id=user_id)
+        if account is None:
+            raise UnknownUser(f"No user {user_id}.")
+        if not await self._password_matches(account.email, account.password_hash, password):
+            raise WrongPassword("The password is wrong.")
+        async with self.store.uow() as uow:
+            if new == account.email or await queries.account(uow.conn, email=new) is not None:
+                raise EmailTaken(f"{new} is already registered.")
+            user = await queries.user(uow.conn, user_id)
+            assert user is not None
+            token, token_hash = new_refresh_token()
+            expires = utcnow() + CHANGE_TTL
+            await queries.add_email_token(uow.conn, token_hash, user_id, CHANGE, new, expires)
+            uow.emit(
+                EmailChangeRequested(
+                    user_id=str(user_id),
+                    email=account.email,
+                    new_email=new,
+                    name=user.name,
+                    token=token,
+                    expires_at=expires.isoformat(),
+                )
+            )
+
+    async def confirm_email_change(self, token: str) -> User:
+        """The new address is confirmed by its link: it is the account's (and verified); every
+        session ends (the old address logged in)."""
+        now = utcnow()
+        async with self.store.uow() as uow:
+            used = await queries.use_email_token(uow.conn, hash_token(token), CHANGE, now)
+            if used is None:
+                raise InvalidToken("This confirmation link is invalid, used or expired.")
+            user_id, new = used
+            if await queries.account(uow.conn, email=new) is not None:
+                raise EmailTaken(f"{new} was registered meanwhile.")
+            user = await queries.change_profile(
+                uow.conn, user_id, {"email": new, "email_verified_at": now}
+            )
+            assert user is not None
+            await queries.revoke_user_tokens(uow.conn, user_id, now)
             uow.emit(
                 UserChanged(
                     user_id=str(user.id),

@@ -30,6 +30,7 @@ DETAILS_SECONDS = 60.0  # how long a show's details are reused (a sell-out mails
 SUBJECTS = {
     "welcome": "Welcome to boxoffice",
     "password_reset": "Reset your boxoffice password",
+    "email_change": "Confirm your new address for boxoffice",
     "booking_confirmed": "Your tickets: {title}",
     "booking_failed": "Booking not completed: {title}",
     "booking_cancelled": "Booking cancelled: {title}",
@@ -121,6 +122,9 @@ class Composer:
         if d.kind == "welcome":
             token = p.get("verify_token") or ""
             return {"verify_url": f"{url}/#/verify-email?token={token}" if token else ""}, []
+        if d.kind == "email_change":
+            link = f"{url}/#/confirm-email?token={p['token']}"
+            return {"confirm_url": link, "old": p["email"], "new": p["new_email"]}, []
         if d.kind == "password_reset":
             return {"reset_url": f"{url}/#/reset-password?token={p['token']}", "minutes": 30}, []
         if d.kind == "show_changed":  # the show moved: what was kept of it is old

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed, BookingFailed
 from boxoffice.catalog.contract import ShowChanged
-from boxoffice.identity.contract import PasswordResetRequested, UserChanged, UserRegistered
+from boxoffice.identity.contract import (
+    EmailChangeRequested,
+    PasswordResetRequested,
+    UserChanged,
+    UserRegistered,
+)
 from boxoffice.inventory.contract import WaitlistOffered
 from boxoffice.kernel.messaging import HandlerTable
 from boxoffice.notification.service import NotificationService
@@ -24,5 +29,6 @@ def event_handlers(svc: NotificationService) -> dict[str, HandlerTable]:
         "notification-identity": HandlerTable()
         .on(UserRegistered, svc.on_registered)
         .on(UserChanged, svc.on_user_changed)
-        .on(PasswordResetRequested, svc.on_reset_requested),
+        .on(PasswordResetRequested, svc.on_reset_requested)
+        .on(EmailChangeRequested, svc.on_email_change),
     }

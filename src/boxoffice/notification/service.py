@@ -18,7 +18,12 @@ from redis.asyncio import Redis
 
 from boxoffice.booking.contract import BookingCancelled, BookingConfirmed
 from boxoffice.catalog.contract import ShowChanged
-from boxoffice.identity.contract import PasswordResetRequested, UserChanged, UserRegistered
+from boxoffice.identity.contract import (
+    EmailChangeRequested,
+    PasswordResetRequested,
+    UserChanged,
+    UserRegistered,
+)
 from boxoffice.kernel.auth import Principal
 from boxoffice.kernel.db import utcnow
 from boxoffice.kernel.errors import Conflict, Forbidden, NotFound
@@ -165,6 +170,13 @@ class NotificationService:
                     uow.conn, d.id, FAILED, error=f"{status}: error {error or 'unknown'}"
                 )
         return True
+
+    async def on_email_change(self, uow: UnitOfWork, event: EmailChangeRequested) -> None:
+        """The confirmation to the new address (the account's address changes only when it
+        is used)."""
+        await self._mail(
+            uow, "email_change", uuid.UUID(event.user_id), event.new_email, event.payload()
+        )
 
     async def on_reset_requested(self, uow: UnitOfWork, event: PasswordResetRequested) -> None:
         # To the address the reset was asked for (the account's at that moment).

@@ -87,6 +87,34 @@ export function verifyEmail(args) {
 }
 
 /**
+ * Change Email: POST /api/v1/users/me/email → 202 (none).
+ *
+ * Ask to change my address (with my password): a link goes to the new address, good for
+ * 24 hours; the address changes when it is used (POST /auth/email-change/confirm).
+ *
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["EmailChangeIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<null, R>>}
+ */
+export function changeEmail(args) {
+  return call(`/api/v1/users/me/email`, { method: "POST", response: "none", body: "required" }, args);
+}
+
+/**
+ * Confirm Email Change: POST /api/v1/auth/email-change/confirm → 200 (json).
+ *
+ * The link of the mail to the new address: it becomes the account's; every session ends
+ * (log in with the new address).
+ *
+ * @template {boolean} [R=false]
+ * @param {{body: Schemas["VerifyIn"], raw?: R, signal?: AbortSignal}} args
+ * @returns {Promise<Answer<Operations["confirmEmailChange"]["responses"]["200"]["content"]["application/json"], R>>}
+ */
+export function confirmEmailChange(args) {
+  return call(`/api/v1/auth/email-change/confirm`, { method: "POST", response: "json", body: "required" }, args);
+}
+
+/**
  * Logout: POST /api/v1/auth/logout → 204 (none).
  *
  * @template {boolean} [R=false]
@@ -1017,6 +1045,8 @@ export const operations = Object.freeze({
   passwordReset,
   passwordResetConfirm,
   verifyEmail,
+  changeEmail,
+  confirmEmailChange,
   logout,
   me,
   changeMe,

@@ -9,7 +9,14 @@ import { adminBookingsView } from "./views/admin/bookings.js";
 import { inboxView } from "./views/admin/inbox.js";
 import { operationsView } from "./views/admin/operations.js";
 import { usersView } from "./views/admin/users.js";
-import { forgotPasswordView, loginView, registerView, resetPasswordView, verifyEmailView } from "./views/auth.js";
+import {
+  confirmEmailView,
+  forgotPasswordView,
+  loginView,
+  registerView,
+  resetPasswordView,
+  verifyEmailView,
+} from "./views/auth.js";
 import { bookingView, myBookingsView } from "./views/bookings.js";
 import { eventView, homeView } from "./views/browse.js";
 import { checkoutView } from "./views/checkout.js";
@@ -41,6 +48,7 @@ route("/register", registerView);
 route("/forgot-password", forgotPasswordView);
 route("/reset-password", resetPasswordView);
 route("/verify-email", verifyEmailView);
+route("/confirm-email", confirmEmailView);
 route("/org", orgHomeView, { roles: ORG });
 route("/org/venues", venuesView, { roles: ORG });
 route("/org/venues/new", newVenueView, { roles: ORG });

@@ -210,3 +210,19 @@ export async function verifyEmailView(ctx) {
   }
   return authPage("Your email address", "", answer, [h("a", { href: "#/" }, "To the shows")]);
 }
+
+export async function confirmEmailView(ctx) {
+  let answer;
+  try {
+    const user = await api.confirmEmailChange({ body: { token: ctx.query.token || "-" } });
+    session.clear();
+    answer = alertBox(
+      "success",
+      `Your address is now ${user.email}. Log in with it.`,
+      h("a", { href: "#/login" }, "Log in"),
+    );
+  } catch (err) {
+    answer = alertBox("error", err.status === 400 ? "This link is used or expired." : describe(err));
+  }
+  return authPage("Your new email address", "", answer, [h("a", { href: "#/" }, "To the shows")]);
+}

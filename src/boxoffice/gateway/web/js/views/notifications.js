@@ -160,10 +160,32 @@ async function preferencesPanel() {
     h("label", { class: "check" }, texts, "Send me texts"),
     h("button", { type: "submit", class: "btn" }, "Save"),
   );
+  const newEmail = h("input", { type: "email", required: true, autocomplete: "email" });
+  const password = h("input", { type: "password", required: true, autocomplete: "current-password" });
+  const emailForm = h(
+    "form",
+    {
+      class: "form-row",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          await api.changeEmail({ body: { email: newEmail.value.trim(), password: password.value } });
+          toast(`A link to confirm it went to ${newEmail.value.trim()}.`, "success");
+          password.value = "";
+        } catch (err) {
+          toast(describe(err), "error");
+        }
+      },
+    },
+    field(`New email address (now ${me.email})`, newEmail),
+    field("Your password", password),
+    h("button", { type: "submit", class: "btn" }, "Change"),
+  );
   return h(
     "section",
     { class: "panel stack", "aria-labelledby": "prefs-title" },
     h("h2", { class: "h3", id: "prefs-title" }, "What we tell you"),
+    emailForm,
     phoneForm,
     h(
       "p",
