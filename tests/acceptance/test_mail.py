@@ -24,7 +24,7 @@ from tests.acceptance.conftest import User, book, login, settled, wait_for
 from tests.acceptance.test_waiting_room import problem
 
 
-def mail_to(admin: User, email: str, kind: str, timeout: float = 20) -> dict[str, Any]:
+def mail_to(admin: User, email: str, kind: str, timeout: float = 45) -> dict[str, Any]:
     """The newest mail of this kind to this address (waits for it), with its parts."""
 
     def check() -> dict[str, Any] | None:

@@ -72,6 +72,7 @@ deliveries = sa.Table(
     sa.UniqueConstraint("event_id", "channel", "user_id", name="uq_delivery_event_channel_user"),
     sa.Index("ix_delivery_due", "next_attempt_at", postgresql_where=sa.text("state = 'pending'")),
     sa.Index("ix_delivery_state_created", "state", "created_at"),
+    sa.Index("ix_delivery_channel_created", "channel", "created_at"),
 )
 
 # Who holds tickets for a show (a booking confirmed and not cancelled), from booking's events:
@@ -392,3 +393,14 @@ async def lock_choices(conn: AsyncConnection, user_id: uuid.UUID) -> dict[str, d
         )
     ).scalar_one()
     return dict(found)
+
+
+async def made_since(conn: AsyncConnection, channel: str, since: datetime, cap: int) -> int:
+    """How many deliveries of the channel were made since then, counting up to `cap`."""
+    recent = (
+        sa.select(deliveries.c.id)
+        .where(deliveries.c.channel == channel, deliveries.c.created_at >= since)
+        .limit(cap)
+        .subquery()
+    )
+    return int((await conn.execute(sa.select(sa.func.count()).select_from(recent))).scalar_one())

@@ -24,7 +24,7 @@ from boxoffice.kernel.messaging import ServiceStore
 from boxoffice.notification import store
 from boxoffice.notification.compose import Composer
 from boxoffice.notification.mail import SmtpMailer
-from boxoffice.notification.sender import EmailChannel, Sender
+from boxoffice.notification.sender import RUSH, RUSH_BATCH, EmailChannel, Sender
 from boxoffice.notification.service import DeliveryNotRetryable, NotificationService
 
 pytestmark = pytest.mark.integration
@@ -249,3 +249,23 @@ async def test_senders_side_by_side_send_each_mail_once(
     got = [str(m["To"]) for m in smtp.handler.received]
     assert len(got) == 40 and len(set(got)) == 40
     assert await states(notification, f"{run}-%") == [("sent", 1)] * 40
+
+
+async def test_during_an_on_sale_mail_goes_slowly_and_catches_up_after(
+    notification: ServiceStore, make_sender: Callable[..., Sender], smtp: SmtpServer
+) -> None:
+    smtp.start()
+    run = uuid.uuid4().hex[:8]
+    for n in range(RUSH + 10):  # a rush of confirmations: more than RUSH made just now
+        await registered(notification, f"{run}-{n}@example.test")
+    sender = make_sender(smtp.url)
+    assert await sender.send_due() == RUSH_BATCH  # a few a tick while it lasts
+    d = store.deliveries
+    async with notification.engine.begin() as conn:  # the rush is over: made long ago
+        await conn.execute(
+            sa.update(d)
+            .where(d.c.address.like(f"{run}-%"))
+            .values(created_at=sa.func.now() - sa.text("interval '1 minute'"))
+        )
+    assert await sender.send_due() == RUSH + 10 - RUSH_BATCH
+    assert len({str(m["To"]) for m in smtp.handler.received}) == RUSH + 10
