@@ -143,6 +143,8 @@ class RoomRun:
     sse_errors: int = 0
     lag: Latencies = field(default_factory=Latencies)  # poll sent later than it was due
     lag_due: dict[int, float] = field(default_factory=dict)
+    answered: int = 0  # statuses answered 200, for rates over a window
+    joins_sent: int = 0  # POST /queue requests sent: the order of arrival as the clients know it
 
     def __post_init__(self) -> None:
         self.e = Endpoint.of(self.t.base_url)
@@ -185,6 +187,8 @@ class RoomRun:
                     "solution": solve(ch["challenge"], ch["difficulty_bits"]),
                 }
             )
+            c.join_order = self.joins_sent
+            self.joins_sent += 1
             r = await conn.request("POST", f"{self.show_path}/queue", c.hdr, body)
         except (HttpError, OSError, TimeoutError) as exc:
             phase.error(f"join: {type(exc).__name__}")
@@ -208,7 +212,6 @@ class RoomRun:
                         await asyncio.sleep(
                             max(0.0, phase.started + spread * i / len(crowd) - time.monotonic())
                         )
-                    c.join_order = i
                     await self.join_one(conn, c, phase)
                     if c.queue_id and not c.sse and not self.stopping and phase is self.late_join:
                         self.schedule(c, self.rng.uniform(0.5, 1.5) * self.o.poll_every)
@@ -273,6 +276,7 @@ class RoomRun:
                 if r is not None:
                     if r.status == 200:
                         phase.latency.add(time.monotonic() - sent)
+                        self.answered += 1
                         c.polls += 1
                         self.seen(c, orjson.loads(r.body))
                     else:
@@ -391,9 +395,9 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
     # the waiting window: from one interval in (every poller has polled) to on-sale
     await asyncio.sleep(min(o.poll_every, o.wait_seconds / 2))
     r.waiting.started = time.monotonic()
-    cpu0 = t.cpu()
+    cpu0, own0, answered0 = t.cpu(), time.process_time(), r.answered
     await asyncio.sleep(max(0.5, r.on_sale - time.monotonic() - 0.5))
-    cpu1 = t.cpu()
+    cpu1, own1, answered1 = t.cpu(), time.process_time(), r.answered
     r.waiting.ended = time.monotonic()
     rss_wait, redis_wait = t.rss(), await redis_memory()
     waiting_users = sum(1 for c in early if c.queue_id)
@@ -407,7 +411,9 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
         "rss_waiting": rss_wait,
         "rss_bytes_per_user": (rss_wait - rss_before) / max(1, waiting_users),
         "redis_bytes_per_user": (redis_wait - redis_before) / max(1, waiting_users),
-        "status_rate": len(r.waiting.latency) / window if window > 0 else math.nan,
+        "status_rate": (answered1 - answered0) / window if window > 0 else math.nan,
+        "cpu_ms_per_status": (cpu1 - cpu0) / max(1, answered1 - answered0) * 1000,
+        "bench_cores": (own1 - own0) / window if window > 0 else math.nan,
     }
     # on-sale
     await asyncio.sleep(max(0.0, r.on_sale - time.monotonic()))
@@ -415,6 +421,7 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
     late = [c for c in customers if c.late]
     cpu_sale = t.cpu()
     sale_start = time.monotonic()
+    answered_sale = r.answered
     late_task = asyncio.create_task(r.join_all(late, r.late_join, spread=LATE_SECONDS))
     sale = await sellout.sellout(
         r.e,
@@ -430,6 +437,7 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
         stale_share=0.05,
     )
     sale_end = time.monotonic()
+    selling_rate = (r.answered - answered_sale) / max(1e-9, sale_end - sale_start)
     out["sale_cpu_ms_per_booking"] = (t.cpu() - cpu_sale) / max(1, sale.confirmed) * 1000
     await late_task
     log(
@@ -507,6 +515,7 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
             "late_join": r.late_join,
             "waiting_status": r.waiting,
             "selling_status": r.selling,
+            "selling_status_rate": selling_rate,
             "sale": sale,
             "sale_seconds": sale_end - sale_start,
             "admitted": r.admitted_count,
@@ -562,14 +571,16 @@ def waiting_room_scenario(
         Row(
             scenario,
             f"status while waiting, {t.shape}",
-            ws.rate(),
+            w["status_rate"],
             "status/s",
             ws.latency.summary(),
             ws.error_count,
             f"{w['users']:,} waiting: {w['sse']:,} on the SSE stream, the rest polling every "
             f"{o.poll_every * 2 / 3:.0f}–{o.poll_every * 4 / 3:.0f} s; server "
             f"{w['cores']:.2f} cores = {w['cpu_us_per_user_second']:.1f} µs CPU per waiting "
-            f"customer per second; RSS {w['rss_waiting'] / 2**20:,.0f} MiB "
+            f"customer per second ({w['cpu_ms_per_status']:.2f} ms per status answered, the "
+            f"streams' pushes included; the bench itself {w['bench_cores']:.2f} cores); RSS "
+            f"{w['rss_waiting'] / 2**20:,.0f} MiB "
             f"({w['rss_bytes_per_user']:+,.0f} B per waiting customer; Redis "
             f"{w['redis_bytes_per_user']:+,.0f} B); poll lag p99 "
             f"{res['poll_lag']['p99_ms']:,.0f} ms" + (f"; errors {ws.errors}" if ws.errors else ""),
@@ -580,7 +591,7 @@ def waiting_room_scenario(
         Row(
             scenario,
             f"status during the on-sale, {t.shape}",
-            ss.rate(),
+            res["selling_status_rate"],
             "status/s",
             ss.latency.summary(),
             ss.error_count,
@@ -646,7 +657,7 @@ def waiting_room_scenario(
     out.summary.append(
         f"{t.shape} ({rate}): {n:,} customers joined at {join.rate():,.0f}/s (p99 "
         f"{join.latency.summary()['p99_ms']:,.0f} ms); waiting status p99 "
-        f"{ws.latency.summary()['p99_ms']:,.0f} ms at {ws.rate():,.0f}/s, "
+        f"{ws.latency.summary()['p99_ms']:,.0f} ms at {w['status_rate']:,.0f}/s, "
         f"{w['cpu_us_per_user_second']:.1f} µs CPU/s and {w['rss_bytes_per_user']:+,.0f} B RSS "
         f"per waiting customer; {state} in {sale.seconds:.0f} s; "
         f"{told:,}/{still:,} told sold out; {api.overtaken + api.skipped} out of order; "
