@@ -73,3 +73,14 @@ def test_order_check_counts_the_overtaken_and_the_skipped() -> None:
     # customers without a known place are left out
     assert order_check({"a": 0}, {"a": 1.0, "zz": 0.5}).admitted == 1
     assert math.isnan(order_check({}, {}).overtaken_share)
+
+
+def test_causal_inversions_count_only_joins_served_out_of_a_known_order() -> None:
+    from boxoffice_bench.fairness import causal_inversions
+
+    # a answered before b was sent: b must come after a
+    assert causal_inversions([(0.0, 1.0, 0), (2.0, 3.0, 1)]) == 0
+    assert causal_inversions([(0.0, 1.0, 1), (2.0, 3.0, 0)]) == 1
+    # overlapping joins may be served in either order
+    assert causal_inversions([(0.0, 2.0, 1), (1.0, 3.0, 0)]) == 0
+    assert causal_inversions([]) == 0

@@ -97,3 +97,20 @@ def order_check(place: Mapping[str, int], admitted_at: Mapping[str, float]) -> O
     last = max((p for _, p in let_in), default=-1)
     skipped = sum(1 for c, p in place.items() if c not in admitted_at and p < last)
     return OrderCheck(len(let_in), overtaken, skipped)
+
+
+def causal_inversions(joins: Sequence[tuple[float, float, int]]) -> int:
+    """Joins `(sent, answered, place)`: how many customers got a place ahead of someone whose
+    join had been answered before theirs was even sent. Concurrent joins may be served in
+    either order; these may not, in a first-come line (0 when it is one)."""
+    answered = sorted((a, p) for _, a, p in joins)
+    inversions = 0
+    furthest = -1  # the furthest place among the joins answered so far
+    i = 0
+    for sent, _, place in sorted(joins):
+        while i < len(answered) and answered[i][0] < sent:
+            furthest = max(furthest, answered[i][1])
+            i += 1
+        if place < furthest:
+            inversions += 1
+    return inversions

@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from boxoffice_bench import sellout
-from boxoffice_bench.fairness import kendall_tau, order_check
+from boxoffice_bench.fairness import causal_inversions, kendall_tau, order_check
 from boxoffice_bench.http import Connection, Endpoint, HttpError, auth, subscribe
 from boxoffice_bench.options import Options, Outcome, Target, log, run_async
 from boxoffice_bench.stats import Latencies, Row
@@ -43,6 +43,7 @@ POLL_CONNECTIONS = 256
 SSE_OPENING = 200  # streams opened at once
 LATE_SECONDS = 10.0  # the late arrivals join over this long after on_sale_at
 WAITLIST_SAMPLE = 20
+TELL_SECONDS = 150.0  # after the sell-out, the longest wait for everyone to be told
 
 
 @dataclass
@@ -59,6 +60,9 @@ class Customer:
     admitted: bool = False
     asked: bool = False  # an SSE customer asked for its place after the draw
     polls: int = 0
+    join_sent: float = 0.0  # when its POST /queue was sent and answered (monotonic)
+    join_answered: float = 0.0
+    last_answer: float = 0.0  # when a status last came back
 
 
 @dataclass
@@ -189,7 +193,9 @@ class RoomRun:
             )
             c.join_order = self.joins_sent
             self.joins_sent += 1
+            c.join_sent = time.monotonic()
             r = await conn.request("POST", f"{self.show_path}/queue", c.hdr, body)
+            c.join_answered = time.monotonic()
         except (HttpError, OSError, TimeoutError) as exc:
             phase.error(f"join: {type(exc).__name__}")
             return
@@ -278,6 +284,7 @@ class RoomRun:
                         phase.latency.add(time.monotonic() - sent)
                         self.answered += 1
                         c.polls += 1
+                        c.last_answer = time.monotonic()
                         self.seen(c, orjson.loads(r.body))
                     else:
                         phase.error(f"HTTP {r.status}")
@@ -444,9 +451,16 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
         f"waiting room: {'sold out' if sale.sold_out else 'NOT sold out'} in "
         f"{sale.seconds:.1f} s ({sale.confirmed:,} bookings); telling the rest"
     )
-    # everyone still waiting polls once more (the stream tells its sample at once)
-    await asyncio.sleep(o.poll_every * 4 / 3 + 3.0)
+    # until everyone still waiting has had a status since (the stream tells its sample at
+    # once), at most TELL_SECONDS
+    sold_at = time.monotonic()
     still = [c for c in customers if c.queue_id and not c.admitted]
+    while time.monotonic() < sold_at + TELL_SECONDS:
+        await asyncio.sleep(1.0)
+        if all(c.state == "sold_out" or c.admitted or c.last_answer > sold_at + 2 for c in still):
+            break
+    told_seconds = time.monotonic() - sold_at
+    still = [c for c in still if not c.admitted]
     told = sum(1 for c in still if c.state == "sold_out")
     waitlisted = 0
     wl_errors: dict[str, int] = {}
@@ -496,6 +510,9 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
     late_tau = kendall_tau(
         [float(c.join_order) for c in late_ok], [float(ranks[c.queue_id]) for c in late_ok]
     )
+    late_inversions = causal_inversions(
+        [(c.join_sent, c.join_answered, ranks[c.queue_id]) for c in late_ok]
+    )
     late_told = [c for c in late if c.place is not None]
     late_tau_api = kendall_tau(
         [float(c.join_order) for c in late_told], [float(c.place or 0) for c in late_told]
@@ -522,6 +539,8 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
             "admitted_server": len(admitted_at),
             "still_waiting": len(still),
             "told_sold_out": told,
+            "told_seconds": told_seconds,
+            "late_inversions": late_inversions,
             "waitlisted": waitlisted,
             "waitlist_errors": wl_errors,
             "admitting_per_minute": {"mean": _mean(adm), "max": max(adm, default=math.nan)},
@@ -631,8 +650,9 @@ def waiting_room_scenario(
             {},
             still - told,
             f"{told:,} of {still:,} not let in saw state sold_out (with the waiting list's "
-            f"address); {res['waitlisted']} of {min(WAITLIST_SAMPLE, told)} joined the waiting "
-            f"list" + (f" (errors {res['waitlist_errors']})" if res["waitlist_errors"] else ""),
+            f"address) within {res['told_seconds']:.0f} s of the sell-out; "
+            f"{res['waitlisted']} of {min(WAITLIST_SAMPLE, told)} joined the waiting list"
+            + (f" (errors {res['waitlist_errors']})" if res["waitlist_errors"] else ""),
         )
     )
     api, srv = res["api_order"], res["server_order"]
@@ -651,7 +671,8 @@ def waiting_room_scenario(
             f"another place later; Kendall tau join order vs place, pre-queue (random draw, "
             f"expect ≈ 0): {res['pre_tau']:.3f}; late arrivals (FIFO, expect 1): "
             f"{res['late_tau']:.4f} (line), {res['late_tau_api']:.4f} (places the API told "
-            f"{res['late_told']:,} of them); latency = late join",
+            f"{res['late_told']:,} of them), {res['late_inversions']} placed ahead of a join "
+            "answered before theirs was sent; latency = late join",
         )
     )
     out.summary.append(
