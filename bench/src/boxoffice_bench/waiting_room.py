@@ -339,7 +339,8 @@ async def run_room(o: Options, t: Target, world: World, show: Show, rate: str) -
     else:
         n = min(n, 500)
         log(f"waiting room: no installation of ours to write into; {n} customers via the API")
-        await world.prepare(n)
+        if n > len(world.accounts):  # the organizer and admin are those of measure()
+            world.accounts += await world._users(n - len(world.accounts), ["customer"])
         made = [(a.id, a.token) for a in world.accounts[:n]]
         out["customers"] = f"{n} via the API (a running system)"
     out["users"] = n
