@@ -4,6 +4,7 @@ throughput does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -35,5 +36,22 @@ def tree_cpu_seconds(pid: int) -> float:
         p = todo.pop()
         if p in stats:
             total += stats[p][1]
+        todo += children.get(p, [])
+    return total
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of pid and every process below it (0 when it is gone); pages shared
+    between them (forked workers) are counted once per process, so this is an upper bound."""
+    stats = _stats()
+    children: dict[int, list[int]] = {}
+    for p, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(p)
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * page
         todo += children.get(p, [])
     return total

@@ -18,6 +18,12 @@ START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
 
 
+def markers(section: str) -> tuple[str, str]:
+    """The markers of a results block: "results" (the last full run) or a scenario's own
+    section (e.g. "waiting-room"), so a run of one scenario keeps the others' figures."""
+    return f"<!-- bench:{section}:start -->", f"<!-- bench:{section}:end -->"
+
+
 def machine() -> dict[str, str]:
     cpu = platform.processor() or ""
     try:
@@ -76,10 +82,13 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def render(meta: dict[str, Any], rows: list[Row], summary: list[str]) -> str:
+def render(
+    meta: dict[str, Any], rows: list[Row], summary: list[str], section: str = "results"
+) -> str:
+    start, end = markers(section)
     m = meta["machine"]
     head = [
-        START,
+        start,
         f"Command: `{meta['command']}`  ",
         f"Date: {meta['date']} · git {meta['revision']} · machine: {m['nproc']} cores "
         f"({m['cpu']}), {m['ram']} RAM, Python {m['python']} · load average before / after: "
@@ -97,14 +106,18 @@ def render(meta: dict[str, Any], rows: list[Row], summary: list[str]) -> str:
         body += ["Side by side (medians of the repeated runs):", ""]
         body += [f"- {line}" for line in summary]
         body.append("")
-    return "\n".join([*head, *body, END])
+    return "\n".join([*head, *body, end])
 
 
-def write(path: Path, block: str) -> None:
-    """Replace the results block of `path` (or append one)."""
+def write(path: Path, block: str, section: str = "results", heading: str = "") -> None:
+    """Replace the section's results block of `path` (or append one, under `heading`)."""
+    start, end = markers(section)
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text + "\n" + block
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + (f"{heading}\n\n" if heading else "") + block
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text if text.endswith("\n") else text + "\n")
 

@@ -21,6 +21,7 @@ from boxoffice_bench.system import (
     infrastructure,
     start_system,
 )
+from boxoffice_bench.waiting_room import waiting_room_scenario
 from boxoffice_bench.world import Show, World
 
 
@@ -37,6 +38,8 @@ def measure(o: Options, t: Target, out: Outcome) -> None:
         return show
 
     try:
+        if o.scenarios == ["waiting-room"]:
+            o.clients = min(o.clients, 4)  # its customers are made in bulk by the scenario
         log(f"{t.shape}: creating {o.clients} customers and the shows")
         run_async(setup(o.clients))
         tokens = [a.token for a in world.accounts]
@@ -59,6 +62,10 @@ def measure(o: Options, t: Target, out: Outcome) -> None:
         if live_show:
             run_async(world.refresh_tokens())
             live_scenario(o, t, live_show, [a.token for a in world.accounts], out)
+        if "waiting-room" in o.scenarios:
+            for rate in o.admission_rates:
+                room_show = new_show(o.seats, title="Waiting room")
+                waiting_room_scenario(o, t, world, room_show, rate, out)
     finally:
         run_async(world.close())
         if t.started and t.redis_url and created:
@@ -133,6 +140,7 @@ def main(argv: list[str]) -> int:
                         bare_workers,
                         True,
                         system.process.pid,
+                        system.var_dir,
                     )
                     measure(o, t, out)
                 finally:
@@ -148,10 +156,12 @@ def main(argv: list[str]) -> int:
         "load_after": report.load_average(),
         "settings": {**BENCH_SETTINGS, **TRACING} if not o.url else {},
     }
-    block = report.render(meta, out.rows, out.summary)
+    # a waiting-room run has a section of its own, so the last full run's figures stay
+    section = "waiting-room" if o.scenarios == ["waiting-room"] else "results"
+    block = report.render(meta, out.rows, out.summary, section)
     sys.stdout.write(block + "\n")
     if o.out is not None:
-        report.write(o.out, block)
+        report.write(o.out, block, section, "## The waiting room (100,000 customers in line)")
     if o.json_out is not None:
         o.json_out.write_text(
             json.dumps(

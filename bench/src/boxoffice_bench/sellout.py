@@ -19,6 +19,8 @@ import orjson
 from boxoffice_bench.http import Connection, Endpoint, HttpError, auth, subscribe
 from boxoffice_bench.stats import Latencies
 
+RETRY, DONE, STOP = "retry", "done", "stop"  # what a buyer's try leaves to do
+
 
 class SeatView:
     """Seats believed free, with O(1) random picks of up to k adjacent ones."""
@@ -108,7 +110,13 @@ async def sellout(
     push: bool = True,  # as the web UI: follow the customer's live channel, poll every 5 s
     timeout: float = 180.0,
     seed: int | None = None,
+    admitted: asyncio.Queue[bytes | None] | None = None,
+    retries: int = 0,
 ) -> SelloutResult:
+    """With `admitted` (the waiting room): each buyer is the next header block (access token
+    and X-Admission-Pass) put there as customers are let in, None to stop; a buyer refused for
+    taken seats tries again with other seats up to `retries` times, and one who finds no seat
+    left is counted and let go (the session waits for the next)."""
     total = sum(len(r) for r in rows)
     result = SelloutResult(seats=total)
     view = SeatView(rows)
@@ -151,39 +159,61 @@ async def sellout(
         # after the hold has surely expired or been released
         loop.call_later(delay, give_back, seats)
 
+    async def next_header() -> bytes | None:
+        nonlocal next_buyer
+        if admitted is None:
+            if next_buyer >= buyers:
+                return None
+            next_buyer += 1
+            return headers[(next_buyer - 1) % len(headers)]
+        try:
+            return await asyncio.wait_for(admitted.get(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return None
+
     async def session() -> None:
-        nonlocal pending, next_buyer
         conn = Connection(endpoint, timeout=60)
         try:
             while not done.is_set() and time.monotonic() < deadline:
-                if next_buyer >= buyers:
+                hdr = await next_header()
+                if hdr is None:
                     return
-                buyer = next_buyer
-                next_buyer += 1
-                hdr = headers[buyer % len(headers)]
-                k = rng.randint(1, 4)
-                stale = rng.random() < stale_share
-                if stale:
-                    row = rows[rng.randrange(len(rows))]
-                    start = rng.randrange(max(1, len(row) - k + 1))
-                    seats = row[start : start + k]
-                else:
-                    seats = view.pick(k, rng)
-                    while not seats and pending and not done.is_set():
-                        await asyncio.sleep(0.05)  # someone's booking may still fail
-                        seats = view.pick(k, rng)
-                    if not seats:
-                        return  # nothing left to try
-                result.buyers_started += 1
-                pending += 1
-                try:
-                    await buy(conn, hdr, seats, stale)
-                finally:
-                    pending -= 1
+                for _ in range(1 + retries):
+                    outcome = await attempt(conn, hdr)
+                    if outcome == STOP:
+                        return
+                    if outcome != RETRY or done.is_set():
+                        break
         finally:
             conn.close()
 
-    async def buy(conn: Connection, hdr: bytes, seats: list[int], stale: bool) -> None:
+    async def attempt(conn: Connection, hdr: bytes) -> str:
+        """One buyer's try: RETRY when refused for taken seats, STOP when no seat is left."""
+        nonlocal pending
+        k = rng.randint(1, 4)
+        stale = rng.random() < stale_share
+        if stale:
+            row = rows[rng.randrange(len(rows))]
+            start = rng.randrange(max(1, len(row) - k + 1))
+            seats = row[start : start + k]
+        else:
+            seats = view.pick(k, rng)
+            while not seats and pending and not done.is_set():
+                await asyncio.sleep(0.05)  # someone's booking may still fail
+                seats = view.pick(k, rng)
+            if not seats:
+                if admitted is None:
+                    return STOP  # nothing left to try
+                result.refused["no seat left"] += 1
+                return DONE
+        result.buyers_started += 1
+        pending += 1
+        try:
+            return RETRY if await buy(conn, hdr, seats, stale) else DONE
+        finally:
+            pending -= 1
+
+    async def buy(conn: Connection, hdr: bytes, seats: list[int], stale: bool) -> bool:
         sent = time.monotonic()
         wall = time.time()
         try:
@@ -192,7 +222,7 @@ async def sellout(
             result.errors[f"hold: {type(exc).__name__}"] += 1
             if not stale:
                 give_back_later(seats)
-            return
+            return False
         held = time.monotonic()
         if r.status == 409:
             result.refused["stale map" if stale else "fresh map"] += 1
@@ -201,12 +231,12 @@ async def sellout(
                 for s in seats:
                     if s not in taken:
                         view.give(s)
-            return
+            return True
         if r.status != 201:
             result.errors[f"hold: HTTP {r.status}"] += 1
             if not stale:
                 give_back_later(seats)
-            return
+            return False
         result.hold.add(held - sent)
         if stale:
             for s in seats:
@@ -221,12 +251,12 @@ async def sellout(
         except (HttpError, OSError, TimeoutError) as exc:
             result.errors[f"book: {type(exc).__name__}"] += 1
             give_back_later(seats)
-            return
+            return False
         booked = time.monotonic()
         if r.status != 202:
             result.errors[f"book: HTTP {r.status}"] += 1
             give_back_later(seats)
-            return
+            return False
         result.book.add(booked - held)
         booking_id = orjson.loads(r.body)["booking_id"]
         result.hold_sent_at[booking_id] = wall
@@ -251,7 +281,7 @@ async def sellout(
             result.polls += 1
             if r.status != 200:
                 result.errors[f"poll: HTTP {r.status}"] += 1
-                return
+                return False
             status = orjson.loads(r.body)["status"]
             if status != "PENDING":
                 break
@@ -261,7 +291,7 @@ async def sellout(
         result.outcomes[status] += 1
         if status != "CONFIRMED":
             give_back_later(seats)
-            return
+            return False
         result.confirmed += 1
         result.seats_sold += len(seats)
         result.confirm_seen.add(seen - booked)
@@ -270,6 +300,10 @@ async def sellout(
             result.sold_out = True
             result.seconds = seen - begin
             done.set()
+            if admitted is not None:
+                for _ in range(concurrency):
+                    admitted.put_nowait(None)
+        return False
 
     try:
         await asyncio.gather(*(session() for _ in range(concurrency)))
