@@ -90,6 +90,7 @@ export async function waitingRoomView(ctx) {
   // Reads every 2 s (5 s before the draw) stay as the fallback, every 10 s while pushed.
   let last = null;
   let pushed = false;
+  let asking = false;
   // Buyers a minute: the room's set rate, or with "auto" the rate admission runs at now (the
   // pushed figures carry it as it changes).
   let rate = room.admitting_per_minute || (typeof room.admission_rate === "number" ? room.admission_rate : 1);
@@ -104,10 +105,17 @@ export async function waitingRoomView(ctx) {
     pushed = false;
   };
   stream.addEventListener("queue", (event) => {
-    if (!last || (last.state !== "waiting" && last.state !== "sold_out")) return;
+    if (asking || !last || (last.state !== "waiting" && last.state !== "sold_out")) return;
     const now = JSON.parse(event.data);
     if (now.sold_out !== (last.state === "sold_out") || last.position === null) {
-      if (now.sold_out !== (last.state === "sold_out") || now.admitted_so_far > 0) poll(last.queue_id);
+      // The draw, or the show sold out or came back: everyone watching learns it at the same
+      // second, so each asks for their place within the next 20 s, not all at once.
+      if (now.sold_out !== (last.state === "sold_out") || now.admitted_so_far > 0) {
+        const id = last.queue_id;
+        clearTimeout(timer);
+        asking = true; // later events wait for the answer
+        timer = setTimeout(() => poll(id), Math.random() * 20_000);
+      }
       return;
     }
     const rank = last.ahead + last.admitted_so_far;
@@ -205,13 +213,13 @@ export async function waitingRoomView(ctx) {
     clearTimeout(timer);
     try {
       const status = await api.queueStatus(queueId);
+      asking = false;
       if (!ctx.alive) return;
       draw(status);
+      // A status costs the server about a millisecond: with the line pushed, a read a minute
+      // is the fallback; without it every 10–15 s (docs/benchmarks.md, the waiting room).
       if (status.state === "waiting" || status.state === "sold_out")
-        timer = setTimeout(
-          () => poll(queueId),
-          pushed ? 10_000 : status.state === "waiting" && status.position !== null ? 2000 : 5000,
-        );
+        timer = setTimeout(() => poll(queueId), (pushed ? 60_000 : 10_000) + Math.random() * 5000);
     } catch (err) {
       if (!ctx.alive) return;
       if (err.status === 404) {
