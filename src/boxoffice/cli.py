@@ -27,6 +27,7 @@ from boxoffice.kernel.config import Settings
 from boxoffice.kernel.embedded import EmbeddedInfra, running_urls
 from boxoffice.kernel.lifecycle import (
     GRACE_SECONDS,
+    NoDelayHttp,
     PortTaken,
     StopDeadline,
     check_port,
@@ -270,7 +271,7 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": False,
         "log_level": settings.log_level.lower(),
         "loop": "uvloop",
-        "http": "httptools",
+        "http": NoDelayHttp,
         "timeout_graceful_shutdown": GRACE_SECONDS,
         "log_config": None,
     }
