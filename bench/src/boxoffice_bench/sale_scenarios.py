@@ -58,9 +58,13 @@ def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: 
     )
     cpu_ms = (t.cpu() - cpu_before) / max(1, res.confirmed) * 1000 if t.pid else math.nan
     checked: dict[str, Any] = {}
+    mails: dict[str, Any] = {}
     if t.database_url:
         run_async(sellout.server_times(asyncpg_dsn(t.database_url), show.id, res))
         checked = run_async(audited(t.database_url, t.redis_url, show.id))
+        mails = run_async(
+            sellout.confirmation_mails(asyncpg_dsn(t.database_url), show.id, res.confirmed)
+        )
     scenario = f"2 sell-out ({show.seat_count:,} seats, {o.concurrency} concurrent buyers)"
     state = "sold out" if res.sold_out else f"NOT sold out ({res.seats_sold} seats)"
     out.rows.append(
@@ -103,6 +107,22 @@ def sellout_scenario(o: Options, t: Target, show: Show, tokens: list[str], out: 
                 f"sold out {server['sellout_seconds']:.1f} s after the first hold",
             )
         )
+    if mails:
+        out.rows.append(
+            Row(
+                scenario,
+                f"confirmation mails, {t.shape}",
+                math.nan,
+                "",
+                {},
+                mails["owed"] - mails["sent"],
+                f"{mails['sent']:,} of {res.confirmed:,} confirmations mailed (tickets PDF and "
+                f".ics, over SMTP to the development sink), the last "
+                f"{mails['after_last_sale']:.1f} s after the last sale; during the sale each "
+                "sender sends 5 a second",
+            )
+        )
+        out.raw[f"mails/{t.shape}"] = mails
     if checked:
         v = checked["violations"]
         out.rows.append(

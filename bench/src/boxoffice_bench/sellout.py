@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -350,3 +351,43 @@ async def server_times(database_dsn: str, show_id: str, result: SelloutResult) -
         "booking_to_confirmed": saga.summary(),
         "sellout_seconds": (last - result.started_wall) if rows else float("nan"),
     }
+
+
+MAILS = """
+SELECT count(*) FILTER (WHERE state = 'sent') AS sent, count(*) AS owed,
+       max(sent_at) AS last_sent
+FROM notification.deliveries
+WHERE channel = 'email' AND kind = 'booking_confirmed' AND payload->>'show_id' = $1
+"""
+
+LAST_CONFIRMED = """
+SELECT max(s.at) FROM booking.bookings b
+JOIN booking.saga_steps s ON s.booking_id = b.id AND s.step = 'confirmed'
+WHERE b.show_id = $1 AND b.status = 'CONFIRMED'
+"""
+
+
+async def confirmation_mails(
+    database_dsn: str, show_id: str, confirmed: int, timeout: float = 300.0
+) -> dict[str, Any]:
+    """Wait until every confirmed booking's mail was sent (to the development sink the system
+    started) or the timeout: how many were, and how long after the last sale the last went."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            row = await conn.fetchrow(MAILS, show_id)
+            if row["sent"] >= confirmed or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        last_sale = await conn.fetchval(LAST_CONFIRMED, uuid.UUID(show_id))
+    finally:
+        await conn.close()
+    after = (
+        (row["last_sent"] - last_sale).total_seconds()
+        if row["last_sent"] is not None and last_sale is not None
+        else float("nan")
+    )
+    return {"sent": row["sent"], "owed": row["owed"], "after_last_sale": after}
