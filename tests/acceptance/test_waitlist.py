@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.acceptance.conftest import User, settled, wait_for
+from tests.acceptance.test_mail import mail_to
 from tests.acceptance.test_waiting_room import admitted, hold, join, open_room, problem
 
 
@@ -23,7 +24,10 @@ def offered(user: User, show_id: str) -> dict[str, Any]:
 
 
 def test_a_seat_that_comes_back_is_offered_in_turn_and_booked_like_any_hold(
-    make_show: Callable[..., dict[str, Any]], make_user: Callable[..., User], anon: Any
+    make_show: Callable[..., dict[str, Any]],
+    make_user: Callable[..., User],
+    anon: Any,
+    admin: User,
 ) -> None:
     show = make_show(rows=1, seats_per_row=2)
     show_id, seats = show["id"], [s["id"] for s in show["seats"]]
@@ -67,6 +71,9 @@ def test_a_seat_that_comes_back_is_offered_in_turn_and_booked_like_any_hold(
     )
     assert told[0]["title"].startswith("Tickets for you: ")
     assert show["seats"][0]["label"] in told[0]["body"]
+    mail = mail_to(admin, bob.email, "waitlist_offer")  # and by mail, with the way to book
+    assert f"#/checkout/{offer['hold_id']}" in mail["text"]
+    assert show["seats"][0]["label"] in mail["text"]
     booking = bob.post(
         "/bookings", json={"hold_id": offer["hold_id"], "payment": {"token": "tok_success"}}
     )

@@ -129,8 +129,9 @@ class Composer:
             return {"reset_url": f"{url}/#/reset-password?token={p['token']}", "minutes": 30}, []
         if d.kind == "show_changed":  # the show moved: what was kept of it is old
             self._details.pop(uuid.UUID(p["show_id"]), None)
-        show = await self.show(uuid.UUID(p["show_id"]))
-        title = show.title if show is not None else str(p.get("show_title") or "your show")
+        # a refund's event names the booking only
+        show = await self.show(uuid.UUID(p["show_id"])) if p.get("show_id") else None
+        title = show.title if show is not None else str(p.get("show_title") or "your booking")
         when = local_time(show.starts_at, show.time_zone) if show is not None else ""
         context: dict[str, Any] = {"title": title, "show": show, "when": when}
         booking = p.get("booking_id")
@@ -139,6 +140,8 @@ class Composer:
             context["booking_ref"] = str(booking)[:8]
         if d.kind == "booking_confirmed":
             return self._confirmed(p, show, context, name)
+        if show is None and d.kind != "payment_refunded":
+            raise MailDeferred("the show of this mail is not in the catalog")
         if d.kind in _HEADLINES:
             context.update(headline=_HEADLINES[d.kind], reason=p.get("reason") or "")
             return context, []
