@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
 
 from tests.acceptance.conftest import (  # noqa: F401  (fixtures shared with the acceptance tests)
     User,
@@ -96,9 +96,21 @@ def open_tab(browser: Browser, server: Server) -> Iterator[Callable[..., Tab]]:
         tab = Tab(page, server.base_url, [])
 
         def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                tab.errors.append(message.text)
+            if message.type != "error":
+                return
+            # the browser's "Failed to load resource" does not say which: the response does
+            failed = [r for r in responses if r.status >= 400]
+            which = (
+                f" [{failed[-1].status} {failed[-1].request.method} {failed[-1].url}]"
+                if failed
+                else ""
+            )
+            tab.errors.append(
+                message.text + (which if "Failed to load resource" in message.text else "")
+            )
 
+        responses: list[Response] = []
+        page.on("response", lambda r: responses.append(r) if r.status >= 400 else None)
         page.on("console", on_console)
         page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
         return tab

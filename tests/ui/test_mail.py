@@ -77,8 +77,9 @@ def test_a_confirmation_reaches_an_open_page_without_a_reload(
     show = make_ui_show(rows=1, seats_per_row=2)
     tab = open_tab()
     tab.login(customer.email)
-    with tab.page.expect_response(lambda r: r.url.endswith("/api/v1/live")) as stream:
-        page = tab.go("/tickets")  # any page: the channel is the app's, not the page's
+    page = tab.go("/tickets")  # any page: the channel is the app's, not the page's
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/live")) as stream:
+        page.reload()  # the app opens it as it starts
     assert stream.value.status == 200
     reads: list[str] = []
     page.on("request", lambda r: reads.append(r.url) if "/notifications" in r.url else None)

@@ -90,7 +90,7 @@ Phone = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", examples=["+491512
 class ProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=120)
+    name: Annotated[str, Field(min_length=1, max_length=120)] | SkipJsonSchema[None] = None
     phone: Phone | None = Field(default=None, description="null removes it")
     sms_opt_in: bool | SkipJsonSchema[None] = None
 
@@ -171,6 +171,9 @@ async def password_reset(body: ResetRequestIn, svc: IdentityDep) -> Response:
     return Response(status_code=202)
 
 
+password_reset.no_location = True  # type: ignore[attr-defined]
+
+
 @router.post(
     "/auth/password-reset/confirm",
     status_code=204,
@@ -207,6 +210,9 @@ async def change_email(body: EmailChangeIn, user: CurrentUser, svc: IdentityDep)
     24 hours; the address changes when it is used (POST /auth/email-change/confirm)."""
     await svc.request_email_change(user.user_id, body.password, body.email)
     return Response(status_code=202)
+
+
+change_email.no_location = True  # type: ignore[attr-defined]
 
 
 @router.post(

@@ -160,7 +160,10 @@ def document_errors(app: FastAPI, document: dict[str, Any]) -> None:
                 if status == 422 or str(status) not in responses:
                     # 422 replaces FastAPI's own (HTTPValidationError): ours is a problem
                     responses[str(status)] = problem_response(status)
-            if route.status_code in (201, 202):
+            # 202 without Location: accepted, and nothing to follow (a mail on its way)
+            if route.status_code in (201, 202) and not getattr(
+                route.endpoint, "no_location", False
+            ):
                 success = responses.setdefault(str(route.status_code), {})
                 success.setdefault("headers", {})["Location"] = LOCATION
             security = _security(route)

@@ -302,7 +302,13 @@ async def inbox_mail_html(
 @router.get(
     "/admin/dev-inbox/{mail_id}/attachments/{index}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **problems(404)},
+    responses={
+        200: {
+            "content": {"*/*": {}},
+            "description": "The attachment as it was sent (tickets.pdf, show.ics, …)",
+        },
+        **problems(404),
+    },
 )
 async def inbox_attachment(
     mail_id: str, index: Annotated[int, FastPath(ge=0, le=1000)], _: Admin, box: DevInboxDep

@@ -59,7 +59,7 @@ class DevInbox:
         return f"/api/v1/admin/dev-inbox/{key}/html?expires={expires}&signature={sig}"
 
     def html(self, key: str, expires: int, signature: str) -> str:
-        good = hmac.compare_digest(self._signature(key, expires), signature)
+        good = hmac.compare_digest(self._signature(key, expires).encode(), signature.encode())
         if not good or expires < time.time():
             raise UnknownMail("No such mail (or the link expired).")
         body = self._message(self._box(), key).get_body(("html",))

@@ -273,4 +273,4 @@ class SmsWebhook:
         if not self.auth_token:
             return False
         expected = twilio_signature(self.auth_token, self.public_url + url_path, params)
-        return hmac.compare_digest(expected, signature)
+        return hmac.compare_digest(expected.encode(), signature.encode())

@@ -3145,8 +3145,6 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
-                    /** @description The URL of what was created. */
-                    Location: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3351,8 +3349,6 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
-                    /** @description The URL of what was created. */
-                    Location: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8425,13 +8421,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The attachment as it was sent (tickets.pdf, show.ics, …) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description No valid access token. */
