@@ -94,8 +94,13 @@ def test_created_and_accepted_answers_declare_their_location(document: dict[str,
         "register",
         "createUser",
     }
+    # accepted with nothing to follow: a mail is on its way
+    nothing = {"passwordReset", "changeEmail"}
     for op in created:
         success = op["responses"].get("201") or op["responses"]["202"]
+        if op["operationId"] in nothing:
+            assert "Location" not in success.get("headers", {})
+            continue
         assert success["headers"]["Location"]["required"] is True
 
 
