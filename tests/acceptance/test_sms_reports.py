@@ -6,6 +6,7 @@ Twilio's error code."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -16,6 +17,7 @@ import pytest
 
 from boxoffice.notification.sms import twilio_signature
 from tests.acceptance.conftest import book, login, new_show, new_user, settled, wait_for
+from tests.acceptance.crowd import drop_own_infra, make_own_infra
 from tests.acceptance.test_waiting_room import problem
 from tests.conftest import ADMIN, Infra, Server, start_server, stop_server
 from tests.integration.notification.test_sms_provider import SID, TOKEN, FakeTwilio
@@ -38,8 +40,11 @@ def twilio() -> Iterator[int]:
 def texting(
     infra: Infra, twilio: int, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
+    """On a database and stream of its own: the session's server would otherwise take its
+    deliveries (the senders of one database share them) and send them to its own sink."""
+    own = asyncio.run(make_own_infra(infra))
     server = start_server(
-        infra,
+        own,
         tmp_path_factory.mktemp("sms"),
         sms_url=f"twilio+http://{SID}:{TOKEN}@127.0.0.1:{twilio}?from=%2B15005550006",
         admin_email=ADMIN[0],
@@ -47,6 +52,7 @@ def texting(
     )
     yield server
     stop_server(server)
+    asyncio.run(drop_own_infra(own))
 
 
 def test_a_text_goes_to_twilio_and_only_a_signed_report_changes_it(texting: Server) -> None:
